@@ -1,0 +1,277 @@
+"""Readers for every digit source a user has, each returning validated numpy arrays.
+
+A source is named by a string: `sample` (the bundled 10,000 MNIST digits),
+`tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`. Every file read goes through
+`tf.io.gfile`, so `gs://` paths work. Any problem raises `DataError` whose message
+names the file and the problem on one line.
+"""
+
+import csv
+import gzip
+import io
+import os
+import zipfile
+from typing import NamedTuple, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
+
+SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
+IDX_IMAGE_MAGIC = 2051
+IDX_LABEL_MAGIC = 2049
+
+
+class DataError(ValueError):
+  """Bad input data; the message names the file and the problem."""
+
+  def __init__(self, where: str, problem: str):
+    super().__init__(f'{where}: {problem}')
+    self.where = where
+    self.problem = problem
+
+
+class SourceData(NamedTuple):
+  """A source's images (N, 28, 28) float32 in [0, 1] and labels (N,) int64, with its
+  own test part when it has one."""
+  images: np.ndarray
+  labels: np.ndarray
+  test_images: Optional[np.ndarray] = None
+  test_labels: Optional[np.ndarray] = None
+
+
+def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '') -> SourceData:
+  """Reads and validates the digits named by `spec`."""
+  scheme, _, arg = spec.partition(':')
+  if scheme == 'sample' and not arg:
+    return load_npz(SAMPLE_PATH)
+  if scheme == 'tfds' and arg:
+    return load_tfds(arg, tfds_data_dir, tfds_manual_dir)
+  if scheme == 'idx' and arg:
+    return load_idx_dir(arg)
+  if scheme == 'csv' and arg:
+    return load_csv(arg)
+  if scheme == 'npz' and arg:
+    return load_npz(arg)
+  raise DataError(spec, 'unknown data source (use sample, tfds:NAME, idx:DIR, '
+                  'csv:PATH or npz:PATH)')
+
+
+def read_bytes(path: str) -> bytes:
+  """The whole file, or DataError when it is missing or empty."""
+  if not tf.io.gfile.exists(path):
+    raise DataError(path, 'file not found')
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    data = f.read()
+  if not data:
+    raise DataError(path, 'file is empty')
+  return data
+
+
+def validate(where: str, images: np.ndarray, labels: np.ndarray,
+             require_all_classes: bool = True) -> tuple:
+  """Checks shapes, pixel range and labels; returns (images [0,1] float32, labels int64).
+
+  Integer images must lie in 0..255; float images in [0, 1] are taken as they are and
+  float images in [0, 255] are scaled."""
+  images = np.asarray(images)
+  labels = np.asarray(labels)
+  if images.dtype.kind not in 'uif':
+    raise DataError(where, f'images have non-numeric dtype {images.dtype}')
+  if images.ndim == 4 and images.shape[-1] == 1:
+    images = images[..., 0]
+  if images.ndim == 2 and images.shape[1] == NUM_PIXELS:
+    images = images.reshape((-1,) + IMAGE_SHAPE)
+  if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
+    raise DataError(where, f'images have shape {images.shape}, expected (N, 28, 28)')
+  if images.shape[0] == 0:
+    raise DataError(where, 'no images')
+  if labels.shape != (images.shape[0],):
+    raise DataError(where, f'labels have shape {labels.shape}, expected '
+                    f'({images.shape[0]},) to match the images')
+  if images.dtype.kind == 'f':
+    if not np.all(np.isfinite(images)):
+      raise DataError(where, f'{int(np.sum(~np.isfinite(images)))} pixel values are '
+                      'NaN or infinite')
+  lo, hi = float(images.min()), float(images.max())
+  if lo < 0 or hi > 255:
+    raise DataError(where, f'pixel values out of range [{lo:g}, {hi:g}], expected 0..255 '
+                    'or [0, 1]')
+  scale = 1.0 if (images.dtype.kind == 'f' and hi <= 1.0) else 255.0
+  if labels.dtype.kind not in 'uif' or (
+      labels.dtype.kind == 'f' and not np.all(np.isfinite(labels))):
+    raise DataError(where, f'labels are not finite numbers (dtype {labels.dtype})')
+  if labels.dtype.kind == 'f' and np.any(labels != np.round(labels)):
+    raise DataError(where, 'labels are not whole numbers')
+  if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+    raise DataError(where, f'labels out of range [{labels.min():g}, {labels.max():g}], '
+                    f'expected 0..{NUM_CLASSES - 1}')
+  labels = labels.astype(np.int64)
+  if require_all_classes:
+    missing = sorted(set(range(NUM_CLASSES)) - set(np.unique(labels).tolist()))
+    if missing:
+      raise DataError(where, f'no examples of class(es) {missing}')
+  return (images.astype(np.float32) / scale), labels
+
+
+def load_npz(path: str) -> SourceData:
+  """Keras `mnist.npz` layout (x_train, y_train, x_test, y_test) or (x, y)."""
+  data = read_bytes(path)
+  try:
+    archive = np.load(io.BytesIO(data), allow_pickle=False)
+  except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+    raise DataError(path, f'not a readable .npz file ({e})') from None
+  if not isinstance(archive, np.lib.npyio.NpzFile):
+    raise DataError(path, 'not an .npz archive (a single .npy array?)')
+  with archive:
+    keys = set(archive.files)
+    try:
+      if {'x_train', 'y_train'} <= keys:
+        train = validate(path, archive['x_train'], archive['y_train'])
+        test = (validate(path + '[test]', archive['x_test'], archive['y_test'],
+                         require_all_classes=False)
+                if {'x_test', 'y_test'} <= keys else (None, None))
+        return SourceData(*train, *test)
+      if {'x', 'y'} <= keys:
+        return SourceData(*validate(path, archive['x'], archive['y']))
+    except ValueError as e:
+      if isinstance(e, DataError):
+        raise
+      # numpy refuses object arrays when allow_pickle is False.
+      raise DataError(path, f'cannot read arrays ({e})') from None
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+      raise DataError(path, f'corrupt .npz member ({e})') from None
+  raise DataError(path, f'expected keys x_train, y_train[, x_test, y_test] or x, y; '
+                  f'found {sorted(keys)}')
+
+
+def parse_idx(path: str, data: bytes, expected_magic: int) -> np.ndarray:
+  """Parses one IDX file (ubyte data); checks magic, dimensions and length."""
+  if data[:2] == b'\x1f\x8b':
+    try:
+      data = gzip.decompress(data)
+    except (OSError, EOFError) as e:
+      raise DataError(path, f'corrupt gzip data ({e})') from None
+  if len(data) < 8:
+    raise DataError(path, f'truncated IDX header ({len(data)} bytes)')
+  magic = int.from_bytes(data[:4], 'big')
+  if magic != expected_magic:
+    raise DataError(path, f'wrong IDX magic number {magic}, expected {expected_magic}')
+  ndim = data[3]
+  header = 4 + 4 * ndim
+  if len(data) < header:
+    raise DataError(path, f'truncated IDX header ({len(data)} bytes)')
+  dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim)]
+  expected = int(np.prod(dims)) + header
+  if len(data) != expected:
+    raise DataError(path, f'IDX file has {len(data)} bytes, its header {dims} says '
+                    f'{expected} (truncated or corrupt)')
+  return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def find_idx_file(directory: str, stem: str) -> Optional[str]:
+  """The path of `stem` or `stem.gz` in directory (also the `stem` with '.' for '-'
+  that some mirrors use), or None."""
+  for name in (stem, stem + '.gz', stem.replace('-idx', '.idx'),
+               stem.replace('-idx', '.idx') + '.gz'):
+    path = os.path.join(directory, name)
+    if tf.io.gfile.exists(path):
+      return path
+  return None
+
+
+def load_idx_pair(directory: str, prefix: str) -> Optional[tuple]:
+  images_path = find_idx_file(directory, f'{prefix}-images-idx3-ubyte')
+  labels_path = find_idx_file(directory, f'{prefix}-labels-idx1-ubyte')
+  if images_path is None and labels_path is None:
+    return None
+  if images_path is None or labels_path is None:
+    missing = f'{prefix}-images-idx3-ubyte' if images_path is None else \
+        f'{prefix}-labels-idx1-ubyte'
+    raise DataError(os.path.join(directory, missing), 'file not found (.gz or not)')
+  images = parse_idx(images_path, read_bytes(images_path), IDX_IMAGE_MAGIC)
+  labels = parse_idx(labels_path, read_bytes(labels_path), IDX_LABEL_MAGIC)
+  if images.shape[0] != labels.shape[0]:
+    raise DataError(labels_path, f'{labels.shape[0]} labels for {images.shape[0]} images '
+                    f'in {images_path}')
+  return images, labels, images_path
+
+
+def load_idx_dir(directory: str) -> SourceData:
+  """The original MNIST / Fashion-MNIST IDX files (gzipped or not) in a directory."""
+  if not tf.io.gfile.isdir(directory):
+    raise DataError(directory, 'directory not found')
+  train = load_idx_pair(directory, 'train')
+  if train is None:
+    raise DataError(os.path.join(directory, 'train-images-idx3-ubyte[.gz]'),
+                    'file not found')
+  images, labels, where = train
+  result = validate(where, images, labels)
+  test = load_idx_pair(directory, 't10k')
+  if test is not None:
+    return SourceData(*result, *validate(test[2], test[0], test[1],
+                                         require_all_classes=False))
+  return SourceData(*result)
+
+
+def load_csv(path: str) -> SourceData:
+  """The Kaggle digit-recognizer `train.csv`: header `label,pixel0..pixel783`."""
+  text = read_bytes(path).decode('utf-8', errors='replace')
+  reader = csv.reader(io.StringIO(text))
+  header = next(reader, None)
+  expected = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]
+  if header is None or [h.strip() for h in header] != expected:
+    got = 'nothing' if header is None else f'{len(header)} columns starting {header[:3]}'
+    raise DataError(path, f'expected header label,pixel0..pixel783; got {got}')
+  rows = []
+  for line_number, row in enumerate(reader, start=2):
+    if not row:
+      continue
+    if len(row) != len(expected):
+      raise DataError(path, f'line {line_number} has {len(row)} cells, expected '
+                      f'{len(expected)}')
+    try:
+      rows.append([float(cell) for cell in row])
+    except ValueError:
+      bad = next(c for c in row if not _is_number(c))
+      raise DataError(path, f'line {line_number} has a non-numeric cell {bad!r}') from None
+  if not rows:
+    raise DataError(path, 'no data rows after the header')
+  table = np.asarray(rows, dtype=np.float64)
+  return SourceData(*validate(path, table[:, 1:], table[:, 0]))
+
+
+def _is_number(cell: str) -> bool:
+  try:
+    float(cell)
+    return True
+  except ValueError:
+    return False
+
+
+def load_tfds(name: str, data_dir: str = '', manual_dir: str = '') -> SourceData:
+  """`tfds.load(name)`: its train split, and its test split when it has one.
+
+  Honours TFDS_DATA_DIR (or `data_dir`) and a manual download directory."""
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  kwargs = dict(data_dir=data_dir or os.environ.get('TFDS_DATA_DIR') or None,
+                as_supervised=True,
+                download_and_prepare_kwargs={'download_config': tfds.download.DownloadConfig(
+                    manual_dir=manual_dir or None)})
+  try:
+    builder = tfds.builder(name, data_dir=kwargs['data_dir'])
+  except Exception as e:  # tfds raises several types for unknown names.
+    raise DataError(f'tfds:{name}', str(e).splitlines()[0]) from None
+  parts = {}
+  for split in ('train', 'test'):
+    if builder.info.splits and split not in builder.info.splits:
+      continue
+    batches = list(tfds.as_numpy(tfds.load(name, split=split, **kwargs).batch(10000)))
+    images = np.concatenate([b[0] for b in batches]) if batches else np.zeros((0, 28, 28))
+    labels = np.concatenate([b[1] for b in batches]) if batches else np.zeros((0,))
+    parts[split] = validate(f'tfds:{name}[{split}]', images, labels,
+                            require_all_classes=(split == 'train'))
+  if 'train' not in parts:
+    raise DataError(f'tfds:{name}', f'has no train split ({list(builder.info.splits)})')
+  return SourceData(*parts['train'], *parts.get('test', (None, None)))
