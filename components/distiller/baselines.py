@@ -1,0 +1,20 @@
+"""Baseline small sets: real images picked per class, without optimisation."""
+
+import numpy as np
+
+from components.example_format import NUM_CLASSES
+
+
+def random_per_class(labels: np.ndarray, images_per_class: int, seed: int) -> np.ndarray:
+  """Indices of `images_per_class` random images of every class, class-ordered."""
+  rng = np.random.default_rng(seed)
+  return np.concatenate([
+      rng.choice(np.flatnonzero(labels == c), images_per_class, replace=False)
+      for c in range(NUM_CLASSES)])
+
+
+def first_per_class(labels: np.ndarray, images_per_class: int) -> np.ndarray:
+  """Indices of the first `images_per_class` images of every class (the seed notebook's
+  choice), class-ordered."""
+  return np.concatenate([np.flatnonzero(labels == c)[:images_per_class]
+                         for c in range(NUM_CLASSES)])
