@@ -1,0 +1,54 @@
+"""The input pipeline on tiny Examples sets."""
+
+import numpy as np
+import pytest
+
+from trainer import data
+
+from tests.trainer.conftest import TRAIN_IMAGES, learned_split, sample_digits, train_pattern
+
+
+def test_reads_plain_examples(plain_examples):
+  examples = data.read_examples([train_pattern(plain_examples)], clip_images=True)
+  assert data.summarise(examples) == data.Summary(TRAIN_IMAGES, True)
+  images, labels, targets = data.load_arrays([train_pattern(plain_examples)], 'ce', True)
+  expected_images, expected_labels = sample_digits(TRAIN_IMAGES)
+  np.testing.assert_allclose(images[..., 0], expected_images, atol=1e-7)
+  np.testing.assert_array_equal(labels, expected_labels)
+  np.testing.assert_array_equal(targets, np.eye(10)[expected_labels])
+
+
+def test_learned_examples_clip_and_targets(learned_examples):
+  patterns = [learned_examples + '/Split-train']  # a directory works as a pattern
+  assert data.summarise(data.read_examples(patterns, True)) == data.Summary(20, False)
+  split = learned_split(20)
+  clipped, _, vectors = data.load_arrays(patterns, 'mse', clip_images=True)
+  raw, _, soft = data.load_arrays(patterns, 'ce', clip_images=False)
+  assert clipped.min() == 0.0 and clipped.max() == 1.0
+  assert raw.min() < 0.0 and raw.max() > 1.0
+  np.testing.assert_allclose(raw[..., 0], split.images, atol=1e-6)
+  np.testing.assert_allclose(vectors, split.label_vectors, atol=1e-7)
+  np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-6)
+  assert (soft >= 0).all()
+
+
+def test_batches_are_global_shuffled_and_seeded(plain_examples):
+  examples = data.read_examples([train_pattern(plain_examples)], clip_images=True)
+
+  def first_labels(seed):
+    batches = list(data.batches(examples, 'ce', 16, shuffle=True, seed=seed)
+                   .as_numpy_iterator())
+    assert [len(images) for images, _ in batches] == [16, 16, 8]
+    assert batches[0][0].shape == (16, 28, 28, 1) and batches[0][1].shape == (16, 10)
+    return np.concatenate([targets.argmax(1) for _, targets in batches])
+
+  _, labels, _ = data.load_arrays([train_pattern(plain_examples)], 'ce', True)
+  assert np.array_equal(first_labels(1), first_labels(1))
+  assert not np.array_equal(first_labels(1), first_labels(2))
+  assert not np.array_equal(first_labels(1), labels)
+  assert sorted(first_labels(1)) == sorted(labels)
+
+
+def test_missing_files_fail_clearly(tmp_path):
+  with pytest.raises(FileNotFoundError, match='no TFRecord files'):
+    data.read_examples([str(tmp_path / 'none' / '*')], True)

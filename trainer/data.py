@@ -1,0 +1,136 @@
+"""The trainer's input pipeline: Examples TFRecords -> (images, targets) batches.
+
+Records follow `components/example_format` (GZIP TFRecords, FEATURE_SPEC). Images are
+reshaped to (28, 28, 1) in pixel/255 space and optionally clipped to [0, 1] (distilled
+images drift outside it). Targets come from `label_vector`:
+
+- `mse`: the label vector as it is (KIP space: one-hot minus 1/10, or learned);
+- `ce`: soft targets, (label_vector + 1/10) clipped at 0 and renormalised to sum 1.
+  A plain label vector gives exactly its one-hot; a learned one keeps the relative
+  weight of every class it puts above -1/10 instead of collapsing to its argmax (whose
+  class drifted from the image's in 19-24% of learned labels, see the probes). A vector
+  with nothing above -1/10 falls back to the one-hot of its argmax.
+
+Every set is parsed once and cached in memory (MNIST-sized sets are at most ~200 MB);
+shuffling uses a seeded buffer of SHUFFLE_BUFFER images, which covers any distilled or
+bundled set completely. Batches are global: a distribution strategy splits each batch
+across its replicas (multi-worker shards by data, so every worker reads every file).
+"""
+
+import dataclasses
+import functools
+import os
+from typing import Sequence, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from components.example_format import (FEATURE_SPEC, IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
+                                       LABEL_VECTOR_KEY, NUM_CLASSES)
+
+SHUFFLE_BUFFER = 10_000
+PARSE_BATCH = 1024
+PLAIN_TOLERANCE = 1e-5
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+  """What the trainer needs to know about a set before training on it."""
+  examples: int
+  plain_labels: bool  # every label_vector is one-hot(label) minus 1/10
+
+
+def expand_patterns(patterns: Sequence[str]) -> list:
+  """The files matching TFX file patterns (a directory stands for all its files)."""
+  files = []
+  for pattern in patterns:
+    if tf.io.gfile.isdir(pattern):
+      pattern = os.path.join(pattern, '*')
+    files.extend(sorted(tf.io.gfile.glob(pattern)))
+  if not files:
+    raise FileNotFoundError(f'no TFRecord files match {list(patterns)}')
+  return files
+
+
+def read_examples(patterns: Sequence[str], clip_images: bool) -> tf.data.Dataset:
+  """Unbatched (image (28, 28, 1), label, label_vector) elements, cached in memory."""
+  records = tf.data.TFRecordDataset(expand_patterns(patterns), compression_type='GZIP')
+  parse = functools.partial(_parse, clip_images=clip_images)
+  return records.batch(PARSE_BATCH).map(parse).unbatch().cache()
+
+
+def _parse(records: tf.Tensor, clip_images: bool):
+  features = tf.io.parse_example(records, FEATURE_SPEC)
+  images = to_images(features[IMAGE_KEY])
+  if clip_images:
+    images = tf.clip_by_value(images, 0.0, 1.0)
+  return images, features[LABEL_KEY], features[LABEL_VECTOR_KEY]
+
+
+def to_images(flat: tf.Tensor) -> tf.Tensor:
+  """(N, 784) -> (N, 28, 28, 1)."""
+  return tf.reshape(flat, (-1,) + IMAGE_SHAPE + (1,))
+
+
+def summarise(examples: tf.data.Dataset) -> Summary:
+  """Counts the examples and checks whether their label vectors are all plain."""
+  def step(state, batch):
+    count, plain = state
+    _, labels, vectors = batch
+    expected = tf.one_hot(labels, NUM_CLASSES) - 1.0 / NUM_CLASSES
+    agrees = tf.reduce_all(tf.abs(vectors - expected) <= PLAIN_TOLERANCE)
+    return count + tf.shape(labels, out_type=tf.int64)[0], tf.logical_and(plain, agrees)
+
+  count, plain = examples.batch(PARSE_BATCH).reduce(
+      (tf.constant(0, tf.int64), tf.constant(True)), step)
+  return Summary(int(count), bool(plain))
+
+
+def with_size(examples: tf.data.Dataset, summary: Summary) -> tf.data.Dataset:
+  """The examples with their count attached, so that Keras knows an epoch's steps."""
+  return examples.apply(tf.data.experimental.assert_cardinality(summary.examples))
+
+
+def soft_targets(label_vectors: tf.Tensor) -> tf.Tensor:
+  """KIP-space label vectors -> probability vectors (see the module docstring)."""
+  shifted = tf.maximum(label_vectors + 1.0 / NUM_CLASSES, 0.0)
+  total = tf.reduce_sum(shifted, axis=-1, keepdims=True)
+  fallback = tf.one_hot(tf.argmax(label_vectors, axis=-1), NUM_CLASSES)
+  return tf.where(total > 0.0, shifted / tf.maximum(total, 1e-12), fallback)
+
+
+def targets(label_vectors: tf.Tensor, label_loss: str) -> tf.Tensor:
+  """The regression or classification targets of a loss."""
+  if label_loss == 'mse':
+    return label_vectors
+  if label_loss == 'ce':
+    return soft_targets(label_vectors)
+  raise ValueError(f"label_loss must be 'mse' or 'ce', got {label_loss!r}")
+
+
+def batches(examples: tf.data.Dataset, label_loss: str, batch_size: int, shuffle: bool,
+            seed: int) -> tf.data.Dataset:
+  """(images, targets) batches of `batch_size` (global), shuffled with `seed`."""
+  if shuffle:
+    examples = examples.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+  dataset = examples.batch(batch_size).map(
+      lambda images, labels, vectors: (images, targets(vectors, label_loss)))
+  options = tf.data.Options()
+  options.deterministic = True
+  options.experimental_distribute.auto_shard_policy = (
+      tf.data.experimental.AutoShardPolicy.DATA)
+  return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def load_arrays(patterns: Sequence[str], label_loss: str,
+                clip_images: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """A whole set in memory, in file order: images (N, 28, 28, 1), labels (N,) and
+  targets (N, 10) for `label_loss`. For tests and small sets."""
+  parts = ([], [], [])
+  for images, labels, vectors in read_examples(patterns, clip_images).batch(PARSE_BATCH):
+    parts[0].append(images.numpy())
+    parts[1].append(labels.numpy())
+    parts[2].append(targets(vectors, label_loss).numpy())
+  if not parts[0]:
+    raise ValueError(f'{list(patterns)}: no examples')
+  return tuple(np.concatenate(part) for part in parts)

@@ -1,0 +1,100 @@
+"""The two networks the trainer fits, built and compiled from hyperparameters.
+
+- `seed_cnn`: the seed notebook's CNN, layer for layer: Conv2D 64 5x5 same ReLU ->
+  MaxPool 2 same -> Dropout 0.4 -> Conv2D 128 3x3 same ReLU -> MaxPool 4 same ->
+  Dropout 0.4 -> Flatten -> Dense 256 ReLU -> Dropout 0.4 -> Dense 10; Adam.
+  `width` is the first convolution's filters (64); the second has 2x and the hidden
+  dense layer 4x as many, so the default width reproduces the seed exactly.
+- `kip_convnet`: the ConvNet that KIP sets are distilled for: 3 x [Conv2D 3x3 same
+  width 128 He-normal, ReLU, AvgPool 2x2] -> Flatten -> Dense 10; Adam. No dropout
+  unless a tuner asks for some (then before the last layer).
+
+Inputs are (N, 28, 28, 1) float32 in pixel/255 space. The head depends on the loss:
+
+- `ce`: softmax output, categorical cross-entropy on soft (or one-hot) targets; the
+  outputs are already probabilities.
+- `mse`: linear output regressed onto the KIP-space label vectors (one-hot minus 1/10,
+  or learned KIP labels). Its outputs are scores, not probabilities: `probabilities`
+  applies a softmax for serving, which keeps each image's argmax (the predicted class).
+"""
+
+from typing import Optional
+
+import keras
+import tensorflow as tf
+
+from pipeline.config import ARCHITECTURES, LABEL_LOSSES
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+DEFAULT_WIDTH = {'seed_cnn': 64, 'kip_convnet': 128}
+DEFAULT_DROPOUT = {'seed_cnn': 0.4, 'kip_convnet': 0.0}
+
+
+def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',
+                learning_rate: float = 1e-3, dropout: Optional[float] = None,
+                width: Optional[int] = None) -> keras.Model:
+  """A compiled model; dropout and width default to the architecture's own values."""
+  if architecture not in ARCHITECTURES:
+    raise ValueError(f'architecture must be one of {ARCHITECTURES}, got {architecture!r}')
+  if label_loss not in LABEL_LOSSES:
+    raise ValueError(f'label_loss must be one of {LABEL_LOSSES}, got {label_loss!r}')
+  width = DEFAULT_WIDTH[architecture] if width is None else int(width)
+  dropout = DEFAULT_DROPOUT[architecture] if dropout is None else float(dropout)
+  head = 'softmax' if label_loss == 'ce' else None
+  if architecture == 'seed_cnn':
+    model = seed_cnn(width, dropout, head)
+  else:
+    model = kip_convnet(width, dropout, head)
+  loss = (keras.losses.CategoricalCrossentropy() if label_loss == 'ce'
+          else keras.losses.MeanSquaredError())
+  model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
+                metrics=[keras.metrics.CategoricalAccuracy(name='accuracy')])
+  return model
+
+
+def seed_cnn(width: int, dropout: float, head: Optional[str]) -> keras.Model:
+  """The seed notebook's CNN (width 64, dropout 0.4, softmax head = the seed)."""
+  layers = keras.layers
+  return keras.Sequential([
+      keras.Input(INPUT_SHAPE, name='images'),
+      layers.Conv2D(width, 5, padding='same', activation='relu', name='conv1'),
+      layers.MaxPooling2D(2, padding='same', name='pool1'),
+      layers.Dropout(dropout, name='dropout1'),
+      layers.Conv2D(2 * width, 3, padding='same', activation='relu', name='conv2'),
+      layers.MaxPooling2D(4, padding='same', name='pool2'),
+      layers.Dropout(dropout, name='dropout2'),
+      layers.Flatten(name='flatten'),
+      layers.Dense(4 * width, activation='relu', name='hidden'),
+      layers.Dropout(dropout, name='dropout3'),
+      layers.Dense(NUM_CLASSES, activation=head, name='outputs'),
+  ], name='seed_cnn')
+
+
+def kip_convnet(width: int, dropout: float, head: Optional[str]) -> keras.Model:
+  """3 x [conv 3x3, ReLU, 2x2 average pool] at `width` channels, then dense 10."""
+  layers = keras.layers
+  blocks = []
+  for index in range(1, 4):
+    blocks += [
+        layers.Conv2D(width, 3, padding='same', activation='relu',
+                      kernel_initializer='he_normal', name=f'conv{index}'),
+        layers.AveragePooling2D(2, name=f'pool{index}'),
+    ]
+  tail = [layers.Dropout(dropout, name='dropout')] if dropout > 0 else []
+  return keras.Sequential(
+      [keras.Input(INPUT_SHAPE, name='images'), *blocks, layers.Flatten(name='flatten'),
+       *tail, layers.Dense(NUM_CLASSES, activation=head, name='outputs')],
+      name='kip_convnet')
+
+
+def loss_for(label_loss: str, plain_labels: bool) -> str:
+  """The loss a training set is fitted with: plain labels (every label vector is
+  one-hot minus 1/10) train as the seed did, with cross-entropy; learned label vectors
+  use the configured loss."""
+  return 'ce' if plain_labels else label_loss
+
+
+def probabilities(outputs: tf.Tensor, label_loss: str) -> tf.Tensor:
+  """Class probabilities from model outputs (softmax of the MSE head's scores)."""
+  return outputs if label_loss == 'ce' else tf.nn.softmax(outputs, axis=-1)

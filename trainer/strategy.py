@@ -1,0 +1,128 @@
+"""Distribution strategies by name, and what a worker needs to know about its own.
+
+`choose_strategy(name)` for name in pipeline.config.STRATEGIES:
+
+- `auto`: TPU when a TPU cluster resolver finds one, mirrored when more than one GPU is
+  visible, else the default strategy;
+- `default`: the default (no-op) strategy: one device, TensorFlow's placement;
+- `one_device`: the first GPU, else the CPU;
+- `mirrored`: every visible GPU, or every logical CPU device when there is no GPU
+  (this is how it is tested: 2 logical CPUs on one host);
+- `multi_worker`: MultiWorkerMirroredStrategy over the cluster in `TF_CONFIG` (Vertex
+  sets it from the worker pools); it must be created before any other TF op runs;
+- `tpu`: TPUStrategy over the TPU named by `TPU_NAME` (default 'local', a TPU VM);
+  with no TPU it raises `NoTPUError` whose message is one line.
+
+Batch size: the configured batch size is the global batch at one replica, and the
+global batch scales with the replicas (`global_batch_size`): each replica always sees
+`batch_size` images per step, as in the seed notebook, and a step over R replicas
+consumes R x batch_size images. `scale=False` keeps the global batch fixed instead.
+"""
+
+import json
+import os
+from typing import Optional
+
+import tensorflow as tf
+
+from pipeline.config import STRATEGIES
+
+
+class NoTPUError(RuntimeError):
+  """A TPU strategy was requested but no TPU was found."""
+
+
+def choose_strategy(name: str) -> tf.distribute.Strategy:
+  """The strategy called `name` (see the module docstring)."""
+  if name == 'auto':
+    resolver = find_tpu()
+    if resolver is not None:
+      return tpu_strategy(resolver)
+    if len(tf.config.list_physical_devices('GPU')) > 1:
+      return mirrored_strategy()
+    return tf.distribute.get_strategy()
+  if name == 'default':
+    return tf.distribute.get_strategy()
+  if name == 'one_device':
+    gpus = tf.config.list_logical_devices('GPU')
+    return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else '/cpu:0')
+  if name == 'mirrored':
+    return mirrored_strategy()
+  if name == 'multi_worker':
+    return multi_worker_strategy()
+  if name == 'tpu':
+    resolver = find_tpu()
+    if resolver is None:
+      raise NoTPUError(f"strategy 'tpu' requested but no TPU was found "
+                       f"(TPU_NAME={os.environ.get('TPU_NAME', 'local')!r}); "
+                       "use --strategy auto or default on this machine")
+    return tpu_strategy(resolver)
+  raise ValueError(f'strategy must be one of {STRATEGIES}, got {name!r}')
+
+
+def mirrored_strategy() -> tf.distribute.MirroredStrategy:
+  """Mirrored over every GPU, or over every logical CPU device when there is no GPU."""
+  devices = tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU')
+  return tf.distribute.MirroredStrategy([device.name for device in devices])
+
+
+def multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
+  """MultiWorkerMirroredStrategy over the cluster described by TF_CONFIG."""
+  if 'TF_CONFIG' not in os.environ:
+    raise ValueError("strategy 'multi_worker' needs TF_CONFIG (cluster and task); "
+                     'none is set')
+  cluster = json.loads(os.environ['TF_CONFIG']).get('cluster', {})
+  if not cluster:
+    raise ValueError("strategy 'multi_worker': TF_CONFIG has no cluster")
+  return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def find_tpu() -> Optional[tf.distribute.cluster_resolver.TPUClusterResolver]:
+  """A connected, initialised TPU cluster resolver, or None when there is no TPU."""
+  try:
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+        tpu=os.environ.get('TPU_NAME', 'local'))
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+  except (ValueError, RuntimeError, tf.errors.OpError):
+    return None
+  if not tf.config.list_logical_devices('TPU'):
+    return None
+  return resolver
+
+
+def tpu_strategy(resolver) -> tf.distribute.TPUStrategy:
+  return tf.distribute.TPUStrategy(resolver)
+
+
+def global_batch_size(batch_size: int, strategy: tf.distribute.Strategy,
+                      scale: bool = True) -> int:
+  """The batch size tf.data batches with: batch_size x replicas when scaling."""
+  return batch_size * strategy.num_replicas_in_sync if scale else batch_size
+
+
+def task(strategy: tf.distribute.Strategy) -> tuple:
+  """(task_type, task_id) of this worker in its cluster, (None, None) outside one."""
+  resolver = strategy.cluster_resolver
+  if resolver is None or not resolver.task_type:
+    return None, None
+  return resolver.task_type, resolver.task_id
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+  """Whether this worker writes outputs: the chief, or worker 0 in a cluster without a
+  chief, or the only process when there is no cluster."""
+  task_type, task_id = task(strategy)
+  if task_type is None or task_type == 'chief':
+    return True
+  cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+  return task_type == 'worker' and task_id == 0 and 'chief' not in cluster
+
+
+def num_workers(strategy: tf.distribute.Strategy) -> int:
+  """How many worker processes train together (1 outside a cluster)."""
+  resolver = strategy.cluster_resolver
+  if resolver is None or not resolver.task_type:
+    return 1
+  cluster = resolver.cluster_spec().as_dict()
+  return sum(len(cluster.get(kind, [])) for kind in ('chief', 'worker'))

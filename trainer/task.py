@@ -1,0 +1,86 @@
+"""`run_fn` of the TFX generic Trainer: `Trainer(run_fn='trainer.task.run_fn', ...)`.
+
+One call trains one model with one seed on the Examples in `fn_args.train_files`
+(settings: trainer/settings.py), under the strategy the settings name, and:
+
+- times `fit` alone (no validation inside it; the first epoch includes tracing);
+- exports the model to `fn_args.serving_model_dir` (trainer/export.py);
+- writes `training.json` and TensorBoard logs to `fn_args.model_run_dir`
+  (trainer/record.py; `record.fit_seconds(model_run.uri)` reads the fit time back).
+
+Multi-worker: every worker trains and saves (saving may need all of them); only the
+chief saves into serving_model_dir and writes the record, the others save into a
+`workertemp_<type>_<id>` directory beside it and remove it.
+`fn_args.train_steps` (the Trainer's train_args) is not used: epochs come from
+custom_config.
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+from absl import logging
+
+from trainer import data, export, model as model_lib, record, settings as settings_lib
+from trainer import strategy as strategy_lib
+from trainer.timing import timed_fit
+
+
+def run_fn(fn_args) -> None:
+  """Trains, exports and records one model (see the module docstring)."""
+  settings = settings_lib.from_fn_args(fn_args)
+  # Multi-worker collectives must be configured before any other TF op runs.
+  strategy = strategy_lib.choose_strategy(settings.strategy)
+  keras.utils.set_random_seed(settings.seed)
+
+  examples = data.read_examples(fn_args.train_files, settings.clip_images)
+  summary = data.summarise(examples)
+  examples = data.with_size(examples, summary)
+  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
+  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
+                                              settings.scale_batch_with_replicas)
+  dataset = data.batches(examples, label_loss, batch_size, shuffle=True,
+                         seed=settings.seed)
+  with strategy.scope():
+    model = model_lib.build_model(settings.architecture, label_loss,
+                                  settings.learning_rate, settings.dropout, settings.width)
+  history, fit_seconds, epoch_seconds = timed_fit(model, dataset, settings.epochs,
+                                                  settings.verbose)
+  logging.info('fit: %d epochs on %d examples in %.2f s (%s, %d replicas)',
+               settings.epochs, summary.examples, fit_seconds,
+               type(strategy).__name__, strategy.num_replicas_in_sync)
+
+  if not strategy_lib.is_chief(strategy):
+    task_type, task_id = strategy_lib.task(strategy)
+    temp_dir = os.path.join(os.path.dirname(fn_args.serving_model_dir.rstrip('/')),
+                            f'workertemp_{task_type}_{task_id}')
+    export.export_serving_model(model, label_loss, temp_dir)
+    tf.io.gfile.rmtree(temp_dir)
+    return
+  export.export_serving_model(model, label_loss, fn_args.serving_model_dir)
+  run_record = {
+      'fit_seconds': fit_seconds,
+      'epoch_seconds': epoch_seconds,
+      'epochs': settings.epochs,
+      'examples': summary.examples,
+      'plain_labels': summary.plain_labels,
+      'label_loss': label_loss,
+      'global_batch_size': batch_size,
+      'steps_per_epoch': -(-summary.examples // batch_size),
+      'history': history,
+      'strategy': settings.strategy,
+      'strategy_class': type(strategy).__name__,
+      'replicas': strategy.num_replicas_in_sync,
+      'workers': strategy_lib.num_workers(strategy),
+      'seed': settings.seed,
+      'architecture': settings.architecture,
+      'learning_rate': settings.learning_rate,
+      'dropout': (model_lib.DEFAULT_DROPOUT[settings.architecture]
+                  if settings.dropout is None else settings.dropout),
+      'width': (model_lib.DEFAULT_WIDTH[settings.architecture]
+                if settings.width is None else settings.width),
+      'clip_images': settings.clip_images,
+      'params': model.count_params(),
+  }
+  record.write_record(fn_args.model_run_dir, run_record)
+  record.write_tensorboard(fn_args.model_run_dir, history, epoch_seconds)
