@@ -22,6 +22,7 @@ def write_examples(artifact: Artifact, splits: Dict[str, Split]) -> None:
     raise
   artifact.split_names = artifact_utils.encode_split_names(list(splits))
   artifact.set_string_custom_property('file_format', FILE_FORMAT)
+  artifact.set_string_custom_property('payload_format', 'FORMAT_TF_EXAMPLE')
   for name, split in splits.items():
     artifact.set_int_custom_property(f'num_{name}', len(split.labels))
 

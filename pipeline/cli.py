@@ -3,12 +3,15 @@
 import argparse
 import os
 import sys
+import warnings
 from typing import List, Optional
 
 # Keras 3 everywhere: importing tensorflow_transform would otherwise switch tf.keras to
 # tf-keras for this process and its children (see README, "Keras 3").
 os.environ.setdefault('TF_USE_LEGACY_KERAS', '0')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+# google-api-core and aiplatform warn on every import about Python 3.10 (TFX 1.16's).
+warnings.filterwarnings('ignore', category=FutureWarning, module=r'google\..*')
 
 from pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 

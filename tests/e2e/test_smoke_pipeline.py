@@ -1,0 +1,112 @@
+"""The `smoke` preset end to end on LocalDagRunner, run as a user runs it (the CLI in a
+subprocess), and the CLI's handling of bad input and bad config."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pipeline.local_runner import local_paths
+
+CLI = [sys.executable, '-m', 'pipeline.cli']
+
+
+def run_cli(*args, timeout=900):
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
+  return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout,
+                        env=env, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
+                            os.path.abspath(__file__)))))
+
+
+def metadata_store(root):
+  from ml_metadata import metadata_store  # pylint: disable=g-import-not-at-top
+  from tfx.orchestration import metadata  # pylint: disable=g-import-not-at-top
+  return metadata_store.MetadataStore(
+      metadata.sqlite_metadata_connection_config(local_paths(root).metadata_path))
+
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory):
+  root = str(tmp_path_factory.mktemp('smoke'))
+  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return root, result
+
+
+def test_every_execution_completes(smoke_run):
+  from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
+  root, result = smoke_run
+  assert f'pipeline root: {local_paths(root).pipeline_root}' in result.stdout
+  store = metadata_store(root)
+  executions = store.get_executions()
+  done = {metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED}
+  assert executions and all(e.last_known_state in done for e in executions)
+  types = {store.get_execution_types_by_id([e.type_id])[0].name for e in executions}
+  for expected in ('Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator',
+                   'Distiller', 'Trainer', 'Evaluator', 'Pusher'):
+    assert any(expected in name for name in types), (expected, types)
+
+
+def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
+  root, _ = smoke_run
+  store = metadata_store(root)
+  evaluations = [a for a in store.get_artifacts_by_type('ModelEvaluation')]
+  candidate = [a for a in evaluations if 'Evaluator_random_1_s0' in a.uri]
+  assert len(candidate) == 1
+  result = tfma.load_eval_result(candidate[0].uri, model_name='candidate')
+  baseline = tfma.load_eval_result(candidate[0].uri, model_name='baseline')
+  slices = {tuple(s) for s, _ in result.slicing_metrics}
+  assert () in slices and (('label', 3),) in slices
+  overall = dict(result.slicing_metrics)[()]['']['']
+  accuracy = overall['sparse_categorical_accuracy']['doubleValue']
+  full_accuracy = dict(baseline.slicing_metrics)[()]['']['']['sparse_categorical_accuracy']
+  assert 0.0 <= accuracy <= 1.0
+  assert 'sparse_categorical_accuracy_diff' in overall
+  assert overall['sparse_categorical_accuracy_diff']['doubleValue'] == pytest.approx(
+      accuracy - full_accuracy['doubleValue'], abs=1e-6)
+
+
+def test_pusher_pushes_exactly_the_blessed_models(smoke_run):
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
+  root, _ = smoke_run
+  store = metadata_store(root)
+  serving = local_paths(root).serving_root
+  for evaluation in store.get_artifacts_by_type('ModelEvaluation'):
+    name = evaluation.uri.split('/Evaluator_')[1].split('/')[0].rsplit('_s', 1)[0]
+    blessed = tfma.load_validation_result(evaluation.uri).validation_ok
+    pushed = os.path.isdir(os.path.join(serving, name)) and os.listdir(
+        os.path.join(serving, name))
+    assert bool(pushed) == blessed, (name, blessed, pushed)
+
+
+def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):
+  images, labels = digits
+  np.savez(tmp_path / 'bad.npz', x=images, y=np.where(labels == 4, 12, labels))
+  root = str(tmp_path / 'run')
+  result = run_cli('run', '--preset', 'smoke', '--data', f'npz:{tmp_path / "bad.npz"}',
+                   '--pipeline-root', root)
+  assert result.returncode == 2
+  last = result.stderr.strip().splitlines()[-1]
+  assert last == (f'tfx-distill: error: {tmp_path / "bad.npz"}: labels out of range '
+                  '[0, 12], expected 0..9')
+  from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
+  live = [a for a in metadata_store(root).get_artifacts_by_type('Examples')
+          if a.state == metadata_store_pb2.Artifact.LIVE]
+  assert not live
+
+
+@pytest.mark.parametrize('args,message', [
+    (['--epochs', '0'], 'train.epochs and train.distilled_epochs must be > 0'),
+    (['--data', 'ftp:x'], "unknown source scheme in 'ftp:x'"),
+    (['--candidates', 'magic:3'], 'candidate method must be one of'),
+    (['--candidates', 'kip'], "candidate 'kip': expected METHOD:IMAGES_PER_CLASS"),
+])
+def test_bad_config_is_refused_before_running(tmp_path, args, message):
+  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', str(tmp_path), *args,
+                   timeout=120)
+  assert result.returncode == 2
+  assert message in result.stderr.strip().splitlines()[-1]
+  assert not os.path.exists(local_paths(str(tmp_path)).metadata_path)
