@@ -1,0 +1,372 @@
+"""KIP (Kernel Inducing Points, Nguyen et al. 2021) in plain TensorFlow.
+
+A support set (X_s, y_s) of n images is learned so that kernel ridge regression (KRR)
+from it predicts a target batch (X_t, y_t) of real images well:
+
+    K_reg = K_ss + ridge * trace(K_ss) / n * I        (solved in float64)
+    pred  = K_ts K_reg^{-1} y_s
+    loss  = 0.5 * mean((pred - y_t)^2)
+
+Images live in the standardised space of the published KIP sets; labels are regression
+targets (one-hot minus 1/10, learned if `learn_labels`). Each step draws a class-balanced
+target batch from the pool and (for the ConvNet random-feature kernel) fresh random
+networks, both from (seed, step) only, and updates the support with Adam; so a run is
+bit-identical for the same settings on CPU, and resuming from a checkpoint gives the same
+result as an uninterrupted run (unless the wall-time budget stops it).
+"""
+
+import dataclasses
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from components.distiller import baselines, kernels
+from components.example_format import NUM_CLASSES, plain_label_vectors, standardise
+
+# The valid pixel range [0, 1] in standardised space.
+PIXEL_LOW = float(np.float32(standardise(0.0)))
+PIXEL_HIGH = float(np.float32(standardise(1.0)))
+CLIP_MODES = ('output', 'step', 'none')
+ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
+EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
+MAX_SHIFT = 2  # pixels of random translation when the support is augmented
+
+
+@dataclasses.dataclass(frozen=True)
+class KipConfig:
+  """KIP hyperparameters. `clip`: 'output' clips the returned images to the valid pixel
+  range, 'step' after every update, 'none' never. `augment` translates the support
+  images by up to MAX_SHIFT pixels (random per step) inside the kernel."""
+  images_per_class: int = 10
+  steps: int = 200
+  learning_rate: float = 0.01
+  kernel: str = 'conv_rf'  # conv_rf | fc_ntk
+  learn_labels: bool = True
+  target_batch: int = 1000
+  num_networks: int = 2
+  width: int = 128
+  refresh_every: int = 1  # conv_rf: steps that share networks (features of the pool cached)
+  fc_depth: int = 1
+  ridge: float = 1e-6
+  seed: int = 0
+  time_budget_s: float = 0.0  # 0 = no limit
+  clip: str = 'output'
+  augment: bool = False
+  log_every: int = 10
+  checkpoint_every_s: float = 180.0
+
+
+@dataclasses.dataclass
+class KipState:
+  """Everything a run needs to continue: support, Adam moments, the best set so far (by
+  an exponential moving average of the target-batch loss) and the time spent."""
+  step: int
+  images: np.ndarray
+  labels: np.ndarray
+  classes: np.ndarray
+  m_images: np.ndarray
+  v_images: np.ndarray
+  m_labels: np.ndarray
+  v_labels: np.ndarray
+  best_images: np.ndarray
+  best_labels: np.ndarray
+  best_loss: float = float('inf')
+  ema_loss: float = float('nan')
+  elapsed_s: float = 0.0
+
+  def to_arrays(self) -> Dict[str, np.ndarray]:
+    return {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+  @classmethod
+  def from_arrays(cls, arrays: Dict[str, np.ndarray]) -> 'KipState':
+    values = {}
+    for f in dataclasses.fields(cls):
+      value = np.asarray(arrays[f.name])
+      values[f.name] = value.item() if value.ndim == 0 else value.copy()
+    values['step'] = int(values['step'])
+    return cls(**values)
+
+
+@dataclasses.dataclass
+class KipResult:
+  images: np.ndarray  # (n, 28, 28, 1) float32, standardised, class-ordered
+  labels: np.ndarray  # (n, 10) float32
+  classes: np.ndarray  # (n,) int64
+  info: Dict[str, float]
+
+
+# ----------------------------------------------------------------------------- KRR
+
+
+def regularised_gram(k_ss: tf.Tensor, ridge: float) -> tf.Tensor:
+  """K_ss + ridge * trace(K_ss) / n * I in float64."""
+  k64 = tf.cast(k_ss, tf.float64)
+  n = tf.shape(k64)[0]
+  scale = ridge * tf.linalg.trace(k64) / tf.cast(n, tf.float64)
+  return k64 + scale * tf.eye(n, dtype=tf.float64)
+
+
+def krr_predict(k_ts: tf.Tensor, k_ss: tf.Tensor, y_s: tf.Tensor, ridge: float) -> tf.Tensor:
+  """Kernel ridge regression predictions K_ts (K_ss + ridge tr(K_ss)/n I)^{-1} y_s,
+  float64."""
+  alpha = tf.linalg.solve(regularised_gram(k_ss, ridge), tf.cast(y_s, tf.float64))
+  return tf.matmul(tf.cast(k_ts, tf.float64), alpha)
+
+
+def kip_loss(pred: tf.Tensor, y_t: tf.Tensor) -> tf.Tensor:
+  """0.5 * mean((pred - y_t)^2) over all entries."""
+  return 0.5 * tf.reduce_mean(tf.square(pred - tf.cast(y_t, pred.dtype)))
+
+
+def accuracy(pred: tf.Tensor, classes: tf.Tensor) -> tf.Tensor:
+  """Share of rows whose argmax is the class."""
+  hits = tf.equal(tf.argmax(pred, axis=1), tf.cast(classes, tf.int64))
+  return tf.reduce_mean(tf.cast(hits, tf.float64))
+
+
+# -------------------------------------------------------------------------- kernels
+
+
+def translate(images: tf.Tensor, shifts: tf.Tensor, fill: float) -> tf.Tensor:
+  """Shifts each image (N, H, W, C) by its own (dy, dx) in [-MAX_SHIFT, MAX_SHIFT],
+  filling with `fill`; differentiable in the images."""
+  size_h, size_w = images.shape[1], images.shape[2]
+  padded = tf.pad(images, [[0, 0], [MAX_SHIFT, MAX_SHIFT], [MAX_SHIFT, MAX_SHIFT], [0, 0]],
+                  constant_values=fill)
+  rows = MAX_SHIFT - shifts[:, :1] + tf.range(size_h)[None, :]
+  cols = MAX_SHIFT - shifts[:, 1:] + tf.range(size_w)[None, :]
+  out = tf.gather(padded, rows, axis=1, batch_dims=1)
+  return tf.gather(out, cols, axis=2, batch_dims=1)
+
+
+def kernel_matrices(config: KipConfig, support: tf.Tensor, target,
+                    networks: List[kernels.ConvParams]) -> Tuple[tf.Tensor, tf.Tensor]:
+  """(K_ss, K_ts) under the configured kernel; `target` is the list of the target
+  batch's features per network (conv_rf) or the target images (fc_ntk)."""
+  if config.kernel == 'conv_rf':
+    f_s = [kernels.conv_features(support, p) for p in networks]
+    return kernels.feature_kernel(f_s, f_s), kernels.feature_kernel(target, f_s)
+  if config.kernel == 'fc_ntk':
+    return (kernels.fc_ntk(support, support, config.fc_depth),
+            kernels.fc_ntk(target, support, config.fc_depth))
+  raise ValueError(f'unknown kernel {config.kernel!r} (use conv_rf or fc_ntk)')
+
+
+def step_networks(config: KipConfig, step: int) -> List[kernels.ConvParams]:
+  """The random networks of a step: fresh ones every `refresh_every` steps."""
+  if config.kernel != 'conv_rf':
+    return []
+  return kernels.conv_networks(config.seed, step // max(config.refresh_every, 1),
+                               config.num_networks, config.width)
+
+
+@tf.function(reduce_retracing=True)
+def _features(images: tf.Tensor, networks) -> List[tf.Tensor]:
+  return [kernels.conv_features(images, p) for p in networks]
+
+
+def batched_features(images: np.ndarray, networks: List[kernels.ConvParams],
+                     batch: int = 1000) -> List[tf.Tensor]:
+  """The random features of many images, per network, computed in batches."""
+  parts = [_features(tf.constant(images[i:i + batch]), networks)
+           for i in range(0, len(images), batch)]
+  return [tf.concat([part[m] for part in parts], axis=0) for m in range(len(networks))]
+
+
+class TargetFeatures:
+  """Target-batch features for a step. With refresh_every > 1 the features of the whole
+  pool under the current networks are computed once and shared by those steps."""
+
+  def __init__(self, pool_images: np.ndarray, config: KipConfig):
+    self.pool_images, self.config = pool_images, config
+    self.generation, self.cache = None, None
+
+  def __call__(self, step: int, batch: np.ndarray, networks: List[kernels.ConvParams]):
+    if self.config.kernel != 'conv_rf':
+      return tf.constant(self.pool_images[batch])
+    if self.config.refresh_every <= 1:
+      return _features(tf.constant(self.pool_images[batch]), networks)
+    generation = step // self.config.refresh_every
+    if generation != self.generation:
+      self.generation = generation
+      self.cache = batched_features(self.pool_images, networks)
+    indices = tf.constant(batch)
+    return [tf.gather(f, indices) for f in self.cache]
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def make_grad_fn(config: KipConfig) -> Callable:
+  """A tf.function (support images, support labels, target features or images, target
+  labels, target classes, shifts, networks) -> (loss, target accuracy, d loss/d images,
+  d loss/d labels)."""
+
+  @tf.function(reduce_retracing=True)
+  def grad_fn(images, labels, target, target_labels, target_classes, shifts, networks):
+    with tf.GradientTape() as tape:
+      tape.watch([images, labels])
+      support = translate(images, shifts, PIXEL_LOW) if config.augment else images
+      k_ss, k_ts = kernel_matrices(config, support, target, networks)
+      pred = krr_predict(k_ts, k_ss, labels, config.ridge)
+      loss = kip_loss(pred, target_labels)
+    grad_images, grad_labels = tape.gradient(loss, [images, labels])
+    return loss, accuracy(pred, target_classes), grad_images, grad_labels
+
+  return grad_fn
+
+
+def adam_update(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,
+                t: int, lr: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """One Adam step (t counts from 1) in float32 numpy: returns (param, m, v)."""
+  grad = grad.astype(np.float32)
+  m = (ADAM_BETA1 * m + (1 - ADAM_BETA1) * grad).astype(np.float32)
+  v = (ADAM_BETA2 * v + (1 - ADAM_BETA2) * grad * grad).astype(np.float32)
+  m_hat = m / np.float32(1 - ADAM_BETA1**t)
+  v_hat = v / np.float32(1 - ADAM_BETA2**t)
+  param = (param - np.float32(lr) * m_hat / (np.sqrt(v_hat) + np.float32(ADAM_EPS)))
+  return param.astype(np.float32), m, v
+
+
+def class_balanced_batch(pool_classes: np.ndarray, size: int,
+                         rng: np.random.Generator) -> np.ndarray:
+  """Indices of about `size` pool images, the same number from every class."""
+  per_class = max(1, size // NUM_CLASSES)
+  picks = []
+  for c in range(NUM_CLASSES):
+    members = np.flatnonzero(pool_classes == c)
+    picks.append(rng.choice(members, min(per_class, len(members)), replace=False))
+  return np.concatenate(picks)
+
+
+def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
+                  config: KipConfig) -> KipState:
+  """Support initialised with random real images of every class (class-ordered) and
+  plain labels."""
+  idx = baselines.random_per_class(pool_classes, config.images_per_class, config.seed)
+  images = np.asarray(pool_images[idx], np.float32)
+  classes = pool_classes[idx].astype(np.int64)
+  labels = plain_label_vectors(classes)
+  return KipState(step=0, images=images, labels=labels, classes=classes,
+                  m_images=np.zeros_like(images), v_images=np.zeros_like(images),
+                  m_labels=np.zeros_like(labels), v_labels=np.zeros_like(labels),
+                  best_images=images.copy(), best_labels=labels.copy())
+
+
+def kip_step(state: KipState, pool_classes: np.ndarray, config: KipConfig,
+             grad_fn: Callable, targets: TargetFeatures) -> Tuple[float, float]:
+  """One KIP step in place on `state`: a class-balanced target batch and fresh networks
+  drawn from (seed, step), gradient of the KRR loss, Adam on images (and labels).
+  Returns (loss, target-batch accuracy) before the update."""
+  rng = np.random.default_rng([config.seed, state.step, 1])
+  batch = class_balanced_batch(pool_classes, config.target_batch, rng)
+  shifts = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, size=(len(state.images), 2))
+  target_classes = pool_classes[batch]
+  networks = step_networks(config, state.step)
+  loss, acc, g_images, g_labels = grad_fn(
+      tf.constant(state.images), tf.constant(state.labels),
+      targets(state.step, batch, networks),
+      tf.constant(plain_label_vectors(target_classes)), tf.constant(target_classes),
+      tf.constant(shifts, tf.int32), networks)
+  t = state.step + 1
+  state.images, state.m_images, state.v_images = adam_update(
+      state.images, g_images.numpy(), state.m_images, state.v_images, t,
+      config.learning_rate)
+  if config.clip == 'step':
+    state.images = np.clip(state.images, PIXEL_LOW, PIXEL_HIGH)
+  if config.learn_labels:
+    state.labels, state.m_labels, state.v_labels = adam_update(
+        state.labels, g_labels.numpy(), state.m_labels, state.v_labels, t,
+        config.learning_rate)
+  state.step = t
+  return float(loss), float(acc)
+
+
+def _track_best(state: KipState, before: Tuple[np.ndarray, np.ndarray], loss: float) -> None:
+  """Updates the loss average; keeps the support that was evaluated when it is best."""
+  state.ema_loss = loss if np.isnan(state.ema_loss) else 0.9 * state.ema_loss + 0.1 * loss
+  if state.ema_loss < state.best_loss:
+    state.best_loss = float(state.ema_loss)
+    state.best_images, state.best_labels = before[0].copy(), before[1].copy()
+
+
+def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, config: KipConfig,
+            progress: Optional[Callable[[int, float, float], None]] = None,
+            checkpoint: Optional[Callable[[KipState], None]] = None,
+            resume: Optional[KipState] = None) -> KipResult:
+  """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,).
+
+  progress(step, loss, acc) is called every `log_every` steps; checkpoint(state) every
+  `checkpoint_every_s` seconds and at the end; `resume` continues a saved state. Stops
+  after `steps` steps or when `time_budget_s` (counted over resumed runs) is spent, and
+  returns the best support seen (by the moving average of the target-batch loss)."""
+  if config.clip not in CLIP_MODES:
+    raise ValueError(f'clip must be one of {CLIP_MODES}, got {config.clip!r}')
+  pool_images = np.asarray(pool_images, np.float32)
+  pool_classes = np.asarray(pool_classes, np.int64)
+  state = (KipState.from_arrays(resume.to_arrays()) if resume is not None
+           else initial_state(pool_images, pool_classes, config))
+  grad_fn = make_grad_fn(config)
+  targets = TargetFeatures(pool_images, config)
+  start = time.perf_counter()
+  elapsed_before = state.elapsed_s
+  last_checkpoint = start
+  stopped_by_budget = False
+  loss = acc = float('nan')
+  while state.step < config.steps:
+    before = (state.images.copy(), state.labels.copy())
+    loss, acc = kip_step(state, pool_classes, config, grad_fn, targets)
+    _track_best(state, before, loss)
+    now = time.perf_counter()
+    state.elapsed_s = elapsed_before + (now - start)
+    if progress is not None and (state.step % config.log_every == 0 or
+                                 state.step == config.steps):
+      progress(state.step, loss, acc)
+    if checkpoint is not None and now - last_checkpoint >= config.checkpoint_every_s:
+      checkpoint(state)
+      last_checkpoint = now
+    if config.time_budget_s and state.elapsed_s >= config.time_budget_s:
+      stopped_by_budget = True
+      break
+  if checkpoint is not None:
+    checkpoint(state)
+  images, labels = state.best_images, state.best_labels
+  if config.clip != 'none':
+    images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
+  return KipResult(
+      images=images.astype(np.float32), labels=labels.astype(np.float32),
+      classes=state.classes.copy(),
+      info={'steps': float(state.step), 'final_loss': loss, 'final_target_acc': acc,
+            'best_ema_loss': float(state.best_loss), 'kip_time_s': float(state.elapsed_s),
+            'stopped_by_budget': float(stopped_by_budget)})
+
+
+# ------------------------------------------------------------------------ evaluation
+
+
+def kernel_predict(config: KipConfig, support_images: np.ndarray, support_labels: np.ndarray,
+                   query_images: np.ndarray, num_networks: int = 8,
+                   batch: int = 1000) -> np.ndarray:
+  """KRR predictions for query images from a finished support set under the configured
+  kernel (conv_rf: `num_networks` fixed evaluation networks), float64 (Q, 10)."""
+  networks = kernels.conv_networks(config.seed, EVAL_STEP, num_networks, config.width)
+  support = tf.constant(support_images, tf.float32)
+  if config.kernel == 'conv_rf':
+    f_s = [kernels.conv_features(support, p) for p in networks]
+    k_ss = kernels.feature_kernel(f_s, f_s)
+  else:
+    f_s = None
+    k_ss = kernels.fc_ntk(support, support, config.fc_depth)
+  alpha = tf.linalg.solve(regularised_gram(k_ss, config.ridge),
+                          tf.cast(support_labels, tf.float64))
+  preds = []
+  for start in range(0, len(query_images), batch):
+    query = tf.constant(query_images[start:start + batch], tf.float32)
+    if config.kernel == 'conv_rf':
+      k_qs = kernels.feature_kernel([kernels.conv_features(query, p) for p in networks], f_s)
+    else:
+      k_qs = kernels.fc_ntk(query, support, config.fc_depth)
+    preds.append(tf.matmul(tf.cast(k_qs, tf.float64), alpha).numpy())
+  return np.concatenate(preds)
