@@ -1,0 +1,108 @@
+"""One entry point for every distillation method: real images in, a small set out."""
+
+import dataclasses
+import time
+from typing import Callable, Dict, Optional
+
+import numpy as np
+
+from components.example_format import NUM_CLASSES, plain_label_vectors, standardise
+from components.distiller import baselines, bilevel, herding, kip
+
+
+@dataclasses.dataclass(frozen=True)
+class DistillSettings:
+  """Hyperparameters shared by the optimising methods (mirrors pipeline DistillConfig)."""
+  steps: int = 200
+  learning_rate: float = 0.01
+  kernel: str = 'conv_rf'
+  learn_labels: bool = True
+  target_batch: int = 1000
+  num_networks: int = 2
+  ridge: float = 1e-6
+  seed: int = 0
+  time_budget_s: float = 0.0
+
+
+@dataclasses.dataclass
+class DistilledSet:
+  """A distilled set in the published KIP format: images (n, 28, 28, 1) float32 in
+  standardised space, labels (n, 10) float32 regression targets (one-hot minus 1/10
+  when not learned), class-ordered; `classes` (n,) int64 is the class of each image."""
+  images: np.ndarray
+  labels: np.ndarray
+  classes: np.ndarray
+  info: Dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+# A progress callback receives (step, loss, target-batch accuracy).
+Progress = Optional[Callable[[int, float, float], None]]
+
+
+def check_pool(labels: np.ndarray, images_per_class: int) -> None:
+  counts = np.bincount(labels, minlength=NUM_CLASSES)
+  if images_per_class < 1 or counts.min() < images_per_class:
+    raise ValueError(f'cannot take {images_per_class} images per class: the smallest '
+                     f'class has {counts.min()} examples')
+
+
+def from_indices(images01: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> DistilledSet:
+  return DistilledSet(
+      images=standardise(images01[idx]).astype(np.float32)[..., None],
+      labels=plain_label_vectors(labels[idx]), classes=labels[idx].astype(np.int64))
+
+
+def kip_config(settings: DistillSettings, images_per_class: int) -> kip.KipConfig:
+  """The KIP hyperparameters of a distillation (clipping the output to the valid pixel
+  range, as the probes found best)."""
+  return kip.KipConfig(
+      images_per_class=images_per_class, steps=settings.steps,
+      learning_rate=settings.learning_rate, kernel=settings.kernel,
+      learn_labels=settings.learn_labels, target_batch=settings.target_batch,
+      num_networks=settings.num_networks, ridge=settings.ridge, seed=settings.seed,
+      time_budget_s=settings.time_budget_s)
+
+
+def logreg_config(settings: DistillSettings, images_per_class: int) -> bilevel.LogregConfig:
+  return bilevel.LogregConfig(
+      images_per_class=images_per_class, steps=settings.steps,
+      learning_rate=settings.learning_rate, target_batch=settings.target_batch,
+      seed=settings.seed, time_budget_s=settings.time_budget_s)
+
+
+def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_class: int,
+            settings: DistillSettings = DistillSettings(),
+            progress: Progress = None,
+            checkpoint: Optional[Callable[[kip.KipState], None]] = None,
+            resume: Optional[kip.KipState] = None) -> DistilledSet:
+  """Makes a class-balanced set of `images_per_class` images per class from real images
+  (N, 28, 28) in pixel/255 space with integer labels.
+
+  random / first / herding pick real images; kip learns images (and labels) by kernel
+  inducing points; logreg by bi-level logistic regression. `checkpoint` and `resume`
+  (KIP only) save and continue a run's state."""
+  check_pool(labels, images_per_class)
+  start = time.perf_counter()
+  if method == 'random':
+    result = from_indices(images01, labels,
+                          baselines.random_per_class(labels, images_per_class, settings.seed))
+  elif method == 'first':
+    result = from_indices(images01, labels, baselines.first_per_class(labels, images_per_class))
+  elif method == 'herding':
+    features = herding.image_features(standardise(images01)[..., None], 'conv_rf',
+                                      settings.seed, settings.num_networks)
+    result = from_indices(images01, labels,
+                          herding.herding_per_class(features, labels, images_per_class))
+  elif method == 'kip':
+    out = kip.run_kip(standardise(images01)[..., None], labels,
+                      kip_config(settings, images_per_class), progress, checkpoint, resume)
+    result = DistilledSet(out.images, out.labels, out.classes, out.info)
+  elif method == 'logreg':
+    images, vectors, classes, info = bilevel.run_logreg(
+        standardise(images01)[..., None], labels,
+        logreg_config(settings, images_per_class), progress)
+    result = DistilledSet(images, vectors, classes, info)
+  else:
+    raise ValueError(f'unknown distillation method {method!r}')
+  result.info.setdefault('wall_time_s', time.perf_counter() - start)
+  return result
