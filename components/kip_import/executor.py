@@ -1,0 +1,24 @@
+"""Executor of the KipImport component: adapts artifacts, calls `importer`."""
+
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx.dsl.components.base import base_executor
+from tfx.types import Artifact, artifact_utils
+
+from components.artifacts import write_examples
+from components.kip_import.importer import import_kip_set
+
+
+class Executor(base_executor.BaseExecutor):
+
+  def Do(self, input_dict: Dict[str, List[Artifact]],
+         output_dict: Dict[str, List[Artifact]],
+         exec_properties: Dict[str, Any]) -> None:
+    path = exec_properties['path']
+    split = import_kip_set(path)
+    imported = artifact_utils.get_single_instance(output_dict['imported'])
+    write_examples(imported, {'train': split})
+    imported.set_string_custom_property('method', 'kip_import')
+    imported.set_string_custom_property('source_path', path)
+    logging.info('KipImport %s: %d images', path, len(split.labels))

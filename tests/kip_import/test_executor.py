@@ -1,0 +1,51 @@
+"""KipImport: a KIP .npz -> Examples in the pipeline's format, ZCA files refused."""
+
+import numpy as np
+import pytest
+from tfx.types import standard_artifacts
+
+from components.artifacts import read_examples
+from components.distiller import kip_format
+from components.example_format import standardise
+from components.ingest.sources import DataError
+from components.kip_import.executor import Executor
+from components.kip_import.importer import import_kip_set
+
+
+def _kip_file(path, seed=0):
+  rng = np.random.default_rng(seed)
+  pixels = rng.uniform(0, 1, (20, 28, 28, 1)) * (rng.uniform(0, 1, (20, 28, 28, 1)) > 0.8)
+  images = standardise(pixels).astype(np.float32)
+  labels = (np.eye(10)[np.arange(20) // 2] - 0.1 + rng.normal(0, 0.05, (20, 10)))
+  kip_format.save(str(path), images, labels.astype(np.float32))
+  return pixels[..., 0], labels.astype(np.float32)
+
+
+def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
+  path = tmp_path / 'ConvNet_ssize20_nozca_l_noaug_ckpt1000.npz'
+  pixels, labels = _kip_file(path)
+  imported = standard_artifacts.Examples()
+  imported.uri = str(tmp_path / 'imported')
+  Executor().Do({}, {'imported': [imported]}, {'path': str(path)})
+  split = read_examples(imported, 'train')
+  np.testing.assert_allclose(split.images, pixels, atol=1e-5)
+  np.testing.assert_array_equal(split.label_vectors, labels)
+  np.testing.assert_array_equal(split.labels, np.argmax(labels, axis=1))
+  assert imported.get_string_custom_property('source_path') == str(path)
+
+
+def test_zca_files_are_refused_with_a_clear_message(tmp_path):
+  path = tmp_path / 'ConvNet_ssize20_zca_l_noaug_ckpt1000.npz'
+  _kip_file(path)
+  with pytest.raises(DataError, match='ZCA-whitened KIP sets are not supported'):
+    import_kip_set(str(path))
+
+
+def test_bad_files_fail_before_anything_is_written(tmp_path):
+  path = tmp_path / 'bad.npz'
+  np.savez(path, images=np.zeros((3, 28, 28, 1), np.float32), labels=np.zeros((3, 9)))
+  imported = standard_artifacts.Examples()
+  imported.uri = str(tmp_path / 'imported')
+  with pytest.raises(DataError, match='labels have shape'):
+    Executor().Do({}, {'imported': [imported]}, {'path': str(path)})
+  assert not (tmp_path / 'imported').exists()
