@@ -1,9 +1,10 @@
 """The KipImport component: a published KIP `.npz` (local or gs://) -> validated
 Examples (split `train`) in the pipeline's example format, learned labels kept.
 
-`examples` (the ingested Examples) is accepted for a ZCA transform fitted on the train
-split; ZCA-whitened files are refused with a DataError for now (see `importer`), so it is
-optional and unused."""
+The constructor's `examples` (the ingested Examples, input key `ingested`) is accepted
+for a ZCA transform fitted on their train split; ZCA-whitened files are refused with a
+DataError for now (see `importer`), so it is optional and unused. The output is
+`examples`."""
 
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
@@ -11,14 +12,14 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from components.kip_import import executor
 
+INGESTED_KEY = 'ingested'
 EXAMPLES_KEY = 'examples'
-IMPORTED_KEY = 'imported'
 
 
 class KipImportSpec(ComponentSpec):
   PARAMETERS = {'path': ExecutionParameter(type=str)}
-  INPUTS = {EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True)}
-  OUTPUTS = {IMPORTED_KEY: ChannelParameter(type=standard_artifacts.Examples)}
+  INPUTS = {INGESTED_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True)}
+  OUTPUTS = {EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
 
 
 class KipImport(base_component.BaseComponent):
@@ -29,6 +30,6 @@ class KipImport(base_component.BaseComponent):
 
   def __init__(self, path: str, examples=None):
     spec = KipImportSpec(
-        path=path, examples=examples,
-        imported=channel_utils.as_channel([standard_artifacts.Examples()]))
+        path=path, ingested=examples,
+        examples=channel_utils.as_channel([standard_artifacts.Examples()]))
     super().__init__(spec=spec)

@@ -17,7 +17,7 @@ class Executor(base_executor.BaseExecutor):
          exec_properties: Dict[str, Any]) -> None:
     path = exec_properties['path']
     split = import_kip_set(path)
-    imported = artifact_utils.get_single_instance(output_dict['imported'])
+    imported = artifact_utils.get_single_instance(output_dict['examples'])
     write_examples(imported, {'train': split})
     imported.set_string_custom_property('method', 'kip_import')
     imported.set_string_custom_property('source_path', path)

@@ -26,7 +26,7 @@ def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
   pixels, labels = _kip_file(path)
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
-  Executor().Do({}, {'imported': [imported]}, {'path': str(path)})
+  Executor().Do({}, {'examples': [imported]}, {'path': str(path)})
   split = read_examples(imported, 'train')
   np.testing.assert_allclose(split.images, pixels, atol=1e-5)
   np.testing.assert_array_equal(split.label_vectors, labels)
@@ -47,5 +47,12 @@ def test_bad_files_fail_before_anything_is_written(tmp_path):
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
   with pytest.raises(DataError, match='labels have shape'):
-    Executor().Do({}, {'imported': [imported]}, {'path': str(path)})
+    Executor().Do({}, {'examples': [imported]}, {'path': str(path)})
   assert not (tmp_path / 'imported').exists()
+
+
+def test_component_wires_path_and_optional_ingested_examples():
+  from components.kip_import.component import KipImport  # pylint: disable=g-import-not-at-top
+  node = KipImport(path='gs://kip-datasets/kip/mnist/x.npz')
+  assert node.exec_properties['path'] == 'gs://kip-datasets/kip/mnist/x.npz'
+  assert 'examples' in node.outputs
