@@ -66,15 +66,34 @@ def mirrored_strategy() -> tf.distribute.MirroredStrategy:
   return tf.distribute.MirroredStrategy([device.name for device in devices])
 
 
+class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+  """MultiWorkerMirroredStrategy whose `reduce` takes what Keras 3's `fit` passes it.
+
+  With more than one worker, Keras 3.12 `fit` fails in two `reduce` calls
+  (keras-team/keras#20585): it reduces a whole (images, targets) batch at once ("Attempt
+  to convert a value (PerReplica...)"), and it reduces each step's scalar loss and
+  metrics along axis 0 ("Invalid reduction dimension 0 for input with 0 dimensions").
+  This reduces each tensor of a structure separately, and scalars over the replicas."""
+
+  def reduce(self, reduce_op, value, axis):
+    parent = super()
+
+    def reduce_part(part):
+      scalar = self.experimental_local_results(part)[0].shape.rank == 0
+      return parent.reduce(reduce_op, part, None if scalar else axis)
+
+    return tf.nest.map_structure(reduce_part, value)
+
+
 def multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
-  """MultiWorkerMirroredStrategy over the cluster described by TF_CONFIG."""
+  """Multi-worker mirrored training over the cluster described by TF_CONFIG."""
   if 'TF_CONFIG' not in os.environ:
     raise ValueError("strategy 'multi_worker' needs TF_CONFIG (cluster and task); "
                      'none is set')
   cluster = json.loads(os.environ['TF_CONFIG']).get('cluster', {})
   if not cluster:
     raise ValueError("strategy 'multi_worker': TF_CONFIG has no cluster")
-  return tf.distribute.MultiWorkerMirroredStrategy()
+  return MultiWorkerStrategy()
 
 
 def find_tpu() -> Optional[tf.distribute.cluster_resolver.TPUClusterResolver]:

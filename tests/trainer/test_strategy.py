@@ -1,0 +1,106 @@
+"""Strategies: choice by name here; mirrored and multi-worker runs in subprocesses."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+
+from trainer import record, strategy as strategy_lib
+
+from tests.trainer.conftest import TRAIN_IMAGES, train_pattern
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TIMEOUT = 240
+
+
+def run_workers(specs_and_envs):
+  """Starts one `tests.trainer.worker` per (spec, extra env) and waits for all."""
+  processes = []
+  for spec, extra_env in specs_and_envs:
+    env = {key: value for key, value in os.environ.items() if key != 'TF_CONFIG'}
+    env.update({'TF_USE_LEGACY_KERAS': '0', 'TF_CPP_MIN_LOG_LEVEL': '2', **extra_env})
+    processes.append(subprocess.Popen(
+        [sys.executable, '-m', 'tests.trainer.worker', json.dumps(spec)], cwd=REPO,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+  outputs = []
+  try:
+    for process in processes:
+      outputs.append(process.communicate(timeout=TIMEOUT)[0])
+  finally:
+    for process in processes:
+      if process.poll() is None:
+        process.kill()
+  for process, output in zip(processes, outputs):
+    assert process.returncode == 0, output[-3000:]
+
+
+def spec(tmp_path, uri, strategy, **extra):
+  return {'train_files': [train_pattern(uri)],
+          'serving_model_dir': str(tmp_path / 'model' / 'Format-Serving'),
+          'model_run_dir': str(tmp_path / 'model_run'),
+          'custom_config': {'epochs': 1, 'batch_size': 8, 'strategy': strategy,
+                            'width': 8, 'seed': 1, 'verbose': 0},
+          **extra}
+
+
+def free_ports(count):
+  sockets = [socket.socket() for _ in range(count)]
+  for sock in sockets:
+    sock.bind(('127.0.0.1', 0))
+  ports = [sock.getsockname()[1] for sock in sockets]
+  for sock in sockets:
+    sock.close()
+  return ports
+
+
+def test_tpu_without_tpu_fails_with_one_line():
+  with pytest.raises(strategy_lib.NoTPUError) as error:
+    strategy_lib.choose_strategy('tpu')
+  assert "'tpu'" in str(error.value) and '\n' not in str(error.value)
+
+
+def test_auto_default_and_errors_here():
+  assert strategy_lib.choose_strategy('auto') is tf.distribute.get_strategy()
+  assert strategy_lib.choose_strategy('default').num_replicas_in_sync == 1
+  assert strategy_lib.is_chief(strategy_lib.choose_strategy('default'))
+  assert strategy_lib.choose_strategy('one_device').num_replicas_in_sync == 1
+  with pytest.raises(ValueError, match='strategy must be one of'):
+    strategy_lib.choose_strategy('horovod')
+  os.environ.pop('TF_CONFIG', None)
+  with pytest.raises(ValueError, match='TF_CONFIG'):
+    strategy_lib.choose_strategy('multi_worker')
+
+
+def test_global_batch_scales_with_replicas():
+  class TwoReplicas:
+    num_replicas_in_sync = 2
+  assert strategy_lib.global_batch_size(250, TwoReplicas()) == 500
+  assert strategy_lib.global_batch_size(250, TwoReplicas(), scale=False) == 250
+
+
+def test_mirrored_over_two_logical_cpus(tmp_path, plain_examples):
+  worker = spec(tmp_path, plain_examples, 'mirrored', logical_cpus=2)
+  run_workers([(worker, {})])
+  run = record.read_record(worker['model_run_dir'])
+  assert run['strategy_class'] == 'MirroredStrategy' and run['replicas'] == 2
+  assert run['global_batch_size'] == 16 and run['steps_per_epoch'] == 3
+  assert tf.io.gfile.exists(os.path.join(worker['serving_model_dir'], 'saved_model.pb'))
+
+
+def test_multi_worker_chief_writes_and_worker_cleans_up(tmp_path, plain_examples):
+  cluster = {'worker': [f'127.0.0.1:{port}' for port in free_ports(2)]}
+  workers = [(spec(tmp_path, plain_examples, 'multi_worker'),
+              {'TF_CONFIG': json.dumps({'cluster': cluster,
+                                        'task': {'type': 'worker', 'index': index}})})
+             for index in range(2)]
+  run_workers(workers)
+  serving = workers[0][0]['serving_model_dir']
+  run = record.read_record(workers[0][0]['model_run_dir'])
+  assert run['strategy_class'] == 'MultiWorkerStrategy'
+  assert run['replicas'] == 2 and run['workers'] == 2 and run['examples'] == TRAIN_IMAGES
+  assert tf.io.gfile.exists(os.path.join(serving, 'saved_model.pb'))
+  assert sorted(os.listdir(os.path.dirname(serving))) == ['Format-Serving']
