@@ -1,0 +1,36 @@
+"""tuner_fn with a tiny budget, and its best hyperparameters fed to the Trainer."""
+
+import keras_tuner
+from tfx.components.trainer.fn_args_utils import FnArgs
+
+from trainer import settings as settings_lib
+from trainer.tuner import tuner_fn
+
+from tests.trainer.conftest import train_pattern
+
+
+def tuner_args(tmp_path, uri, **config):
+  return FnArgs(train_files=[train_pattern(uri)], eval_files=[train_pattern(uri)],
+                working_dir=str(tmp_path / 'tuner'),
+                custom_config={'architecture': 'kip_convnet', 'batch_size': 20,
+                               'strategy': 'default', 'verbose': 0, 'seed': 0, **config})
+
+
+def test_random_search_runs_and_feeds_the_trainer(tmp_path, plain_examples):
+  result = tuner_fn(tuner_args(tmp_path, plain_examples, max_trials=2, tuner_epochs=1))
+  assert isinstance(result.tuner, keras_tuner.RandomSearch)
+  result.tuner.search(**result.fit_kwargs)
+  assert len(result.tuner.oracle.trials) == 2
+  best = result.tuner.get_best_hyperparameters()[0]
+  assert 1e-4 <= best.get('learning_rate') <= 1e-2
+  assert best.get('width') in (64, 128, 256)
+  settings = settings_lib.from_config({'architecture': 'kip_convnet'}, best.get_config())
+  assert settings.width == best.get('width')
+  assert settings.learning_rate == best.get('learning_rate')
+
+
+def test_hyperband_is_configurable(tmp_path, plain_examples):
+  result = tuner_fn(tuner_args(tmp_path, plain_examples, tuner='hyperband',
+                               tuner_epochs=2, hyperband_factor=2))
+  assert isinstance(result.tuner, keras_tuner.Hyperband)
+  assert result.fit_kwargs['validation_data'] is not None

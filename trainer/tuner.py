@@ -1,0 +1,98 @@
+"""`tuner_fn` of the TFX Tuner: `Tuner(tuner_fn='trainer.tuner.tuner_fn', ...)`.
+
+A keras-tuner search over learning rate (1e-4..1e-2, log), dropout (0..0.6) and width
+(half, the default and double the architecture's width) for the full-data model; the
+Tuner's `best_hyperparameters` output feeds the Trainers (`fn_args.hyperparameters`,
+read by trainer/settings.py).
+
+custom_config: the Trainer's keys (architecture, label_loss, batch_size, clip_images,
+seed, strategy) plus
+- `tuner`: 'random' (RandomSearch, default) or 'hyperband';
+- `max_trials`: RandomSearch trials (default 4);
+- `tuner_epochs`: epochs per trial, Hyperband's max_epochs (default: `epochs`, else 2);
+- `hyperband_factor`: Hyperband's reduction factor (default 3).
+The objective is val_accuracy on `fn_args.eval_files` when the Tuner has an eval split,
+else the training accuracy. keras-tuner accepts only Keras 3 models; trainer/model.py
+builds them with `import keras`, so the search runs even where TF_USE_LEGACY_KERAS=1
+(which tensorflow_transform sets) makes `tf.keras` the legacy Keras 2.
+"""
+
+import dataclasses
+
+import keras_tuner
+from tfx.components.tuner.component import TunerFnResult
+
+from trainer import data, model as model_lib, settings as settings_lib
+from trainer import strategy as strategy_lib
+
+TUNERS = ('random', 'hyperband')
+PROJECT = 'tfx_distill'
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSettings:
+  """The search budget."""
+  tuner: str = 'random'
+  max_trials: int = 4
+  epochs: int = 2
+  hyperband_factor: int = 3
+
+  @classmethod
+  def from_config(cls, custom_config) -> 'SearchSettings':
+    config = dict(custom_config or {})
+    search = cls(tuner=str(config.get('tuner', cls.tuner)),
+                 max_trials=int(config.get('max_trials', cls.max_trials)),
+                 epochs=int(config.get('tuner_epochs', config.get('epochs', cls.epochs))),
+                 hyperband_factor=int(config.get('hyperband_factor', cls.hyperband_factor)))
+    if search.tuner not in TUNERS:
+      raise ValueError(f'tuner must be one of {TUNERS}, got {search.tuner!r}')
+    if search.max_trials < 1 or search.epochs < 1 or search.hyperband_factor < 2:
+      raise ValueError('max_trials and tuner_epochs must be >= 1, hyperband_factor >= 2')
+    return search
+
+
+def hypermodel(architecture: str, label_loss: str):
+  """A keras-tuner model-building function over learning rate, dropout and width."""
+  width = model_lib.DEFAULT_WIDTH[architecture]
+
+  def build(hp: keras_tuner.HyperParameters):
+    return model_lib.build_model(
+        architecture, label_loss,
+        learning_rate=hp.Float('learning_rate', 1e-4, 1e-2, sampling='log'),
+        dropout=hp.Float('dropout', 0.0, 0.6, step=0.1),
+        width=hp.Choice('width', [width // 2, width, 2 * width]))
+
+  return build
+
+
+def tuner_fn(fn_args) -> TunerFnResult:
+  """The tuner and the arguments of its `search` (run by the TFX Tuner executor)."""
+  settings = settings_lib.from_config(fn_args.custom_config)
+  search = SearchSettings.from_config(fn_args.custom_config)
+  strategy = strategy_lib.choose_strategy(settings.strategy)
+  examples = data.read_examples(fn_args.train_files, settings.clip_images)
+  summary = data.summarise(examples)
+  examples = data.with_size(examples, summary)
+  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
+  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
+                                              settings.scale_batch_with_replicas)
+  fit_kwargs = {'x': data.batches(examples, label_loss, batch_size, shuffle=True,
+                                  seed=settings.seed),
+                'epochs': search.epochs, 'verbose': settings.verbose}
+  objective = 'accuracy'
+  if fn_args.eval_files:
+    evaluation = data.read_examples(fn_args.eval_files, clip_images=False)
+    evaluation = data.with_size(evaluation, data.summarise(evaluation))
+    fit_kwargs['validation_data'] = data.batches(evaluation, label_loss, batch_size,
+                                                 shuffle=False, seed=settings.seed)
+    objective = 'val_accuracy'
+  common = {'hypermodel': hypermodel(settings.architecture, label_loss),
+            'objective': keras_tuner.Objective(objective, direction='max'),
+            'seed': settings.seed, 'directory': fn_args.working_dir,
+            'project_name': PROJECT, 'overwrite': True, 'distribution_strategy': strategy}
+  if search.tuner == 'random':
+    tuner = keras_tuner.RandomSearch(max_trials=search.max_trials, **common)
+  else:
+    tuner = keras_tuner.Hyperband(max_epochs=search.epochs,
+                                  factor=search.hyperband_factor, **common)
+  return TunerFnResult(tuner=tuner, fit_kwargs=fit_kwargs)

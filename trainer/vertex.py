@@ -1,0 +1,113 @@
+"""The custom_config that runs the Trainer on Vertex AI with chosen worker pools.
+
+TFX's Google Cloud AI Platform extension submits a Vertex CustomJob whose every replica
+runs the generic Trainer executor, hence `trainer.task.run_fn`, in `image_uri` (a TFX
+1.16 image with this repository installed):
+
+    from tfx import v1 as tfx
+    trainer = tfx.extensions.google_cloud_ai_platform.Trainer(
+        run_fn='trainer.task.run_fn', examples=...,
+        custom_config=vertex_custom_config(VertexTraining(...), trainer_config))
+
+Worker pools: pool 0 is the chief (one replica; its machine may carry GPUs or a TPU);
+pool 1, when given, holds further workers for multi-worker training. Vertex sets
+`TF_CONFIG` in every replica from the cluster spec (pool 0 as task type `chief`, pool 1
+as `worker`), which MultiWorkerMirroredStrategy reads; only the chief writes the model.
+When the trainer's strategy is `auto` it is set from the pools: `tpu` for a TPU,
+`multi_worker` with a worker pool, `mirrored` for several GPUs, else `default`.
+The same dict also carries the trainer's own keys (trainer/settings.py), which run_fn
+reads and the extension passes through untouched.
+"""
+
+import dataclasses
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from tfx.extensions.google_cloud_ai_platform.constants import (ENABLE_VERTEX_KEY,
+                                                                VERTEX_REGION_KEY)
+from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_ARGS_KEY
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerPool:
+  """One Vertex worker pool: machines, their accelerators and how many replicas."""
+  machine_type: str = 'n1-standard-8'
+  accelerator_type: str = ''  # e.g. NVIDIA_TESLA_T4, NVIDIA_L4, TPU_V2, TPU_V3
+  accelerator_count: int = 0
+  replica_count: int = 1
+
+  @property
+  def is_tpu(self) -> bool:
+    return self.accelerator_type.startswith('TPU')
+
+  def spec(self, image_uri: str) -> Dict[str, Any]:
+    """The pool as a Vertex WorkerPoolSpec."""
+    machine = {'machine_type': self.machine_type}
+    if self.accelerator_type:
+      machine.update(accelerator_type=self.accelerator_type,
+                     accelerator_count=self.accelerator_count)
+    return {'machine_spec': machine, 'replica_count': self.replica_count,
+            'container_spec': {'image_uri': image_uri}}
+
+
+@dataclasses.dataclass(frozen=True)
+class VertexTraining:
+  """Where and on what the Trainer runs on Vertex."""
+  project: str
+  region: str
+  image_uri: str
+  chief: WorkerPool = WorkerPool()
+  workers: Optional[WorkerPool] = None  # further workers: multi-worker training
+  service_account: str = ''
+  labels: Tuple[Tuple[str, str], ...] = ()
+
+  def validate(self) -> 'VertexTraining':
+    """Raises ValueError naming the first bad value; returns self."""
+    pools = [self.chief] + ([self.workers] if self.workers else [])
+    checks = [
+        (bool(self.project and self.region and self.image_uri),
+         'project, region and image_uri are required'),
+        (self.chief.replica_count == 1, 'the chief pool must have exactly 1 replica'),
+        (not (self.chief.is_tpu and self.workers),
+         'a TPU chief cannot be combined with a worker pool'),
+        (not (self.workers and self.workers.is_tpu), 'TPUs go in the chief pool'),
+        (all(pool.replica_count >= 1 for pool in pools), 'replica_count must be >= 1'),
+    ]
+    checks += [(bool(pool.accelerator_type) == (pool.accelerator_count > 0),
+                f'{pool.machine_type}: accelerator_type and accelerator_count > 0 go '
+                'together') for pool in pools]
+    for ok, message in checks:
+      if not ok:
+        raise ValueError(f'Vertex training: {message}')
+    return self
+
+  def strategy(self) -> str:
+    """The distribution strategy these pools call for."""
+    if self.chief.is_tpu:
+      return 'tpu'
+    if self.workers:
+      return 'multi_worker'
+    if self.chief.accelerator_count > 1:
+      return 'mirrored'
+    return 'default'
+
+  def custom_job(self) -> Dict[str, Any]:
+    """TRAINING_ARGS_KEY's value: a Vertex CustomJob plus the project it runs in."""
+    pools = [self.chief] + ([self.workers] if self.workers else [])
+    job_spec: Dict[str, Any] = {'worker_pool_specs': [pool.spec(self.image_uri)
+                                                      for pool in pools]}
+    if self.service_account:
+      job_spec['service_account'] = self.service_account
+    return {'project': self.project, 'job_spec': job_spec, 'labels': dict(self.labels)}
+
+
+def vertex_custom_config(vertex: VertexTraining,
+                         trainer_config: Mapping[str, Any]) -> Dict[str, Any]:
+  """The custom_config of an AI Platform Trainer: the trainer's keys plus the Vertex
+  job. An `auto` (or missing) strategy becomes the one the pools call for."""
+  vertex.validate()
+  config = dict(trainer_config)
+  if config.get('strategy', 'auto') == 'auto':
+    config['strategy'] = vertex.strategy()
+  config.update({ENABLE_VERTEX_KEY: True, VERTEX_REGION_KEY: vertex.region,
+                 TRAINING_ARGS_KEY: vertex.custom_job()})
+  return config
