@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
   from components.distiller import standalone  # pylint: disable=g-import-not-at-top
   standalone.register(sub)
+  from kubeflow import command as compile_command  # pylint: disable=g-import-not-at-top
+  compile_command.register(sub)
   return parser
 
 
