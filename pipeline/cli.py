@@ -29,7 +29,10 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
   train = {key: value for key, value in (
       ('epochs', args.epochs), ('distilled_epochs', args.distilled_epochs),
       ('strategy', args.strategy), ('seeds', args.seeds)) if value is not None}
-  changes = {'ingest': ingest, 'train': train}
+  evaluation = {key: value for key, value in (
+      ('max_drop', args.max_drop), ('candidate_min_accuracy', args.candidate_min_accuracy),
+      ('full_min_accuracy', args.full_min_accuracy)) if value is not None}
+  changes = {'ingest': ingest, 'train': train, 'eval': evaluation}
   if args.kip_set:
     changes['kip_sets'] = tuple(args.kip_set)
   if args.candidates is not None:
@@ -75,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
   run.add_argument('--distilled-epochs', type=int, help='epochs on small sets')
   run.add_argument('--strategy', choices=config_lib.STRATEGIES)
   run.add_argument('--seeds', type=int, help='train each model this many times')
+  run.add_argument('--max-drop', type=float, help='bless a candidate only if its '
+                   'accuracy is at most this far below the full model (e.g. 0.02)')
+  run.add_argument('--candidate-min-accuracy', type=float,
+                   help="a candidate's accuracy floor")
+  run.add_argument('--full-min-accuracy', type=float,
+                   help="the full-data model's accuracy floor")
   run.add_argument('--tune', action='store_true', help='run the Tuner first')
   run.add_argument('--no-cache', action='store_true', help='re-execute every component')
   run.add_argument('--runner', default='local', choices=('local', 'beam'))

@@ -10,12 +10,11 @@ from pipeline.config import EvalConfig
 ACCURACY = 'sparse_categorical_accuracy'
 
 
-def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricThresholds:
+def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricThreshold:
   """The threshold applied to the overall slice only (per-label slices are reported,
   they do not decide the blessing)."""
-  return tfma.PerSliceMetricThresholds(thresholds=[
-      tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
-                                   threshold=threshold)])
+  return tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
+                                      threshold=threshold)
 
 
 def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConfig:
@@ -38,11 +37,11 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
           tfma.MetricsSpec(
               metrics=[
                   tfma.MetricConfig(class_name='ExampleCount'),
-                  tfma.MetricConfig(class_name='SparseCategoricalAccuracy'),
+                  tfma.MetricConfig(class_name='SparseCategoricalAccuracy',
+                                    per_slice_thresholds=[_overall_threshold(threshold)]),
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
-              ],
-              per_slice_thresholds={ACCURACY: _overall_threshold(threshold)}),
+              ]),
           tfma.MetricsSpec(
               metrics=[tfma.MetricConfig(class_name='Recall'),
                        tfma.MetricConfig(class_name='Precision')],

@@ -30,7 +30,9 @@ def metadata_store(root):
 @pytest.fixture(scope='module')
 def smoke_run(tmp_path_factory):
   root = str(tmp_path_factory.mktemp('smoke'))
-  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root)
+  # A 0.05 limit on the drop below the full model: the full model (no baseline yet) is
+  # blessed, the one-image-per-class candidate (far below it) must not be.
+  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05')
   assert result.returncode == 0, result.stderr[-3000:]
   return root, result
 
@@ -69,17 +71,26 @@ def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
       accuracy - full_accuracy['doubleValue'], abs=1e-6)
 
 
-def test_pusher_pushes_exactly_the_blessed_models(smoke_run):
+def test_blessing_gate_pushes_only_blessed_models(smoke_run):
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   store = metadata_store(root)
   serving = local_paths(root).serving_root
+  blessed = {}
   for evaluation in store.get_artifacts_by_type('ModelEvaluation'):
     name = evaluation.uri.split('/Evaluator_')[1].split('/')[0].rsplit('_s', 1)[0]
-    blessed = tfma.load_validation_result(evaluation.uri).validation_ok
-    pushed = os.path.isdir(os.path.join(serving, name)) and os.listdir(
-        os.path.join(serving, name))
-    assert bool(pushed) == blessed, (name, blessed, pushed)
+    validation = tfma.load_validation_result(evaluation.uri)
+    blessed[name] = validation.validation_ok
+    if not validation.validation_ok:
+      failed = {(f.metric_key.name, f.metric_key.is_diff)
+                for v in validation.metric_validations_per_slice for f in v.failures}
+      assert failed == {('sparse_categorical_accuracy', True)}, failed
+  assert blessed == {'full': True, 'random_1': False}
+  assert len(os.listdir(os.path.join(serving, 'full'))) == 1
+  assert not os.path.exists(os.path.join(serving, 'random_1'))
+  pushes = {a.uri.split('/Pusher_')[1].split('/')[0]: a.custom_properties['pushed'].int_value
+            for a in store.get_artifacts_by_type('PushedModel')}
+  assert pushes == {'full': 1, 'random_1': 0}
 
 
 def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):
