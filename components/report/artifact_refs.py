@@ -1,0 +1,25 @@
+"""ArtifactRefs from TFX artifacts (in an executor) or MLMD protos (from the store)."""
+
+from typing import Any
+
+from ml_metadata.proto import metadata_store_pb2
+from tfx.types import Artifact
+
+from components.report.collect import ArtifactRef
+
+
+def plain_value(value: metadata_store_pb2.Value) -> Any:
+  """An MLMD property value as a Python value (None if unset)."""
+  kind = value.WhichOneof('value')
+  return getattr(value, kind) if kind in ('int_value', 'double_value', 'string_value',
+                                          'bool_value') else None
+
+
+def from_mlmd(proto: metadata_store_pb2.Artifact, type_name: str) -> ArtifactRef:
+  properties = {name: plain_value(v) for name, v in proto.properties.items()}
+  properties.update({name: plain_value(v) for name, v in proto.custom_properties.items()})
+  return ArtifactRef(type_name, proto.uri, properties)
+
+
+def from_tfx(artifact: Artifact) -> ArtifactRef:
+  return from_mlmd(artifact.mlmd_artifact, artifact.type_name)

@@ -1,0 +1,118 @@
+"""Builds the whole report from a run's artifacts: collect, summarise, draw, write.
+Shared by the Report executor and `tfx-distill report`."""
+
+import datetime
+from typing import Any, Dict, List, Sequence, Tuple
+
+from absl import logging
+
+from components.report import plots, render
+from components.report.collect import ArtifactRef, Collected, collect
+from components.report.predictions import predict
+from components.report.summary import summarise
+
+PREDICTION_IMAGES = 20
+Figure = Tuple[str, str]  # (caption, PNG data URI)
+
+
+def _prediction_figures(collected: Collected, notes: List[str]) -> List[Figure]:
+  """The first PREDICTION_IMAGES eval images through each training set's seed-0 model."""
+  examples = collected.eval_examples
+  if examples is None or not len(examples.labels):
+    notes.append('predictions: no eval split found')
+    return []
+  images = examples.images[:PREDICTION_IMAGES]
+  labels = examples.labels[:PREDICTION_IMAGES]
+  figures = []
+  for (name, seed), model_dir in sorted(collected.serving_models.items(), key=str):
+    if seed != 0:
+      continue
+    try:
+      probabilities = predict(model_dir, images)
+    except (OSError, ValueError, KeyError) as error:
+      logging.warning('report: cannot predict with %s: %s', model_dir, error)
+      notes.append(f'predictions of {name}: {error}')
+      continue
+    figures.append((f'{name} (seed 0): predictions on the first {len(images)} eval '
+                    'images, red = wrong',
+                    plots.prediction_grid(images, labels, probabilities, name)))
+  return figures
+
+
+def make_sections(collected: Collected, rows: Sequence[dict],
+                  notes: List[str]) -> List[Tuple[str, List[Figure]]]:
+  """The report's figure sections, in reading order; empty ones are left out."""
+  histories: Dict[str, list] = {}
+  for (name, seed), history in sorted(collected.histories.items(), key=str):
+    histories.setdefault(name, []).append((seed, history))
+  matrices = {name: evaluation.confusion
+              for (name, seed), evaluation in collected.evaluations.items()
+              if seed == 0 and evaluation.confusion is not None}
+  per_class: Dict[str, List[List[float]]] = {}
+  for result in collected.results:
+    if result.per_class_accuracy:
+      per_class.setdefault(result.training_set, []).append(result.per_class_accuracy)
+  per_class_mean = {
+      name: [_mean([run[c] for run in runs]) for c in range(len(runs[0]))]
+      for name, runs in per_class.items()}
+  distilled = sorted(collected.distilled.items())
+  sections = [
+      ('Accuracy and training time', [
+          ('Accuracy against support size, per method (error bars: std over seeds)',
+           plots.accuracy_vs_support(rows)),
+          ('Training time (fit only) against accuracy; labels give the epochs',
+           plots.time_vs_accuracy(rows))]),
+      ('Distilled images', [
+          (f'{name}: {len(split.labels)} images, one row per class, shown on a fixed '
+           '[0, 1] scale', plots.image_grid(split, name)) for name, split in distilled]),
+      ('Labels of the distilled sets', [
+          (f'{name}: label vectors (KIP space; plain labels are one-hot - 0.1)',
+           plots.label_heatmap(split, name)) for name, split in distilled]),
+      ('Learning curves', [
+          ('Training loss and accuracy per epoch, per model (from training.json)',
+           plots.learning_curves(histories))] if histories else []),
+      ('Confusion matrices', [
+          ('Seed-0 models on the eval split (TFMA MultiClassConfusionMatrixPlot), '
+           'row-normalised colour, counts written in',
+           plots.confusion_matrices(matrices))] if matrices else []),
+      ('Predictions', _prediction_figures(collected, notes)),
+      ('Per-class accuracy', [
+          ('Accuracy on each label slice (mean over seeds)',
+           plots.per_class_bars(per_class_mean))] if per_class_mean else []),
+  ]
+  return [(title, figures) for title, figures in sections if figures]
+
+
+def _mean(values):
+  present = [v for v in values if v is not None]
+  return sum(present) / len(present) if present else None
+
+
+def build_report(refs: Sequence[ArtifactRef], out_dir: str,
+                 provenance: Dict[str, Any]) -> Dict[str, Any]:
+  """Writes index.html, summary.json and summary.md into out_dir; returns the summary.
+
+  provenance: what made the run (pipeline name, run id, config, ...), shown as given."""
+  collected = collect(refs)
+  rows = summarise(collected.results, collected.pushed)
+  notes: List[str] = []
+  if not rows:
+    notes.append('no trained or evaluated models were found')
+  models = [{
+      'training_set': r.training_set, 'seed': r.seed, 'accuracy': r.accuracy,
+      'fit_seconds': r.fit_seconds, 'epochs': r.epochs, 'support_size': r.support_size,
+      'blessed': r.blessed, 'decision': r.decision()[0], 'decided_by': r.decision()[1],
+      'thresholds': r.thresholds._asdict(),
+  } for r in collected.results]
+  sections = make_sections(collected, rows, notes)
+  summary = {
+      'rows': rows,
+      'models': models,
+      'provenance': {**provenance, 'data_source': collected.data_source,
+                     'generated_at': datetime.datetime.now(datetime.timezone.utc)
+                     .isoformat(timespec='seconds'),
+                     'artifacts': collected.uris},
+      'notes': notes,
+  }
+  render.write_report(out_dir, summary, sections)
+  return summary

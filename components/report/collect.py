@@ -1,0 +1,125 @@
+"""Gathers a run's artifacts into what the report shows, keyed by training set and
+seed (the producer node in each uri, see `naming`)."""
+
+import dataclasses
+import os
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from absl import logging
+
+from components.example_format import Split, read_split
+from components.report.evaluation_result import Evaluation, read_evaluation
+from components.report.naming import producer_of
+from components.report.summary import ModelResult, Thresholds
+from trainer.record import read_record
+
+EVALUATION = 'ModelEvaluation'
+MODEL_RUN = 'ModelRun'
+MODEL = 'Model'
+BLESSING = 'ModelBlessing'
+EXAMPLES = 'Examples'
+PUSHED_MODEL = 'PushedModel'
+TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL)
+SERVING_SUBDIR = 'Format-Serving'
+
+Key = Tuple[str, int]  # (training set, seed)
+
+
+class ArtifactRef(NamedTuple):
+  """An artifact as the report needs it, from an executor's input_dict or from MLMD:
+  type name, uri, and its properties and custom properties as plain values."""
+  type_name: str
+  uri: str
+  properties: Dict[str, Any]
+
+
+@dataclasses.dataclass
+class Collected:
+  """A run's results, keyed by training set (and seed)."""
+  results: List[ModelResult] = dataclasses.field(default_factory=list)
+  evaluations: Dict[Key, Evaluation] = dataclasses.field(default_factory=dict)
+  histories: Dict[Key, Dict[str, List[float]]] = dataclasses.field(default_factory=dict)
+  serving_models: Dict[Key, str] = dataclasses.field(default_factory=dict)
+  distilled: Dict[str, Split] = dataclasses.field(default_factory=dict)
+  eval_examples: Optional[Split] = None
+  pushed: Dict[str, str] = dataclasses.field(default_factory=dict)
+  data_source: Optional[str] = None
+  uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
+
+
+def _blessed(ref: ArtifactRef) -> Optional[bool]:
+  for name, value in (('BLESSED', True), ('NOT_BLESSED', False)):
+    if os.path.exists(os.path.join(ref.uri, name)):
+      return value
+  if 'blessed' in ref.properties:
+    return bool(ref.properties['blessed'])
+  return None
+
+
+def _training_record(uri: str) -> Optional[dict]:
+  try:
+    return read_record(uri)
+  except (OSError, ValueError) as error:
+    logging.warning('report: no readable training record in %s: %s', uri, error)
+    return None
+
+
+def _read_split(uri: str, split_name: str) -> Optional[Split]:
+  try:
+    return read_split(uri, split_name)
+  except (OSError, ValueError) as error:
+    logging.warning('report: cannot read split %s of %s: %s', split_name, uri, error)
+    return None
+
+
+def collect(refs: Sequence[ArtifactRef]) -> Collected:
+  """Reads every artifact the report uses; artifacts of unknown producers are skipped.
+
+  When an artifact appears twice for the same node (a cached run listing it again),
+  the later one in `refs` wins."""
+  collected = Collected()
+  records: Dict[Key, dict] = {}
+  blessings: Dict[Key, Optional[bool]] = {}
+  for ref in refs:
+    producer = producer_of(ref.uri)
+    if producer is None:
+      logging.info('report: skipping %s (no pipeline node in its uri)', ref.uri)
+      continue
+    key = (producer.training_set, producer.seed)
+    collected.uris[f'{producer.kind}/{producer.training_set}/{producer.seed}/'
+                   f'{ref.type_name}'] = ref.uri
+    if ref.type_name == EVALUATION and producer.kind == 'evaluator':
+      collected.evaluations[key] = read_evaluation(ref.uri)
+    elif ref.type_name == MODEL_RUN and producer.kind == 'trainer':
+      record = _training_record(ref.uri)
+      if record is not None:
+        records[key] = record
+        collected.histories[key] = record.get('history', {})
+    elif ref.type_name == MODEL and producer.kind == 'trainer':
+      collected.serving_models[key] = os.path.join(ref.uri, SERVING_SUBDIR)
+    elif ref.type_name == BLESSING and producer.kind == 'evaluator':
+      blessings[key] = _blessed(ref)
+    elif ref.type_name == PUSHED_MODEL and producer.kind == 'pusher':
+      if ref.properties.get('pushed'):
+        collected.pushed[producer.training_set] = str(
+            ref.properties.get('pushed_destination') or ref.uri)
+    elif ref.type_name == EXAMPLES and producer.kind == 'ingest':
+      collected.eval_examples = _read_split(ref.uri, 'eval')
+      collected.data_source = ref.properties.get('source')
+    elif ref.type_name == EXAMPLES and producer.kind in ('distiller', 'kipimport'):
+      split = _read_split(ref.uri, 'train')
+      if split is not None:
+        collected.distilled[producer.training_set] = split
+  for key in sorted(set(records) | set(collected.evaluations), key=str):
+    record = records.get(key, {})
+    evaluation = collected.evaluations.get(key)
+    collected.results.append(ModelResult(
+        training_set=key[0], seed=key[1],
+        accuracy=evaluation.accuracy if evaluation else None,
+        fit_seconds=record.get('fit_seconds'), epochs=record.get('epochs'),
+        support_size=record.get('examples'), blessed=blessings.get(key),
+        validation_ok=evaluation.validation_ok if evaluation else None,
+        failures=evaluation.failures if evaluation else (),
+        thresholds=evaluation.thresholds if evaluation else Thresholds(),
+        per_class_accuracy=evaluation.per_class_accuracy if evaluation else None))
+  return collected

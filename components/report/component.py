@@ -1,0 +1,80 @@
+"""The Report component: every model of a run in one page (index.html with embedded
+figures), summary.json and summary.md, written to a `tfx_distill.Report` artifact.
+
+Inputs: one optional input per upstream output channel it reads (evaluations, model
+runs, models, blessings, Examples, pushed models), keyed `<node id>__<output key>` in
+lower case; `report_of(nodes, config)` finds them among the pipeline's nodes and builds
+a ReportSpec subclass with exactly those keys. Not `tfx.types.channel.union`: union
+inputs compile and run on the LocalDagRunner, but TFX 1.16's Kubeflow V2 step builder
+rejects them ('TypeError: Only single Channel is supported.'), and the pipeline also
+compiles for Kubeflow/Vertex. The executor reads every input the same way and maps each
+artifact to its training set and seed by the producer in its uri (see `naming`).
+"""
+
+import dataclasses
+import json
+from typing import Dict, Sequence, Type
+
+from tfx.dsl.components.base import base_component, base_node, executor_spec
+from tfx.types import artifact, channel, channel_utils, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+from components.report import executor
+
+REPORT_KEY = 'report'
+CONFIG_KEY = 'config'
+# The artifact types the report reads.
+INPUT_TYPES = (standard_artifacts.ModelEvaluation, standard_artifacts.ModelRun,
+               standard_artifacts.Model, standard_artifacts.ModelBlessing,
+               standard_artifacts.Examples, standard_artifacts.PushedModel)
+
+
+class Report(artifact.Artifact):
+  """A report directory: index.html (self-contained), summary.json, summary.md."""
+  TYPE_NAME = 'tfx_distill.Report'
+
+
+class ReportSpec(ComponentSpec):
+  """Parameters and output; `spec_class_for` adds the inputs of one pipeline."""
+  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
+  INPUTS = {}
+  OUTPUTS = {REPORT_KEY: ChannelParameter(type=Report)}
+
+
+def spec_class_for(inputs: Dict[str, channel.BaseChannel]) -> Type[ReportSpec]:
+  """A ReportSpec whose INPUTS are the given keys, each optional, typed by its channel."""
+  return type('ReportSpec', (ReportSpec,), {
+      'INPUTS': {key: ChannelParameter(type=ch.type, optional=True)
+                 for key, ch in inputs.items()}})
+
+
+class ReportComponent(base_component.BaseComponent):
+  """Writes the run's report from the given input channels (any keys)."""
+
+  SPEC_CLASS = ReportSpec
+  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+  def __init__(self, config: str, inputs: Dict[str, channel.BaseChannel]):
+    spec = spec_class_for(inputs)(config=config, **inputs,
+                                  report=channel_utils.as_channel([Report()]))
+    super().__init__(spec=spec)
+
+
+def input_channels(nodes: Sequence[base_node.BaseNode]) -> Dict[str, channel.BaseChannel]:
+  """Every output channel of an INPUT_TYPES type among the components in `nodes`
+  (resolvers and other non-components are skipped), keyed '<node id>__<output key>'."""
+  found = {}
+  for node in nodes:
+    if not isinstance(node, base_component.BaseComponent):
+      continue
+    for output_key, output in node.outputs.items():
+      if output.type in INPUT_TYPES:
+        found[f'{node.id}__{output_key}'.lower()] = output
+  return found
+
+
+def report_of(nodes: Sequence[base_node.BaseNode], config) -> ReportComponent:
+  """A Report over the components in `nodes`; config: the PipelineConfig dataclass,
+  recorded as JSON for provenance."""
+  return ReportComponent(config=json.dumps(dataclasses.asdict(config), sort_keys=True),
+                         inputs=input_channels(nodes))

@@ -1,0 +1,151 @@
+"""Reads one Evaluator output (a ModelEvaluation uri) with TFMA into plain values:
+overall and per-label accuracy, the confusion matrix, thresholds and failures."""
+
+import math
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+import numpy as np
+import tensorflow_model_analysis as tfma
+from tensorflow_model_analysis.writers import eval_config_writer
+
+from components.example_format import LABEL_KEY, NUM_CLASSES
+from components.report.summary import Failure, Thresholds
+
+ACCURACY = 'sparse_categorical_accuracy'
+EXAMPLE_COUNT = 'example_count'
+CONFUSION_PLOT = 'multiClassConfusionMatrixAtThresholds'
+
+
+class Evaluation(NamedTuple):
+  """What the report uses from one evaluation of a candidate model."""
+  accuracy: Optional[float]
+  baseline_accuracy: Optional[float]
+  example_count: Optional[int]
+  per_class_accuracy: Optional[List[float]]  # accuracy on each label's slice
+  confusion: Optional[np.ndarray]  # (10, 10) counts, rows = true label
+  validation_ok: Optional[bool]
+  failures: Tuple[Failure, ...]
+  thresholds: Thresholds
+
+
+def _value(metrics: Dict[str, Any], name: str) -> Optional[float]:
+  """A metric's double value from TFMA's nested dict; None if absent or NaN."""
+  entry = metrics.get(name)
+  if not isinstance(entry, dict) or 'doubleValue' not in entry:
+    return None
+  value = float(entry['doubleValue'])
+  return None if math.isnan(value) else value
+
+
+def _slice_name(slice_key) -> str:
+  if not slice_key:
+    return 'overall'
+  return ', '.join(f'{column}={value}' for column, value in slice_key)
+
+
+def model_names(config: tfma.EvalConfig) -> Tuple[str, Optional[str]]:
+  """(candidate model name, baseline model name or None) of an EvalConfig."""
+  candidate, baseline = '', None
+  for spec in config.model_specs:
+    if spec.is_baseline:
+      baseline = spec.name
+    else:
+      candidate = spec.name
+  return candidate, baseline
+
+
+def thresholds_of(config: tfma.EvalConfig, has_baseline: bool) -> Thresholds:
+  """The accuracy floor and largest allowed drop configured anywhere in the config
+  (MetricsSpec thresholds or per-slice thresholds, or the metric's own)."""
+  found = []
+  for spec in config.metrics_specs:
+    if ACCURACY in spec.thresholds:
+      found.append(spec.thresholds[ACCURACY])
+    if ACCURACY in spec.per_slice_thresholds:
+      found.extend(t.threshold for t in spec.per_slice_thresholds[ACCURACY].thresholds)
+    for metric in spec.metrics:
+      if metric.class_name == 'SparseCategoricalAccuracy':
+        if metric.HasField('threshold'):
+          found.append(metric.threshold)
+        found.extend(t.threshold for t in metric.per_slice_thresholds)
+  floor = max_drop = None
+  for threshold in found:
+    if threshold.value_threshold.HasField('lower_bound'):
+      floor = threshold.value_threshold.lower_bound.value
+    if threshold.change_threshold.HasField('absolute'):
+      max_drop = -threshold.change_threshold.absolute.value
+  return Thresholds(floor, max_drop, has_baseline)
+
+
+def failures_of(validation) -> Tuple[Optional[bool], Tuple[Failure, ...]]:
+  """(validation_ok, failures) of a tfma ValidationResult proto."""
+  failures = []
+  for per_slice in validation.metric_validations_per_slice:
+    key = tuple((k.column, _slice_value(k)) for k in per_slice.slice_key.single_slice_keys)
+    for failure in per_slice.failures:
+      threshold = failure.metric_threshold
+      if threshold.HasField('change_threshold'):
+        bound = (threshold.change_threshold.absolute.value
+                 if threshold.change_threshold.HasField('absolute') else None)
+      else:
+        bound = (threshold.value_threshold.lower_bound.value
+                 if threshold.value_threshold.HasField('lower_bound') else None)
+      value = (failure.metric_value.double_value.value
+               if failure.HasField('metric_value') else None)
+      failures.append(Failure(_slice_name(key), failure.metric_key.name,
+                              failure.metric_key.is_diff, bound, value, failure.message))
+  return validation.validation_ok, tuple(failures)
+
+
+def _slice_value(key) -> Any:
+  kind = key.WhichOneof('kind')
+  return getattr(key, kind) if kind else ''
+
+
+def confusion_matrix(plots: Dict[str, Any]) -> Optional[np.ndarray]:
+  """The (10, 10) count matrix of a MultiClassConfusionMatrixPlot (missing ids are 0)."""
+  entry = plots.get(CONFUSION_PLOT)
+  if not entry or not entry.get('matrices'):
+    return None
+  matrix = np.zeros((NUM_CLASSES, NUM_CLASSES))
+  for cell in entry['matrices'][0].get('entries', []):
+    actual = int(cell.get('actualClassId', 0))
+    predicted = int(cell.get('predictedClassId', 0))
+    if 0 <= actual < NUM_CLASSES and 0 <= predicted < NUM_CLASSES:
+      matrix[actual, predicted] += float(cell.get('numWeightedExamples', 0.0))
+  return matrix
+
+
+def read_evaluation(uri: str) -> Evaluation:
+  """Reads the candidate's metrics, plots and validation from an evaluation uri."""
+  config = eval_config_writer.load_eval_run(uri)[0]
+  candidate, baseline = model_names(config)
+  result = tfma.load_eval_result(uri, model_name=candidate or None)
+  overall, per_label = {}, {}
+  for slice_key, metrics in result.slicing_metrics:
+    values = metrics.get('', {}).get('', {})
+    if not slice_key:
+      overall = values
+    elif len(slice_key) == 1 and slice_key[0][0] == LABEL_KEY:
+      per_label[int(slice_key[0][1])] = _value(values, ACCURACY)
+  confusion = None
+  for slice_key, plots in result.plots or []:
+    if not slice_key:
+      confusion = confusion_matrix(plots.get('', {}).get('', {}))
+  baseline_accuracy = None
+  if baseline is not None:
+    for slice_key, metrics in tfma.load_eval_result(uri, model_name=baseline).slicing_metrics:
+      if not slice_key:
+        baseline_accuracy = _value(metrics.get('', {}).get('', {}), ACCURACY)
+  try:
+    validation_ok, failures = failures_of(tfma.load_validation_result(uri))
+  except (OSError, ValueError, IndexError):
+    validation_ok, failures = None, ()
+  count = _value(overall, EXAMPLE_COUNT)
+  return Evaluation(
+      accuracy=_value(overall, ACCURACY), baseline_accuracy=baseline_accuracy,
+      example_count=None if count is None else int(count),
+      per_class_accuracy=([per_label.get(c) for c in range(NUM_CLASSES)]
+                          if per_label else None),
+      confusion=confusion, validation_ok=validation_ok, failures=failures,
+      thresholds=thresholds_of(config, baseline is not None))

@@ -1,0 +1,143 @@
+"""Writes the report: a self-contained index.html (figures embedded as data URIs),
+summary.json (every number, machine-readable) and summary.md (the table)."""
+
+import html
+import json
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import tensorflow as tf
+
+INDEX_HTML = 'index.html'
+SUMMARY_JSON = 'summary.json'
+SUMMARY_MD = 'summary.md'
+COLUMNS = ('Training set', 'Method', 'Images / class', 'Support size', 'Epochs',
+           'Training time (s, fit only)', 'Accuracy (%)', 'Gap to full (pts)', 'Blessed',
+           'Decided by', 'Decision', 'Pushed to')
+STYLE = """
+body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
+th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.blessed td.bless { color: #176b1e; font-weight: bold; }
+tr.not-blessed td.bless { color: #a11; font-weight: bold; }
+figure { margin: 1em 0; }
+figcaption { font-size: 13px; color: #555; }
+img { max-width: 100%; }
+pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
+"""
+
+
+def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
+             digits: int = 1) -> str:
+  """'92.3 +- 0.4' (std over seeds), '92.3' for one seed, '-' when missing."""
+  if mean is None:
+    return '-'
+  text = f'{scale * mean:.{digits}f}'
+  return text if std is None else f'{text} +- {scale * std:.{digits}f}'
+
+
+def _blessed(row: dict) -> str:
+  if row['blessed'] is None:
+    return '-'
+  text = 'yes' if row['blessed'] else 'no'
+  return text if len(row['seeds']) == 1 else f"{text} ({row['blessed_seeds']} seeds)"
+
+
+def table_cells(row: dict) -> List[str]:
+  """One table row as text, in COLUMNS order."""
+  gap = row['gap_to_full_points']
+  return [
+      row['training_set'], row['method'],
+      '-' if row['images_per_class'] is None else str(row['images_per_class']),
+      '-' if row['support_size'] is None else str(row['support_size']),
+      '-' if row['epochs'] is None else str(row['epochs']),
+      with_std(row['fit_seconds'], row['fit_seconds_std'], digits=2),
+      with_std(row['accuracy'], row['accuracy_std'], scale=100),
+      '-' if gap is None else f'{gap:+.1f}',
+      _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
+  ]
+
+
+def markdown(summary: Dict[str, Any]) -> str:
+  """The summary table and provenance as Markdown."""
+  lines = ['# tfx-distill report', '', '| ' + ' | '.join(COLUMNS) + ' |',
+           '|' + '---|' * len(COLUMNS)]
+  for row in summary['rows']:
+    cells = [cell.replace('|', '/') for cell in table_cells(row)]
+    lines.append('| ' + ' | '.join(cells) + ' |')
+  provenance = summary['provenance']
+  lines += ['', 'Accuracy: on the eval split, mean +- sample std over seeds. Training '
+            'time: `fit` alone (no validation), from training.json.', '']
+  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
+              'generated_at'):
+    if provenance.get(key) is not None:
+      lines.append(f'- {key}: {provenance[key]}')
+  lines += [f'- note: {note}' for note in summary['notes']]
+  return '\n'.join(lines) + '\n'
+
+
+def _table_html(rows: Sequence[dict]) -> str:
+  numeric = {2, 3, 4, 5, 6, 7}
+  head = ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS)
+  body = []
+  for row in rows:
+    css = {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], '')
+    cells = []
+    for index, text in enumerate(table_cells(row)):
+      kind = 'num' if index in numeric else ('bless' if COLUMNS[index] == 'Blessed' else '')
+      cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
+    body.append(f'<tr class="{css}">' + ''.join(cells) + '</tr>')
+  return (f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>'
+          + ''.join(body) + '</tbody></table>')
+
+
+def _provenance_html(provenance: Dict[str, Any]) -> str:
+  items = []
+  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
+              'generated_at', 'generated_by'):
+    if provenance.get(key) is not None:
+      items.append(f'<li><b>{html.escape(key)}</b>: {html.escape(str(provenance[key]))}</li>')
+  config = json.dumps(provenance.get('config'), indent=1, sort_keys=True, default=str)
+  artifacts = json.dumps(provenance.get('artifacts', {}), indent=1, sort_keys=True)
+  return (f'<ul>{"".join(items)}</ul><details><summary>Configuration</summary>'
+          f'<pre>{html.escape(config)}</pre></details><details><summary>Artifacts'
+          f'</summary><pre>{html.escape(artifacts)}</pre></details>')
+
+
+def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[str, str]]]]) -> str:
+  """The whole HTML page; every figure is an <img> with a data: URI."""
+  parts = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+           '<title>tfx-distill report</title>', f'<style>{STYLE}</style></head><body>',
+           '<h1>tfx-distill: distilled MNIST sets against the full data</h1>',
+           '<h2>Summary</h2>', _table_html(summary['rows']),
+           '<p>Accuracy: TFMA on the eval split, mean +- sample standard deviation over '
+           'seeds. Training time: <code>fit</code> alone, without validation, from each '
+           "run's training.json. Gap: accuracy minus the full model's, in points. "
+           "Blessed: the seed-0 model's TFMA validation, which decides the push; "
+           '"decided by" names the threshold that failed (value floor, max drop vs the '
+           'full model) or "passed".</p>']
+  if summary['notes']:
+    parts.append('<ul class="notes">' + ''.join(
+        f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')
+  for title, figures in sections:
+    parts.append(f'<h2>{html.escape(title)}</h2>')
+    for caption, uri in figures:
+      parts.append(f'<figure><img src="{uri}" alt="{html.escape(caption)}">'
+                   f'<figcaption>{html.escape(caption)}</figcaption></figure>')
+  parts += ['<h2>Provenance</h2>', _provenance_html(summary['provenance']),
+            '</body></html>']
+  return '\n'.join(parts)
+
+
+def write_report(out_dir: str, summary: Dict[str, Any],
+                 sections: Sequence[Tuple[str, Sequence[Tuple[str, str]]]]) -> str:
+  """Writes the three files; returns the path of index.html."""
+  tf.io.gfile.makedirs(out_dir)
+  files = {INDEX_HTML: page(summary, sections), SUMMARY_MD: markdown(summary),
+           SUMMARY_JSON: json.dumps(summary, indent=1, sort_keys=True, default=str)}
+  for name, text in files.items():
+    with tf.io.gfile.GFile(os.path.join(out_dir, name), 'w') as handle:
+      handle.write(text)
+  return os.path.join(out_dir, INDEX_HTML)
