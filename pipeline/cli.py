@@ -53,6 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
   print(f'pipeline root: {paths.pipeline_root}')
   print(f'metadata: {paths.metadata_path}')
   print(f'pushed models: {paths.serving_root}')
+  from components.report.mlmd import latest_report_index  # pylint: disable=g-import-not-at-top
+  print(f'report: {latest_report_index(paths.metadata_path)}')
   return 0
 
 
@@ -91,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
   from components.distiller import standalone  # pylint: disable=g-import-not-at-top
   standalone.register(sub)
+  from components.report import cli as report_cli  # pylint: disable=g-import-not-at-top
+  report_cli.register(sub)
   from kubeflow import command as compile_command  # pylint: disable=g-import-not-at-top
   compile_command.register(sub)
   return parser

@@ -8,6 +8,7 @@ from tfx import v1 as tfx
 from components.distiller.component import Distiller
 from components.ingest.component import Ingest
 from components.kip_import.component import KipImport
+from components.report.component import report_of
 from pipeline.config import Candidate, PipelineConfig, PipelinePaths
 from pipeline.evaluation import candidate_eval_config, full_eval_config
 
@@ -142,6 +143,9 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=f'{paths.serving_root}/{name}'))).with_id(f'Pusher_{name}')
     components.append(pusher)
+
+  # One page (and summary.json/.md) comparing every model of the run.
+  components.append(report_of(components, config).with_id('Report'))
 
   return tfx.dsl.Pipeline(
       pipeline_name=config.name, pipeline_root=paths.pipeline_root,
