@@ -10,7 +10,8 @@ from it predicts a target batch (X_t, y_t) of real images well:
 Images live in the standardised space of the published KIP sets; labels are regression
 targets (one-hot minus 1/10, learned if `learn_labels`). Each step draws a class-balanced
 target batch from the pool and (for the ConvNet random-feature kernel) fresh random
-networks, both from (seed, step) only, and updates the support with Adam; so a run is
+networks, both from (seed, step) only, and updates the support with Adam (in float32
+numpy, so its state is plain arrays for checkpoints); so a run is
 bit-identical for the same settings on CPU, and resuming from a checkpoint gives the same
 result as an uninterrupted run (unless the wall-time budget stops it).
 """
@@ -38,7 +39,11 @@ MAX_SHIFT = 2  # pixels of random translation when the support is augmented
 class KipConfig:
   """KIP hyperparameters. `clip`: 'output' clips the returned images to the valid pixel
   range, 'step' after every update, 'none' never. `augment` translates the support
-  images by up to MAX_SHIFT pixels (random per step) inside the kernel."""
+  images by up to MAX_SHIFT pixels (random per step) inside the kernel. `refresh_every`
+  (conv_rf) lets that many consecutive steps share their random networks, so the
+  features of the whole pool are computed once per group of steps instead of the target
+  batch's features every step (cheaper per step when it is well above
+  pool size / target_batch)."""
   images_per_class: int = 10
   steps: int = 200
   learning_rate: float = 0.01

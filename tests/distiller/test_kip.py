@@ -150,3 +150,19 @@ def test_kernel_predict_classifies_the_support_itself():
   pred = kip.kernel_predict(dataclasses.replace(CONFIG, width=16), support,
                             np.eye(10)[classes[::20]] - 0.1, support, num_networks=2)
   assert np.mean(np.argmax(pred, axis=1) == classes[::20]) == 1.0
+
+
+def test_refresh_every_shares_networks_and_cached_features_match():
+  config = dataclasses.replace(CONFIG, refresh_every=3, num_networks=2)
+  same = [kip.step_networks(config, step) for step in (0, 2, 3)]
+  np.testing.assert_array_equal(same[0][1][0][0].numpy(), same[1][1][0][0].numpy())
+  assert not np.array_equal(same[0][1][0][0].numpy(), same[2][1][0][0].numpy())
+  images, classes = _pool()
+  batch = np.arange(0, 200, 7)
+  cached = kip.TargetFeatures(images, config)(1, batch, same[0])
+  direct = kip.TargetFeatures(images, dataclasses.replace(config, refresh_every=1))(
+      1, batch, same[0])
+  for a, b in zip(cached, direct):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+  first = kip.run_kip(images, classes, config)
+  np.testing.assert_array_equal(first.images, kip.run_kip(images, classes, config).images)
