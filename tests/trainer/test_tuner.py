@@ -12,7 +12,7 @@ from tests.trainer.conftest import train_pattern
 def tuner_args(tmp_path, uri, **config):
   return FnArgs(train_files=[train_pattern(uri)], eval_files=[train_pattern(uri)],
                 working_dir=str(tmp_path / 'tuner'),
-                custom_config={'architecture': 'kip_convnet', 'batch_size': 20,
+                custom_config={'architecture': 'seed_cnn', 'batch_size': 20,
                                'strategy': 'default', 'verbose': 0, 'seed': 0, **config})
 
 
@@ -23,8 +23,8 @@ def test_random_search_runs_and_feeds_the_trainer(tmp_path, plain_examples):
   assert len(result.tuner.oracle.trials) == 2
   best = result.tuner.get_best_hyperparameters()[0]
   assert 1e-4 <= best.get('learning_rate') <= 1e-2
-  assert best.get('width') in (64, 128, 256)
-  settings = settings_lib.from_config({'architecture': 'kip_convnet'}, best.get_config())
+  assert best.get('width') in (32, 64, 128)
+  settings = settings_lib.from_config({}, best.get_config())
   assert settings.width == best.get('width')
   assert settings.learning_rate == best.get('learning_rate')
 
