@@ -65,11 +65,20 @@ def from_config(custom_config: Optional[Mapping[str, Any]],
       values[field.name] = config[field.name]
   values.update(tuned_values(hyperparameters))
   casts = {'epochs': int, 'batch_size': int, 'learning_rate': float, 'seed': int,
-           'verbose': int, 'clip_images': bool, 'scale_batch_with_replicas': bool,
+           'verbose': int, 'clip_images': to_bool, 'scale_batch_with_replicas': to_bool,
            'dropout': float, 'width': int, 'architecture': str, 'label_loss': str,
            'strategy': str}
   return TrainerSettings(**{key: casts[key](value) for key, value in values.items()}
                          ).validate()
+
+
+def to_bool(value: Any) -> bool:
+  """A JSON or command-line flag: true/false, 1/0, yes/no."""
+  if isinstance(value, str):
+    if value.lower() not in ('true', 'false', '1', '0', 'yes', 'no'):
+      raise ValueError(f'expected a boolean, got {value!r}')
+    return value.lower() in ('true', '1', 'yes')
+  return bool(value)
 
 
 def tuned_values(hyperparameters: Any) -> dict:

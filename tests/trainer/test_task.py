@@ -59,6 +59,7 @@ def test_tuned_hyperparameters_override_custom_config():
   assert (settings.learning_rate, settings.dropout, settings.width) == (0.02, 0.1, 16)
   assert settings.epochs == 3
   assert from_config(None, {'width': 32}).width == 32
+  assert from_config({'clip_images': 'false'}).clip_images is False
 
 
 def test_bad_settings_fail_with_one_line():
