@@ -174,14 +174,15 @@ def parse_candidate(text: str) -> Candidate:
 
 
 PRESETS: Dict[str, PipelineConfig] = {
-    # About a minute on 2 cores: 2,000 digits, one epoch, one small candidate.
+    # About a minute on 2 cores: 2,000 digits, one epoch, a random and a (5-step) KIP
+    # set of one image per class.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestConfig(max_examples=2000),
         distill=DistillConfig(steps=5, target_batch=200, num_networks=1),
         train=TrainConfig(epochs=1, distilled_epochs=20),
         eval=EvalConfig(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9),
-        candidates=(Candidate('random', 1),),
+        candidates=(Candidate('random', 1), Candidate('kip', 1)),
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(

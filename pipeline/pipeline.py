@@ -33,9 +33,10 @@ def distiller(config: PipelineConfig, examples, candidate: Candidate) -> Distill
   return Distiller(
       examples=examples, method=candidate.method,
       images_per_class=candidate.images_per_class, steps=d.steps,
-      learning_rate=d.learning_rate, kernel=d.kernel, learn_labels=d.learn_labels,
-      target_batch=d.target_batch, num_networks=d.num_networks, ridge=d.ridge,
-      seed=d.seed, time_budget_s=d.time_budget_s).with_id(f'Distiller_{candidate.name}')
+      learning_rate=float(d.learning_rate), kernel=d.kernel, learn_labels=d.learn_labels,
+      target_batch=d.target_batch, num_networks=d.num_networks, ridge=float(d.ridge),
+      seed=d.seed, time_budget_s=float(d.time_budget_s),
+  ).with_id(f'Distiller_{candidate.name}')
 
 
 def kip_set_name(index: int) -> str:

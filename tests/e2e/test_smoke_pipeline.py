@@ -49,6 +49,12 @@ def test_every_execution_completes(smoke_run):
   for expected in ('Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator',
                    'Distiller', 'Trainer', 'Evaluator', 'Pusher'):
     assert any(expected in name for name in types), (expected, types)
+  kip_sets = [a for a in store.get_artifacts_by_type('tfx_distill.KipSet')
+              if 'Distiller_kip_1' in a.uri]
+  assert len(kip_sets) == 1
+  from components.distiller import kip_format  # pylint: disable=g-import-not-at-top
+  kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
+  assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
 
 
 def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
@@ -85,12 +91,15 @@ def test_blessing_gate_pushes_only_blessed_models(smoke_run):
       failed = {(f.metric_key.name, f.metric_key.is_diff)
                 for v in validation.metric_validations_per_slice for f in v.failures}
       assert failed == {('sparse_categorical_accuracy', True)}, failed
-  assert blessed == {'full': True, 'random_1': False}
-  assert len(os.listdir(os.path.join(serving, 'full'))) == 1
-  assert not os.path.exists(os.path.join(serving, 'random_1'))
+  assert set(blessed) == {'full', 'random_1', 'kip_1'}
+  assert blessed['full'] and not blessed['random_1']
   pushes = {a.uri.split('/Pusher_')[1].split('/')[0]: a.custom_properties['pushed'].int_value
             for a in store.get_artifacts_by_type('PushedModel')}
-  assert pushes == {'full': 1, 'random_1': 0}
+  assert pushes == {name: int(ok) for name, ok in blessed.items()}
+  for name, ok in blessed.items():
+    versions = os.listdir(os.path.join(serving, name)) if ok else []
+    assert len(versions) == int(ok) and not (not ok and os.path.exists(
+        os.path.join(serving, name)))
 
 
 def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):

@@ -1,0 +1,62 @@
+"""create_pipeline builds every preset without running anything, with the expected nodes."""
+
+import pytest
+
+from pipeline import config as config_lib
+from pipeline.config import PipelinePaths
+from pipeline.pipeline import create_pipeline
+
+PATHS = PipelinePaths(pipeline_root='/tmp/never-written/pipeline',
+                      serving_root='/tmp/never-written/serving')
+
+
+def node_ids(pipeline):
+  return {component.id for component in pipeline.components}
+
+
+@pytest.mark.parametrize('name', sorted(config_lib.PRESETS))
+def test_every_preset_builds(name):
+  config = config_lib.preset(name)
+  ids = node_ids(create_pipeline(config, PATHS))
+  for candidate in config.candidates:
+    assert {f'Distiller_{candidate.name}', f'Trainer_{candidate.name}_s0',
+            f'Evaluator_{candidate.name}_s0', f'Pusher_{candidate.name}'} <= ids
+  assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator', 'Trainer_full_s0',
+          'Evaluator_full_s0', 'Pusher_full', 'LatestBlessedFullModel'} <= ids
+  assert ('Tuner' in ids) == config.enable_tuner
+  trainers = [i for i in ids if i.startswith('Trainer_')]
+  assert len(trainers) == (len(config.candidates) + 1) * config.train.seeds
+
+
+def test_kip_sets_and_seeds_add_models():
+  config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('a.npz', 'gs://b/c.npz'),
+                              train={'seeds': 2})
+  ids = node_ids(create_pipeline(config, PATHS))
+  assert {'KipImport_0', 'KipImport_1', 'Trainer_kipset_1_s1', 'Evaluator_kipset_0_s1',
+          'Pusher_kipset_1'} <= ids
+  assert 'Pusher_kipset_1_s1' not in ids
+
+
+def test_trainer_gets_the_configured_epochs_and_seed():
+  config = config_lib.replace(config_lib.preset('smoke'), train={'epochs': 3, 'seeds': 2})
+  pipeline = create_pipeline(config, PATHS)
+  trainers = {c.id: c for c in pipeline.components if c.id.startswith('Trainer_')}
+  full = trainers['Trainer_full_s1'].exec_properties['custom_config']
+  assert '"epochs": 3' in full and '"seed": 1' in full
+  small = trainers['Trainer_random_1_s0'].exec_properties['custom_config']
+  assert f'"epochs": {config.train.distilled_epochs}' in small
+
+
+@pytest.mark.parametrize('changes,message', [
+    ({'train': {'strategy': 'gpu'}}, 'train.strategy must be one of'),
+    ({'ingest': {'eval_fraction': 1.5}}, 'ingest.eval_fraction must be in (0, 1)'),
+    ({'eval': {'max_drop': -0.1}}, 'eval.max_drop must be in [0, 1]'),
+    ({'name': 'tfx_distill'}, 'name must match'),
+    ({'candidates': (config_lib.Candidate('kip', 0),)}, 'images per class must be >= 1'),
+    ({'candidates': (), 'kip_sets': ()}, 'at least one candidate'),
+])
+def test_bad_config_names_the_field(changes, message):
+  config = config_lib.replace(config_lib.preset('smoke'), **changes)
+  with pytest.raises(config_lib.ConfigError, match=message.replace('(', r'\(').replace(
+      ')', r'\)').replace('[', r'\[').replace(']', r'\]')):
+    create_pipeline(config, PATHS)
