@@ -47,23 +47,13 @@ def executors(job):
   return found
 
 
-# pipeline/config.py gives demo and full `time_budget_s=240` / `900` (ints), and the
-# Distiller's float ExecutionParameter refuses an int: create_pipeline raises TypeError
-# for those presets, locally too (`make demo`). Strict: passes again once fixed.
-BUDGET_IS_INT = pytest.mark.xfail(raises=TypeError, strict=True,
-                                  reason='int time_budget_s in demo/full presets')
-PRESETS = [pytest.param(name, marks=BUDGET_IS_INT)
-           if isinstance(config_lib.PRESETS[name].distill.time_budget_s, int) else name
-           for name in sorted(config_lib.PRESETS)]
-
-
 def parameter(job, task, key):
   value = job['pipelineSpec']['root']['dag']['tasks'][task]['inputs']['parameters'][key]
   return value['runtimeValue']['constantValue']
 
 
 @pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
-@pytest.mark.parametrize('preset', PRESETS)
+@pytest.mark.parametrize('preset', sorted(config_lib.PRESETS))
 def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target):
   config = config_lib.preset(preset)
   out = tmp_path / 'job.json'
