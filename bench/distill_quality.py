@@ -1,0 +1,258 @@
+"""Benchmark: how well do distilled sets train the seed notebook's CNN?
+
+Pool: the first 8,000 of the bundled digits (components/ingest/data/mnist10k.npz);
+test: the last 2,000. Each row distils `images per class` images per class from the pool
+with one method, then trains the seed CNN on the set with several seeds and reports the
+test accuracy (mean +- std), the distillation wall time and, for the ConvNet
+random-feature kernel, the accuracy of kernel ridge regression from the set. Rows for
+random subsets and the full pool are the baselines.
+
+    python bench/distill_quality.py --rows random:1,kip:1,random:10,kip:10 --full
+
+writes bench/results/distill_quality_<tag>.{md,json} (see bench/README.md).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
+import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+from components.distiller import kernels, kip  # pylint: disable=wrong-import-position
+from components.distiller.distill import DistillSettings, distill  # pylint: disable=wrong-import-position
+from components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
+                                       standardise, unstandardise)
+from components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
+
+POOL_SIZE = 8000
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
+
+
+def load_pool_and_test():
+  """(pool images01, pool labels, test images01, test labels) from the bundled digits."""
+  with np.load(SAMPLE_PATH, allow_pickle=False) as data:
+    x = data['x'].reshape(-1, 28, 28).astype(np.float32) / 255.0
+    y = data['y'].astype(np.int64)
+  return x[:POOL_SIZE], y[:POOL_SIZE], x[POOL_SIZE:], y[POOL_SIZE:]
+
+
+def seed_cnn(linear_output: bool) -> keras.Model:
+  """The seed notebook's CNN (built here: trainer/model.py was not available when this
+  bench was written). With `linear_output` the last layer has no softmax (MSE on label
+  vectors)."""
+  layers = keras.layers
+  return keras.Sequential([
+      keras.Input((28, 28, 1)),
+      layers.Conv2D(64, 5, padding='same', activation='relu'),
+      layers.MaxPool2D(2, padding='same'),
+      layers.Dropout(0.4),
+      layers.Conv2D(128, 3, padding='same', activation='relu'),
+      layers.MaxPool2D(4, padding='same'),
+      layers.Dropout(0.4),
+      layers.Flatten(),
+      layers.Dense(256, activation='relu'),
+      layers.Dropout(0.4),
+      layers.Dense(NUM_CLASSES, activation=None if linear_output else 'softmax'),
+  ])
+
+
+def train_cnn(images01, targets, classes, test_x, test_y, seed, epochs, loss, augment):
+  """Trains one seed CNN (Adam 1e-3, batch 250); returns (test accuracy, train seconds).
+  loss 'mse' regresses the label vectors; 'ce' is cross-entropy on the classes."""
+  keras.utils.set_random_seed(seed)
+  model = seed_cnn(linear_output=(loss == 'mse'))
+  inputs = keras.Input((28, 28, 1))
+  x = inputs
+  if augment:
+    x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode='constant', seed=seed)(x)
+  model = keras.Model(inputs, model(x))
+  if loss == 'mse':
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')
+    y = targets
+  else:
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss='sparse_categorical_crossentropy')
+    y = classes
+  start = time.perf_counter()
+  model.fit(images01[..., None], y, batch_size=250, epochs=epochs, verbose=0, shuffle=True)
+  train_s = time.perf_counter() - start
+  pred = model.predict(test_x[..., None], batch_size=1000, verbose=0)
+  return float(np.mean(np.argmax(pred, axis=1) == test_y)), train_s
+
+
+class KernelEval:
+  """KRR accuracy on the test images under the ConvNet random-feature kernel, with the
+  test features of a fixed set of evaluation networks computed once."""
+
+  def __init__(self, test_std, num_networks, ridge):
+    self.networks = kernels.conv_networks(0, kip.EVAL_STEP, num_networks)
+    self.ridge = ridge
+    self.test_features = [self.features(test_std, p) for p in self.networks]
+
+  @staticmethod
+  def features(images_std, params, batch=1000):
+    return tf.concat([kernels.conv_features(tf.constant(images_std[i:i + batch]), params)
+                      for i in range(0, len(images_std), batch)], axis=0)
+
+  def accuracy(self, support_std, support_labels, test_y):
+    f_s = [self.features(support_std, p) for p in self.networks]
+    k_ss = kernels.feature_kernel(f_s, f_s)
+    k_ts = kernels.feature_kernel(self.test_features, f_s)
+    pred = kip.krr_predict(k_ts, k_ss, support_labels, self.ridge).numpy()
+    return float(np.mean(np.argmax(pred, axis=1) == test_y))
+
+
+def distil_row(method, ipc, pool_x, pool_y, args):
+  """Distils one set; returns (images_std NHWC, label vectors, classes, info)."""
+  def progress(step, loss, acc):
+    print(f'  [{method}:{ipc}] step {step} loss {loss:.5f} target acc {acc:.3f}',
+          file=sys.stderr, flush=True)
+
+  if method == 'kip':
+    config = kip.KipConfig(
+        images_per_class=ipc, steps=args.kip_steps, learning_rate=args.lr,
+        kernel=args.kernel, learn_labels=args.learn_labels, target_batch=args.target_batch,
+        num_networks=args.num_networks, width=args.width, refresh_every=args.refresh_every,
+        ridge=args.ridge, seed=args.seed,
+        time_budget_s=budget_for(args, ipc), clip=args.clip, augment=args.augment,
+        log_every=args.log_every)
+    start = time.perf_counter()
+    out = kip.run_kip(standardise(pool_x)[..., None], pool_y, config, progress)
+    out.info['wall_time_s'] = time.perf_counter() - start
+    return out.images, out.labels, out.classes, out.info
+  settings = DistillSettings(steps=args.logreg_steps, learning_rate=args.lr,
+                             num_networks=args.num_networks, seed=args.seed,
+                             time_budget_s=budget_for(args, ipc))
+  result = distill(pool_x, pool_y, method, ipc, settings, progress)
+  return result.images, result.labels, result.classes, result.info
+
+
+def budget_for(args, ipc):
+  budgets = dict(zip(args.ipcs_for_budget, args.budgets))
+  return float(budgets.get(ipc, args.budgets[-1]))
+
+
+def label_loss_for(method, learned, args):
+  if args.label_loss != 'auto':
+    return args.label_loss
+  return 'mse' if (method == 'kip' and learned) else 'ce'
+
+
+def epochs_for(ipc):
+  return 300 if ipc <= 10 else 100
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument('--rows', default='random:1,kip:1,random:10,kip:10,random:50,kip:50',
+                      help='METHOD:IPC,... (methods: random first herding kip logreg)')
+  parser.add_argument('--full', action='store_true', help='add the full-pool row')
+  parser.add_argument('--seeds', type=int, default=3, help='CNN seeds per set')
+  parser.add_argument('--seed', type=int, default=0, help='distillation seed')
+  parser.add_argument('--kip-steps', type=int, default=100000)
+  parser.add_argument('--logreg-steps', type=int, default=300)
+  parser.add_argument('--budgets', type=float, nargs='+', default=[300, 540, 600],
+                      help='distillation seconds for --budget-ipcs (last one otherwise)')
+  parser.add_argument('--budget-ipcs', dest='ipcs_for_budget', type=int, nargs='+',
+                      default=[1, 10, 50])
+  parser.add_argument('--lr', type=float, default=0.01)
+  parser.add_argument('--kernel', default='conv_rf', choices=['conv_rf', 'fc_ntk'])
+  parser.add_argument('--learn-labels', action=argparse.BooleanOptionalAction, default=True)
+  parser.add_argument('--target-batch', type=int, default=1000)
+  parser.add_argument('--num-networks', type=int, default=2)
+  parser.add_argument('--width', type=int, default=128, help='KIP ConvNet width')
+  parser.add_argument('--refresh-every', type=int, default=1,
+                      help='KIP steps sharing random networks (pool features cached)')
+  parser.add_argument('--ridge', type=float, default=1e-6)
+  parser.add_argument('--clip', default='output', choices=list(kip.CLIP_MODES))
+  parser.add_argument('--augment', action=argparse.BooleanOptionalAction, default=False,
+                      help='translate the support inside the kernel (KIP)')
+  parser.add_argument('--label-loss', default='auto', choices=['auto', 'mse', 'ce'],
+                      help='CNN loss; auto = MSE on learned KIP labels, else CE')
+  parser.add_argument('--cnn-augment', action=argparse.BooleanOptionalAction, default=False,
+                      help='random translations while training the CNN on small sets')
+  parser.add_argument('--kernel-networks', type=int, default=8)
+  parser.add_argument('--log-every', type=int, default=50)
+  parser.add_argument('--tag', default='run')
+  args = parser.parse_args(argv)
+
+  pool_x, pool_y, test_x, test_y = load_pool_and_test()
+  os.makedirs(os.path.join(RESULTS_DIR, 'sets'), exist_ok=True)
+  kernel_eval = KernelEval(standardise(test_x)[..., None], args.kernel_networks, args.ridge)
+  rows = []
+  specs = [(m, int(n)) for m, n in (r.split(':') for r in args.rows.split(',') if r)]
+  for method, ipc in specs:
+    print(f'== {method}:{ipc}', file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    images, vectors, classes, info = distil_row(method, ipc, pool_x, pool_y, args)
+    wall = info.get('wall_time_s', time.perf_counter() - start)
+    np.savez(os.path.join(RESULTS_DIR, 'sets', f'{args.tag}_{method}_{ipc}.npz'),
+             images=images, labels=vectors)
+    learned = not np.allclose(vectors, plain_label_vectors(classes))
+    k_acc = kernel_eval.accuracy(images, vectors, test_y)
+    loss = label_loss_for(method, learned, args)
+    images01 = np.clip(unstandardise(images[..., 0]), 0.0, 1.0)
+    accs, times = [], []
+    for s in range(args.seeds):
+      acc, train_s = train_cnn(images01, vectors, classes, test_x, test_y, s,
+                               epochs_for(ipc), loss, args.cnn_augment)
+      accs.append(acc)
+      times.append(train_s)
+    row = dict(method=method, ipc=ipc, distill_s=round(wall, 1), kernel_acc=k_acc,
+               cnn_mean=float(np.mean(accs)), cnn_std=float(np.std(accs)), cnn_accs=accs,
+               cnn_loss=loss, epochs=epochs_for(ipc), train_s=float(np.mean(times)),
+               info={k: float(v) for k, v in info.items()})
+    rows.append(row)
+    print(f'   {format_row(row)}', file=sys.stderr, flush=True)
+    write_results(args, rows)
+  if args.full:
+    print('== full pool', file=sys.stderr, flush=True)
+    accs, times = [], []
+    for s in range(args.seeds):
+      acc, train_s = train_cnn(pool_x, plain_label_vectors(pool_y), pool_y, test_x, test_y,
+                               s, 15, 'ce', False)
+      accs.append(acc)
+      times.append(train_s)
+    rows.append(dict(method='full pool', ipc=POOL_SIZE // NUM_CLASSES, distill_s=0.0,
+                     kernel_acc=None, cnn_mean=float(np.mean(accs)),
+                     cnn_std=float(np.std(accs)), cnn_accs=accs, cnn_loss='ce', epochs=15,
+                     train_s=float(np.mean(times)), info={}))
+    write_results(args, rows)
+  print(table(rows))
+  return 0
+
+
+def format_row(row):
+  kernel = '-' if row['kernel_acc'] is None else f"{100 * row['kernel_acc']:.1f}"
+  return (f"| {row['method']} | {row['ipc']} | {row['distill_s']:.0f} | {kernel} | "
+          f"{100 * row['cnn_mean']:.1f} +- {100 * row['cnn_std']:.1f} | {row['cnn_loss']} | "
+          f"{row['epochs']} | {row['train_s']:.0f} |")
+
+
+def table(rows):
+  head = ('| method | images/class | distill s | kernel acc % | CNN acc % (mean +- std) | '
+          'CNN loss | epochs | CNN train s |\n|---|---|---|---|---|---|---|---|')
+  return '\n'.join([head] + [format_row(r) for r in rows])
+
+
+def write_results(args, rows):
+  base = os.path.join(RESULTS_DIR, f'distill_quality_{args.tag}')
+  command = 'python bench/distill_quality.py ' + ' '.join(sys.argv[1:])
+  with open(base + '.md', 'w') as f:
+    f.write(f'# distill_quality {args.tag}\n\nCommand: `{command}`\n\n{table(rows)}\n')
+  with open(base + '.json', 'w') as f:
+    json.dump({'command': command, 'args': vars(args), 'rows': rows}, f, indent=1)
+
+
+if __name__ == '__main__':
+  sys.exit(main())
