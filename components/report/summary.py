@@ -131,8 +131,11 @@ def blessing_decision(validation_ok: Optional[bool], failures: Sequence[Failure]
 
 
 def _sort_key(name: str):
+  """Full first, then by images per class, random real images before the methods
+  at the same size (the seed notebook's order), imported sets last."""
   method, size = describe_set(name)
-  return (name != FULL, name.startswith(KIP_SET_PREFIX), method, size or 0, name)
+  return (name != FULL, name.startswith(KIP_SET_PREFIX), size or 0, method != 'random',
+          method, name)
 
 
 def summarise(results: Sequence[ModelResult],

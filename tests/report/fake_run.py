@@ -1,0 +1,197 @@
+"""A synthetic pipeline root laid out like the local runner's, written in seconds:
+TFMA evaluation outputs (metrics, plots, validations, eval_config.json), training.json,
+blessings, pushed models, Examples and tiny serving models."""
+
+import os
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_model_analysis as tfma
+from google.protobuf import wrappers_pb2
+from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
+                                             validation_result_pb2)
+from tensorflow_model_analysis.writers import eval_config_writer
+
+from components.example_format import make_split, plain_label_vectors, write_split
+from components.report.collect import ArtifactRef
+from trainer.record import write_record
+
+ACCURACY = 'sparse_categorical_accuracy'
+
+
+def _metric_key(name: str, model: str, is_diff: bool = False):
+  return metrics_for_slice_pb2.MetricKey(
+      name=name, model_name=model, is_diff=is_diff,
+      example_weighted=wrappers_pb2.BoolValue(value=False))
+
+
+def _double(value: float):
+  return metrics_for_slice_pb2.MetricValue(double_value=wrappers_pb2.DoubleValue(value=value))
+
+
+def _slice_key(label: Optional[int]):
+  if label is None:
+    return metrics_for_slice_pb2.SliceKey()
+  return metrics_for_slice_pb2.SliceKey(single_slice_keys=[
+      metrics_for_slice_pb2.SingleSliceKey(column='label', int64_value=label)])
+
+
+def _write_records(path: str, messages) -> None:
+  with tf.io.TFRecordWriter(path) as writer:
+    for message in messages:
+      writer.write(message.SerializeToString())
+
+
+def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[float],
+                     per_class: Sequence[float], floor: float,
+                     max_drop: Optional[float]) -> bool:
+  """A TFMA output directory as the Evaluator writes it; returns whether it blesses
+  (accuracy >= floor and, with a baseline, a drop of at most max_drop)."""
+  os.makedirs(uri, exist_ok=True)
+  has_baseline = baseline_accuracy is not None
+  candidate = 'candidate' if has_baseline else ''
+  threshold = tfma.MetricThreshold(
+      value_threshold=tfma.GenericValueThreshold(lower_bound={'value': floor}))
+  if max_drop is not None:
+    threshold.change_threshold.CopyFrom(tfma.GenericChangeThreshold(
+        direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={'value': -max_drop}))
+  specs = [tfma.ModelSpec(name=candidate, label_key='label', prediction_key='outputs')]
+  if has_baseline:
+    specs.append(tfma.ModelSpec(name='baseline', label_key='label',
+                                prediction_key='outputs', is_baseline=True))
+  config = tfma.EvalConfig(model_specs=specs, metrics_specs=[tfma.MetricsSpec(metrics=[
+      tfma.MetricConfig(class_name='SparseCategoricalAccuracy', per_slice_thresholds=[
+          tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
+                                       threshold=threshold)])])])
+  with open(os.path.join(uri, 'eval_config.json'), 'w') as handle:
+    handle.write(eval_config_writer._serialize_eval_run(  # pylint: disable=protected-access
+        config, '', 'tfrecord', {candidate: '/m', **({'baseline': '/b'} if has_baseline else {})}))
+  metrics = []
+  for label, value in [(None, accuracy)] + list(enumerate(per_class)):
+    entry = metrics_for_slice_pb2.MetricsForSlice(slice_key=_slice_key(label))
+    entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, candidate),
+                                     value=_double(value))
+    entry.metric_keys_and_values.add(key=_metric_key('example_count', candidate),
+                                     value=_double(100.0 if label is None else 10.0))
+    if has_baseline:
+      entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, 'baseline'),
+                                       value=_double(baseline_accuracy))
+    metrics.append(entry)
+  _write_records(os.path.join(uri, 'metrics-00000-of-00001.tfrecord'), metrics)
+  confusion = metrics_for_slice_pb2.PlotsForSlice(slice_key=_slice_key(None))
+  matrix = confusion.plot_keys_and_values.add(
+      key=metrics_for_slice_pb2.PlotKey(name='multi_class_confusion_matrix_plot',
+                                        model_name=candidate)
+  ).value.multi_class_confusion_matrix_at_thresholds.matrices.add()
+  for label, share in enumerate(per_class):
+    matrix.entries.add(actual_class_id=label, predicted_class_id=label,
+                       num_weighted_examples=round(10 * share))
+    matrix.entries.add(actual_class_id=label, predicted_class_id=(label + 1) % 10,
+                       num_weighted_examples=10 - round(10 * share))
+  _write_records(os.path.join(uri, 'plots-00000-of-00001.tfrecord'), [confusion])
+  validation = validation_result_pb2.ValidationResult(validation_ok=True)
+  failures = validation_result_pb2.MetricsValidationForSlice(slice_key=_slice_key(None))
+  if accuracy < floor:
+    failures.failures.add(metric_key=_metric_key(ACCURACY, candidate),
+                          metric_threshold=tfma.MetricThreshold(
+                              value_threshold=threshold.value_threshold),
+                          metric_value=_double(accuracy))
+  if has_baseline and max_drop is not None and accuracy - baseline_accuracy < -max_drop:
+    failures.failures.add(metric_key=_metric_key(ACCURACY, candidate, is_diff=True),
+                          metric_threshold=tfma.MetricThreshold(
+                              change_threshold=threshold.change_threshold),
+                          metric_value=_double(accuracy - baseline_accuracy))
+  if failures.failures:
+    validation.validation_ok = False
+    validation.metric_validations_per_slice.append(failures)
+  _write_records(os.path.join(uri, 'validations.tfrecord'), [validation])
+  return validation.validation_ok
+
+
+class _Tiny(tf.Module):
+  """Scores each class by the image's correlation with a fixed random pattern."""
+
+  def __init__(self, seed: int):
+    super().__init__()
+    self.weights = tf.constant(
+        np.random.default_rng(seed).normal(size=(784, 10)).astype(np.float32))
+
+  @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32, name='images')])
+  def serve_images(self, images):
+    return {'outputs': tf.nn.softmax(tf.reshape(images, (-1, 784)) @ self.weights)}
+
+
+def export_tiny_model(directory: str, seed: int) -> None:
+  module = _Tiny(seed)
+  tf.saved_model.save(module, directory,
+                      signatures={'serving_images': module.serve_images})
+
+
+def digits(count_per_class: int, seed: int, learned: bool = False):
+  """A Split of random images, count_per_class per class (labels in class order)."""
+  rng = np.random.default_rng(seed)
+  labels = np.repeat(np.arange(10), count_per_class)
+  images = rng.uniform(0, 1, size=(len(labels), 28, 28)).astype(np.float32)
+  vectors = plain_label_vectors(labels)
+  if learned:
+    vectors = vectors + rng.normal(0, 0.05, size=vectors.shape).astype(np.float32)
+  return make_split(images, labels, vectors)
+
+
+# training set -> accuracy per seed; the full model is the baseline of the others.
+ACCURACIES = {'full': [0.97, 0.96], 'random_1': [0.55, 0.61], 'kip_1': [0.86, 0.90]}
+FLOOR = 0.5
+MAX_DROP = 0.2
+
+
+def make_run(root: str) -> List[ArtifactRef]:
+  """Writes a two-seed run of three training sets under root; returns its artifacts.
+
+  random_1 fails the max drop (about 38 points below full > 20), kip_1 passes."""
+  refs: List[ArtifactRef] = []
+  execution = iter(range(1, 1000))
+
+  def uri(node: str, key: str) -> str:
+    path = os.path.join(root, node, key, str(next(execution)))
+    os.makedirs(path, exist_ok=True)
+    return path
+
+  ingest = uri('Ingest', 'examples')
+  write_split(ingest, 'eval', digits(3, seed=1))
+  refs.append(ArtifactRef('Examples', ingest, {'source': 'synthetic'}))
+  for name, learned in (('random_1', False), ('kip_1', True)):
+    distilled = uri(f'Distiller_{name}', 'distilled')
+    write_split(distilled, 'train', digits(1, seed=2, learned=learned))
+    refs.append(ArtifactRef('Examples', distilled, {}))
+  for name, accuracies in ACCURACIES.items():
+    blessings: Dict[int, bool] = {}
+    for seed, accuracy in enumerate(accuracies):
+      node = f'Trainer_{name}_s{seed}'
+      model_run = uri(node, 'model_run')
+      epochs = 2 if name == 'full' else 20
+      write_record(model_run, {
+          'fit_seconds': 10.0 + seed if name == 'full' else 1.0 + 0.5 * seed,
+          'epochs': epochs, 'examples': 1000 if name == 'full' else 10,
+          'history': {'loss': list(np.linspace(2, 0.5, epochs)),
+                      'accuracy': list(np.linspace(0.1, accuracy, epochs))}})
+      refs.append(ArtifactRef('ModelRun', model_run, {}))
+      model = uri(node, 'model')
+      export_tiny_model(os.path.join(model, 'Format-Serving'), seed)
+      refs.append(ArtifactRef('Model', model, {}))
+      evaluator = f'Evaluator_{name}_s{seed}'
+      evaluation = uri(evaluator, 'evaluation')
+      baseline = None if name == 'full' else ACCURACIES['full'][seed]
+      blessed = write_evaluation(evaluation, accuracy, baseline,
+                                 [min(1.0, accuracy + 0.01 * c) for c in range(10)],
+                                 FLOOR, MAX_DROP)
+      refs.append(ArtifactRef('ModelEvaluation', evaluation, {}))
+      blessing = uri(evaluator, 'blessing')
+      open(os.path.join(blessing, 'BLESSED' if blessed else 'NOT_BLESSED'), 'w').close()
+      refs.append(ArtifactRef('ModelBlessing', blessing, {'blessed': int(blessed)}))
+      blessings[seed] = blessed
+    pushed = uri(f'Pusher_{name}', 'pushed_model')
+    refs.append(ArtifactRef('PushedModel', pushed, {
+        'pushed': int(blessings[0]),
+        **({'pushed_destination': f'{root}/serving/{name}/1'} if blessings[0] else {})}))
+  return refs
