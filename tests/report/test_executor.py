@@ -1,0 +1,144 @@
+"""The Report executor on a synthetic two-seed run (tests/report/fake_run.py), and the
+`report` subcommand on an ML Metadata store that records the same artifacts."""
+
+import argparse
+import json
+import os
+import re
+
+import pytest
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+from tfx.types import standard_artifacts
+from tfx.types.artifact_utils import get_artifact_type_class
+
+from components.report import cli as report_cli
+from components.report.component import Report
+from components.report.executor import Executor
+from components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
+from tests.report.fake_run import make_run
+
+CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'train': {'seeds': 2}}
+
+
+def tfx_artifact(ref):
+  artifact = getattr(standard_artifacts, ref.type_name)()
+  artifact.uri = ref.uri
+  for name, value in ref.properties.items():
+    if isinstance(value, int):
+      artifact.set_int_custom_property(name, value)
+    else:
+      artifact.set_string_custom_property(name, value)
+  return artifact
+
+
+@pytest.fixture(scope='module')
+def fake_run(tmp_path_factory):
+  root = str(tmp_path_factory.mktemp('run'))
+  refs = make_run(os.path.join(root, 'pipeline'))
+  return root, refs
+
+
+@pytest.fixture(scope='module')
+def report_dir(fake_run):
+  root, refs = fake_run
+  inputs = {}
+  for index, ref in enumerate(refs):
+    inputs.setdefault(f'input_{index % 5}', []).append(tfx_artifact(ref))
+  report = Report()
+  report.uri = os.path.join(root, 'pipeline', 'Report', 'report', '99')
+  Executor().Do(inputs, {'report': [report]}, {'config': json.dumps(CONFIG)})
+  assert report.get_int_custom_property('models') == 6
+  assert report.get_int_custom_property('blessed') == 2
+  return report.uri
+
+
+def test_summary_json_rows(report_dir):
+  with open(os.path.join(report_dir, SUMMARY_JSON)) as handle:
+    summary = json.load(handle)
+  rows = {row['training_set']: row for row in summary['rows']}
+  assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
+  full, random_1, kip_1 = rows['full'], rows['random_1'], rows['kip_1']
+  assert full['accuracy'] == pytest.approx(0.965)
+  assert full['accuracy_std'] == pytest.approx(0.00707, abs=1e-4)
+  assert full['fit_seconds'] == pytest.approx(10.5) and full['epochs'] == 2
+  assert full['support_size'] == 1000 and full['seeds'] == [0, 1]
+  assert kip_1['gap_to_full_points'] == pytest.approx(-8.5)
+  assert kip_1['blessed'] is True and kip_1['decided_by'] == 'passed'
+  assert kip_1['pushed_to'].endswith('serving/kip_1/1')
+  assert random_1['blessed'] is False and random_1['decided_by'] == 'max drop vs baseline'
+  assert 'dropped 42.0 pts' in random_1['decision'] and random_1['pushed_to'] is None
+  assert summary['provenance']['preset'] == 'test'
+  assert summary['provenance']['seeds'] == 2
+  assert summary['provenance']['data_source'] == 'synthetic'
+  assert not summary['notes']
+
+
+def test_markdown_table(report_dir):
+  with open(os.path.join(report_dir, SUMMARY_MD)) as handle:
+    text = handle.read()
+  assert '| full | full | - | 1000 | 2 | 10.50 +- 0.71 | 96.5 +- 0.7 | +0.0 |' in text
+  assert '| random_1 | random | 1 | 10 | 20 |' in text and 'no (0/2 seeds)' in text
+
+
+def test_html_is_self_contained(report_dir):
+  with open(os.path.join(report_dir, INDEX_HTML)) as handle:
+    page = handle.read()
+  assert '<table id="summary">' in page
+  sources = re.findall(r'<img src="([^"]*)"', page)
+  # 2 summary plots, 2 image grids, 2 label heatmaps, learning curves, confusion
+  # matrices, 3 prediction grids, per-class bars.
+  assert len(sources) == 12
+  assert all(src.startswith('data:image/png;base64,') for src in sources)
+  assert 'http://' not in page and 'https://' not in page
+
+
+def _store_with_run(metadata_path, refs):
+  """An MLMD store holding one pipeline run whose executions output `refs`."""
+  config = metadata_store_pb2.ConnectionConfig()
+  config.sqlite.filename_uri = metadata_path
+  store = metadata_store.MetadataStore(config)
+  context_types = {name: store.put_context_type(metadata_store_pb2.ContextType(name=name))
+                   for name in ('pipeline', 'pipeline_run')}
+  pipeline, run = store.put_contexts([
+      metadata_store_pb2.Context(type_id=context_types['pipeline'], name='tfx-distill'),
+      metadata_store_pb2.Context(type_id=context_types['pipeline_run'], name='run-1')])
+  execution_type = store.put_execution_type(metadata_store_pb2.ExecutionType(name='Node'))
+  contexts = store.get_contexts_by_id([pipeline, run])
+  for ref in refs:
+    artifact_type = get_artifact_type_class(
+        metadata_store_pb2.ArtifactType(name=ref.type_name))._get_artifact_type()
+    type_id = store.put_artifact_type(artifact_type)
+    artifact = metadata_store_pb2.Artifact(type_id=type_id, uri=ref.uri)
+    for name, value in ref.properties.items():
+      if isinstance(value, int):
+        artifact.custom_properties[name].int_value = value
+      else:
+        artifact.custom_properties[name].string_value = value
+    event = metadata_store_pb2.Event(type=metadata_store_pb2.Event.OUTPUT)
+    store.put_execution(metadata_store_pb2.Execution(type_id=execution_type),
+                        [(artifact, event)], contexts)
+
+
+def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
+  root, refs = fake_run
+  _store_with_run(os.path.join(root, 'metadata.sqlite'), refs)
+  parser = argparse.ArgumentParser()
+  report_cli.register(parser.add_subparsers(dest='command'))
+  out = str(tmp_path / 'regenerated')
+  args = parser.parse_args(['report', '--pipeline-root', root, '--out', out])
+  assert args.func(args) == 0
+  assert capsys.readouterr().out.strip().splitlines()[-1] == f'report: {out}/{INDEX_HTML}'
+  with open(os.path.join(out, SUMMARY_JSON)) as handle:
+    summary = json.load(handle)
+  assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
+  assert summary['provenance']['pipeline_run_id'] == 'run-1'
+  assert summary['provenance']['pipeline_name'] == 'tfx-distill'
+
+
+def test_report_subcommand_without_store(tmp_path):
+  parser = argparse.ArgumentParser()
+  report_cli.register(parser.add_subparsers(dest='command'))
+  args = parser.parse_args(['report', '--pipeline-root', str(tmp_path)])
+  with pytest.raises(FileNotFoundError, match='metadata.sqlite'):
+    args.func(args)
