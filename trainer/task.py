@@ -3,7 +3,8 @@
 One call trains one model with one seed on the Examples in `fn_args.train_files`
 (settings: trainer/settings.py), under the strategy the settings name, and:
 
-- times `fit` alone (no validation inside it; the first epoch includes tracing);
+- times `fit` alone, wall and CPU seconds (no validation inside it; the first epoch
+  includes tracing);
 - exports the model to `fn_args.serving_model_dir` (trainer/export.py);
 - writes `training.json` and TensorBoard logs to `fn_args.model_run_dir`
   (trainer/record.py; `record.fit_seconds(model_run.uri)` reads the fit time back).
@@ -44,10 +45,9 @@ def run_fn(fn_args) -> None:
   with strategy.scope():
     model = model_lib.build_model(settings.architecture, label_loss,
                                   settings.learning_rate, settings.dropout, settings.width)
-  history, fit_seconds, epoch_seconds = timed_fit(model, dataset, settings.epochs,
-                                                  settings.verbose)
+  times = timed_fit(model, dataset, settings.epochs, settings.verbose)
   logging.info('fit: %d epochs on %d examples in %.2f s (%s, %d replicas)',
-               settings.epochs, summary.examples, fit_seconds,
+               settings.epochs, summary.examples, times.seconds,
                type(strategy).__name__, strategy.num_replicas_in_sync)
 
   if not strategy_lib.is_chief(strategy):
@@ -59,15 +59,17 @@ def run_fn(fn_args) -> None:
     return
   export.export_serving_model(model, label_loss, fn_args.serving_model_dir)
   run_record = {
-      'fit_seconds': fit_seconds,
-      'epoch_seconds': epoch_seconds,
+      'fit_seconds': times.seconds,
+      'fit_cpu_seconds': times.cpu_seconds,
+      'epoch_seconds': times.epoch_seconds,
+      'epoch_cpu_seconds': times.epoch_cpu_seconds,
       'epochs': settings.epochs,
       'examples': summary.examples,
       'plain_labels': summary.plain_labels,
       'label_loss': label_loss,
       'global_batch_size': batch_size,
       'steps_per_epoch': -(-summary.examples // batch_size),
-      'history': history,
+      'history': times.history,
       'strategy': settings.strategy,
       'strategy_class': type(strategy).__name__,
       'replicas': strategy.num_replicas_in_sync,
@@ -83,4 +85,4 @@ def run_fn(fn_args) -> None:
       'params': model.count_params(),
   }
   record.write_record(fn_args.model_run_dir, run_record)
-  record.write_tensorboard(fn_args.model_run_dir, history, epoch_seconds)
+  record.write_tensorboard(fn_args.model_run_dir, times.history, times.epoch_seconds)

@@ -32,6 +32,7 @@ def test_run_fn_trains_exports_and_records(tmp_path, plain_examples):
   assert run['replicas'] == 1 and run['workers'] == 1 and run['seed'] == 3
   assert len(run['epoch_seconds']) == 2 and len(run['history']['loss']) == 2
   assert 0 < sum(run['epoch_seconds']) <= run['fit_seconds']
+  assert len(run['epoch_cpu_seconds']) == 2 and run['fit_cpu_seconds'] > 0
   assert record.fit_seconds(args.model_run_dir) == run['fit_seconds']
   assert set(run['history']) == {'loss', 'accuracy'}
   assert tf.io.gfile.glob(os.path.join(args.model_run_dir, 'train', 'events.out.*'))
