@@ -63,8 +63,9 @@ def make_sections(collected: Collected, rows: Sequence[dict],
           ('Training time (fit only) against accuracy; labels give the epochs',
            plots.time_vs_accuracy(rows))]),
       ('Distilled images', [
-          (f'{name}: {len(split.labels)} images, one row per class, shown on a fixed '
-           '[0, 1] scale', plots.image_grid(split, name)) for name, split in distilled]),
+          (f'{name}: {len(split.labels)} images ({_layout(split)}), pixel values on a '
+           'fixed [0, 1] gray scale', plots.image_grid(split, name))
+          for name, split in distilled]),
       ('Labels of the distilled sets', [
           (f'{name}: label vectors (KIP space; plain labels are one-hot - 0.1)',
            plots.label_heatmap(split, name)) for name, split in distilled]),
@@ -81,6 +82,11 @@ def make_sections(collected: Collected, rows: Sequence[dict],
            plots.per_class_bars(per_class_mean))] if per_class_mean else []),
   ]
   return [(title, figures) for title, figures in sections if figures]
+
+
+def _layout(split) -> str:
+  return ('one per class' if len(split.labels) <= 10
+          else f'one row per class, at most {plots.MAX_COLUMNS} shown')
 
 
 def _mean(values):

@@ -73,22 +73,51 @@ def time_vs_accuracy(rows: Sequence[dict]) -> str:
   return to_data_uri(figure)
 
 
+def mosaic(images: Sequence[np.ndarray], positions: Sequence[Tuple[int, int]],
+           shape: Tuple[int, int], gap: int = 2) -> np.ndarray:
+  """Images (28x28, pixel/255 space) tiled at (row, column) cells of a shape grid,
+  clipped to [0, 1]; gaps and empty cells are NaN (drawn in the background colour)."""
+  height, width = images[0].shape if len(images) else (28, 28)
+  canvas = np.full((shape[0] * (height + gap) - gap, shape[1] * (width + gap) - gap), np.nan)
+  for image, (row, column) in zip(images, positions):
+    top, left = row * (height + gap), column * (width + gap)
+    canvas[top:top + height, left:left + width] = np.clip(image, 0, 1)
+  return canvas
+
+
+def _show_mosaic(axes, canvas: np.ndarray) -> None:
+  colormap = matplotlib.colormaps['gray'].with_extremes(bad='#f4f4f4')
+  axes.imshow(np.ma.masked_invalid(canvas), cmap=colormap, vmin=0, vmax=1,
+              interpolation='nearest')
+
+
 def image_grid(split: Split, title: str) -> str:
-  """One row per class, up to MAX_COLUMNS images each, in pixel/255 space shown on a
-  fixed [0, 1] gray scale (values outside are clipped for display, not rescaled)."""
-  columns = max(1, min(MAX_COLUMNS, max(np.bincount(split.labels,
-                                                    minlength=NUM_CLASSES))))
-  figure, axes = plt.subplots(NUM_CLASSES, columns, figsize=(0.8 * columns + 0.6, 8.4),
-                              squeeze=False)
-  for axis in axes.flat:
-    axis.axis('off')
-  for label in range(NUM_CLASSES):
-    indices = np.flatnonzero(split.labels == label)[:columns]
+  """A distilled set: one row per class with up to MAX_COLUMNS images (one row of ten
+  when there is one image per class), on a fixed [0, 1] gray scale: values outside
+  are clipped for display, never rescaled per image."""
+  per_class = [np.flatnonzero(split.labels == label)[:MAX_COLUMNS]
+               for label in range(NUM_CLASSES)]
+  columns = max(1, max(len(indices) for indices in per_class))
+  single = columns == 1
+  images, positions = [], []
+  for label, indices in enumerate(per_class):
     for column, index in enumerate(indices):
-      axes[label, column].imshow(np.clip(split.images[index], 0, 1), cmap='gray',
-                                 vmin=0, vmax=1)
-    axes[label, 0].text(-4, 14, str(label), ha='right', va='center', fontsize=11)
-  figure.suptitle(title)
+      images.append(split.images[index])
+      positions.append((0, label) if single else (label, column))
+  shape = (1, NUM_CLASSES) if single else (NUM_CLASSES, columns)
+  figure, axes = plt.subplots(figsize=(8, 1.4) if single else (0.62 * columns + 0.8, 6.6))
+  _show_mosaic(axes, mosaic(images, positions, shape))
+  centres = [14 + 30 * i for i in range(NUM_CLASSES)]
+  if single:
+    axes.set_xticks(centres, [str(c) for c in range(NUM_CLASSES)])
+    axes.set_yticks([])
+  else:
+    axes.set_yticks(centres, [str(c) for c in range(NUM_CLASSES)])
+    axes.set_xticks([])
+  axes.tick_params(length=0)
+  for spine in axes.spines.values():
+    spine.set_visible(False)
+  axes.set_title(title)
   return to_data_uri(figure)
 
 
@@ -156,21 +185,22 @@ def confusion_matrices(matrices: Dict[str, np.ndarray]) -> str:
 
 def prediction_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray,
                     title: str) -> str:
-  """Images with the predicted class and its confidence (red when wrong)."""
+  """Images with the predicted class and its confidence above each (red when wrong)."""
   count = len(images)
   columns = min(10, count)
   rows = -(-count // columns)
-  figure, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.6 * rows),
-                              squeeze=False)
-  for axis in axes.flat:
-    axis.axis('off')
-  for index in range(count):
-    axis = axes.flat[index]
+  positions = [(index // columns, index % columns) for index in range(count)]
+  figure, axes = plt.subplots(figsize=(1.25 * columns, 1.55 * rows + 0.3))
+  _show_mosaic(axes, mosaic(images, positions, (rows, columns), gap=14))
+  for index, (row, column) in enumerate(positions):
     predicted = int(np.argmax(probabilities[index]))
-    axis.imshow(np.clip(images[index], 0, 1), cmap='gray', vmin=0, vmax=1)
-    axis.set_title(f'Pred: {predicted}\nConf: {100 * probabilities[index, predicted]:.1f}%',
-                   fontsize=8, color='black' if predicted == labels[index] else 'red')
-  figure.suptitle(title)
+    axes.text(column * 42 + 14, row * 42 - 1.5,
+              f'{predicted}: {100 * probabilities[index, predicted]:.0f}%',
+              ha='center', va='bottom', fontsize=9,
+              color='black' if predicted == labels[index] else 'red')
+  axes.set_ylim(rows * 42 - 14, -12)
+  axes.axis('off')
+  axes.set_title(f'{title}: predicted class and confidence (red = wrong)', fontsize=10)
   return to_data_uri(figure)
 
 

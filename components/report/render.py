@@ -22,8 +22,8 @@ th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.blessed td.bless { color: #176b1e; font-weight: bold; }
 tr.not-blessed td.bless { color: #a11; font-weight: bold; }
-figure { margin: 1em 0; }
-figcaption { font-size: 13px; color: #555; }
+figure { display: inline-block; vertical-align: top; margin: 0.5em 1.5em 1em 0; }
+figcaption { font-size: 13px; color: #555; max-width: 640px; }
 img { max-width: 100%; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 """
@@ -31,11 +31,11 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 
 def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
              digits: int = 1) -> str:
-  """'92.3 +- 0.4' (std over seeds), '92.3' for one seed, '-' when missing."""
+  """'92.3 ± 0.4' (std over seeds), '92.3' for one seed, '-' when missing."""
   if mean is None:
     return '-'
   text = f'{scale * mean:.{digits}f}'
-  return text if std is None else f'{text} +- {scale * std:.{digits}f}'
+  return text if std is None else f'{text} ± {scale * std:.{digits}f}'
 
 
 def _blessed(row: dict) -> str:
@@ -68,7 +68,7 @@ def markdown(summary: Dict[str, Any]) -> str:
     cells = [cell.replace('|', '/') for cell in table_cells(row)]
     lines.append('| ' + ' | '.join(cells) + ' |')
   provenance = summary['provenance']
-  lines += ['', 'Accuracy: on the eval split, mean +- sample std over seeds. Training '
+  lines += ['', 'Accuracy: on the eval split, mean ± sample std over seeds. Training '
             'time: `fit` alone (no validation), from training.json.', '']
   for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
               'generated_at'):
@@ -112,7 +112,7 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
            '<title>tfx-distill report</title>', f'<style>{STYLE}</style></head><body>',
            '<h1>tfx-distill: distilled MNIST sets against the full data</h1>',
            '<h2>Summary</h2>', _table_html(summary['rows']),
-           '<p>Accuracy: TFMA on the eval split, mean +- sample standard deviation over '
+           '<p>Accuracy: TFMA on the eval split, mean ± sample standard deviation over '
            'seeds. Training time: <code>fit</code> alone, without validation, from each '
            "run's training.json. Gap: accuracy minus the full model's, in points. "
            "Blessed: the seed-0 model's TFMA validation, which decides the push; "
@@ -138,6 +138,6 @@ def write_report(out_dir: str, summary: Dict[str, Any],
   files = {INDEX_HTML: page(summary, sections), SUMMARY_MD: markdown(summary),
            SUMMARY_JSON: json.dumps(summary, indent=1, sort_keys=True, default=str)}
   for name, text in files.items():
-    with tf.io.gfile.GFile(os.path.join(out_dir, name), 'w') as handle:
-      handle.write(text)
+    with tf.io.gfile.GFile(os.path.join(out_dir, name), 'wb') as handle:
+      handle.write(text.encode('utf-8'))
   return os.path.join(out_dir, INDEX_HTML)

@@ -1,4 +1,4 @@
-"""The Report executor on a synthetic two-seed run (tests/report/fake_run.py), and the
+"""The Report executor on a synthetic two-seed run (fixtures in conftest.py), and the
 `report` subcommand on an ML Metadata store that records the same artifacts."""
 
 import argparse
@@ -9,52 +9,14 @@ import re
 import pytest
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
-from tfx.types import standard_artifacts
 from tfx.types.artifact_utils import get_artifact_type_class
 
 from components.report import cli as report_cli
-from components.report.component import Report
-from components.report.executor import Executor
 from components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
-from tests.report.fake_run import make_run
-
-CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'train': {'seeds': 2}}
-
-
-def tfx_artifact(ref):
-  artifact = getattr(standard_artifacts, ref.type_name)()
-  artifact.uri = ref.uri
-  for name, value in ref.properties.items():
-    if isinstance(value, int):
-      artifact.set_int_custom_property(name, value)
-    else:
-      artifact.set_string_custom_property(name, value)
-  return artifact
-
-
-@pytest.fixture(scope='module')
-def fake_run(tmp_path_factory):
-  root = str(tmp_path_factory.mktemp('run'))
-  refs = make_run(os.path.join(root, 'pipeline'))
-  return root, refs
-
-
-@pytest.fixture(scope='module')
-def report_dir(fake_run):
-  root, refs = fake_run
-  inputs = {}
-  for index, ref in enumerate(refs):
-    inputs.setdefault(f'input_{index % 5}', []).append(tfx_artifact(ref))
-  report = Report()
-  report.uri = os.path.join(root, 'pipeline', 'Report', 'report', '99')
-  Executor().Do(inputs, {'report': [report]}, {'config': json.dumps(CONFIG)})
-  assert report.get_int_custom_property('models') == 6
-  assert report.get_int_custom_property('blessed') == 2
-  return report.uri
 
 
 def test_summary_json_rows(report_dir):
-  with open(os.path.join(report_dir, SUMMARY_JSON)) as handle:
+  with open(os.path.join(report_dir, SUMMARY_JSON), encoding='utf-8') as handle:
     summary = json.load(handle)
   rows = {row['training_set']: row for row in summary['rows']}
   assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
@@ -75,14 +37,14 @@ def test_summary_json_rows(report_dir):
 
 
 def test_markdown_table(report_dir):
-  with open(os.path.join(report_dir, SUMMARY_MD)) as handle:
+  with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
     text = handle.read()
-  assert '| full | full | - | 1000 | 2 | 10.50 +- 0.71 | 96.5 +- 0.7 | +0.0 |' in text
+  assert '| full | full | - | 1000 | 2 | 10.50 ± 0.71 | 96.5 ± 0.7 | +0.0 |' in text
   assert '| random_1 | random | 1 | 10 | 20 |' in text and 'no (0/2 seeds)' in text
 
 
 def test_html_is_self_contained(report_dir):
-  with open(os.path.join(report_dir, INDEX_HTML)) as handle:
+  with open(os.path.join(report_dir, INDEX_HTML), encoding='utf-8') as handle:
     page = handle.read()
   assert '<table id="summary">' in page
   sources = re.findall(r'<img src="([^"]*)"', page)
@@ -129,7 +91,7 @@ def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
   args = parser.parse_args(['report', '--pipeline-root', root, '--out', out])
   assert args.func(args) == 0
   assert capsys.readouterr().out.strip().splitlines()[-1] == f'report: {out}/{INDEX_HTML}'
-  with open(os.path.join(out, SUMMARY_JSON)) as handle:
+  with open(os.path.join(out, SUMMARY_JSON), encoding='utf-8') as handle:
     summary = json.load(handle)
   assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
   assert summary['provenance']['pipeline_run_id'] == 'run-1'

@@ -1,0 +1,45 @@
+"""Shared by the report tests: one synthetic run and one executor run over it."""
+
+import json
+import os
+
+import pytest
+from tfx.types import standard_artifacts
+
+from components.report.component import Report
+from components.report.executor import Executor
+from tests.report.fake_run import make_run
+
+CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'train': {'seeds': 2}}
+
+
+def tfx_artifact(ref):
+  artifact = getattr(standard_artifacts, ref.type_name)()
+  artifact.uri = ref.uri
+  for name, value in ref.properties.items():
+    if isinstance(value, int):
+      artifact.set_int_custom_property(name, value)
+    else:
+      artifact.set_string_custom_property(name, value)
+  return artifact
+
+
+@pytest.fixture(scope='package')
+def fake_run(tmp_path_factory):
+  root = str(tmp_path_factory.mktemp('run'))
+  refs = make_run(os.path.join(root, 'pipeline'))
+  return root, refs
+
+
+@pytest.fixture(scope='package')
+def report_dir(fake_run):
+  root, refs = fake_run
+  inputs = {}
+  for index, ref in enumerate(refs):
+    inputs.setdefault(f'input_{index % 5}', []).append(tfx_artifact(ref))
+  report = Report()
+  report.uri = os.path.join(root, 'pipeline', 'Report', 'report', '99')
+  Executor().Do(inputs, {'report': [report]}, {'config': json.dumps(CONFIG)})
+  assert report.get_int_custom_property('models') == 6
+  assert report.get_int_custom_property('blessed') == 2
+  return report.uri
