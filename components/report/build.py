@@ -4,6 +4,7 @@ Shared by the Report executor and `tfx-distill report`."""
 import datetime
 from typing import Any, Dict, List, Sequence, Tuple
 
+import tensorflow as tf
 from absl import logging
 
 from components.report import plots, render
@@ -29,7 +30,7 @@ def _prediction_figures(collected: Collected, notes: List[str]) -> List[Figure]:
       continue
     try:
       probabilities = predict(model_dir, images)
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
       logging.warning('report: cannot predict with %s: %s', model_dir, error)
       notes.append(f'predictions of {name}: {error}')
       continue

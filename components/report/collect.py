@@ -5,6 +5,7 @@ import dataclasses
 import os
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+import tensorflow as tf
 from absl import logging
 
 from components.example_format import Split, read_split
@@ -64,10 +65,18 @@ def _training_record(uri: str) -> Optional[dict]:
     return None
 
 
+def _evaluation(uri: str) -> Optional[Evaluation]:
+  try:
+    return read_evaluation(uri)
+  except (OSError, ValueError, tf.errors.OpError) as error:
+    logging.warning('report: cannot read the evaluation in %s: %s', uri, error)
+    return None
+
+
 def _read_split(uri: str, split_name: str) -> Optional[Split]:
   try:
     return read_split(uri, split_name)
-  except (OSError, ValueError) as error:
+  except (OSError, ValueError, tf.errors.OpError) as error:
     logging.warning('report: cannot read split %s of %s: %s', split_name, uri, error)
     return None
 
@@ -89,7 +98,9 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
     collected.uris[f'{producer.kind}/{producer.training_set}/{producer.seed}/'
                    f'{ref.type_name}'] = ref.uri
     if ref.type_name == EVALUATION and producer.kind == 'evaluator':
-      collected.evaluations[key] = read_evaluation(ref.uri)
+      evaluation = _evaluation(ref.uri)
+      if evaluation is not None:
+        collected.evaluations[key] = evaluation
     elif ref.type_name == MODEL_RUN and producer.kind == 'trainer':
       record = _training_record(ref.uri)
       if record is not None:

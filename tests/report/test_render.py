@@ -1,0 +1,37 @@
+"""Formatting of the summary table (pure functions of a summary dict)."""
+
+from components.report.render import COLUMNS, markdown, page, table_cells, with_std
+
+ROW = {
+    'training_set': 'kip_50', 'method': 'kip', 'images_per_class': 50, 'support_size': 500,
+    'seeds': [0, 1, 2], 'epochs': 300, 'fit_seconds': 41.234, 'fit_seconds_std': 2.0,
+    'accuracy': 0.9512, 'accuracy_std': 0.0031, 'gap_to_full_points': -3.21,
+    'blessed': False, 'blessed_seeds': '1/3', 'decision': 'failed: dropped 3.2 pts | x',
+    'decided_by': 'max drop vs baseline', 'pushed_to': None,
+}
+
+
+def test_with_std():
+  assert with_std(None, None) == '-'
+  assert with_std(0.9512, None, scale=100) == '95.1'
+  assert with_std(0.9512, 0.0031, scale=100) == '95.1 ± 0.3'
+  assert with_std(41.234, 2.0, digits=2) == '41.23 ± 2.00'
+
+
+def test_table_cells():
+  cells = table_cells(ROW)
+  assert len(cells) == len(COLUMNS)
+  assert cells[:8] == ['kip_50', 'kip', '50', '500', '300', '41.23 ± 2.00', '95.1 ± 0.3',
+                       '-3.2']
+  assert cells[8] == 'no (1/3 seeds)' and cells[9] == 'max drop vs baseline'
+  assert cells[-1] == '-'
+
+
+def test_markdown_and_html_escape():
+  summary = {'rows': [ROW], 'provenance': {'pipeline_run_id': 'r<1>'}, 'notes': ['n & m']}
+  text = markdown(summary)
+  assert '| kip_50 | kip | 50 | 500 | 300 |' in text
+  assert 'dropped 3.2 pts / x' in text  # '|' cannot break the Markdown table
+  html = page(summary, [('Figures', [('a <caption>', 'data:image/png;base64,AA==')])])
+  assert 'r&lt;1&gt;' in html and 'n &amp; m' in html and 'a &lt;caption&gt;' in html
+  assert html.count('<img ') == 1
