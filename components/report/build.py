@@ -16,7 +16,8 @@ PREDICTION_IMAGES = 20
 Figure = Tuple[str, str]  # (caption, PNG data URI)
 
 
-def _prediction_figures(collected: Collected, notes: List[str]) -> List[Figure]:
+def _prediction_figures(collected: Collected, order: Dict[str, int],
+                        notes: List[str]) -> List[Figure]:
   """The first PREDICTION_IMAGES eval images through each training set's seed-0 model."""
   examples = collected.eval_examples
   if examples is None or not len(examples.labels):
@@ -25,9 +26,9 @@ def _prediction_figures(collected: Collected, notes: List[str]) -> List[Figure]:
   images = examples.images[:PREDICTION_IMAGES]
   labels = examples.labels[:PREDICTION_IMAGES]
   figures = []
-  for (name, seed), model_dir in sorted(collected.serving_models.items(), key=str):
-    if seed != 0:
-      continue
+  seed_zero = {name: path for (name, seed), path in collected.serving_models.items()
+               if seed == 0}
+  for name, model_dir in _in_order(seed_zero, order).items():
     try:
       probabilities = predict(model_dir, images)
     except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
@@ -43,6 +44,7 @@ def _prediction_figures(collected: Collected, notes: List[str]) -> List[Figure]:
 def make_sections(collected: Collected, rows: Sequence[dict],
                   notes: List[str]) -> List[Tuple[str, List[Figure]]]:
   """The report's figure sections, in reading order; empty ones are left out."""
+  order = {row['training_set']: index for index, row in enumerate(rows)}
   histories: Dict[str, list] = {}
   for (name, seed), history in sorted(collected.histories.items(), key=str):
     histories.setdefault(name, []).append((seed, history))
@@ -56,7 +58,10 @@ def make_sections(collected: Collected, rows: Sequence[dict],
   per_class_mean = {
       name: [_mean([run[c] for run in runs]) for c in range(len(runs[0]))]
       for name, runs in per_class.items()}
-  distilled = sorted(collected.distilled.items())
+  distilled = sorted(collected.distilled.items(), key=lambda item: order.get(item[0], 0))
+  histories = _in_order(histories, order)
+  matrices = _in_order(matrices, order)
+  per_class_mean = _in_order(per_class_mean, order)
   sections = [
       ('Accuracy and training time', [
           ('Accuracy against support size, per method (error bars: std over seeds)',
@@ -77,12 +82,18 @@ def make_sections(collected: Collected, rows: Sequence[dict],
           ('Seed-0 models on the eval split (TFMA MultiClassConfusionMatrixPlot), '
            'row-normalised colour, counts written in',
            plots.confusion_matrices(matrices))] if matrices else []),
-      ('Predictions', _prediction_figures(collected, notes)),
+      ('Predictions', _prediction_figures(collected, order, notes)),
       ('Per-class accuracy', [
           ('Accuracy on each label slice (mean over seeds)',
            plots.per_class_bars(per_class_mean))] if per_class_mean else []),
   ]
   return [(title, figures) for title, figures in sections if figures]
+
+
+def _in_order(by_set: Dict[str, Any], order: Dict[str, int]) -> Dict[str, Any]:
+  """by_set with its keys in the summary table's row order."""
+  return dict(sorted(by_set.items(), key=lambda item: (order.get(item[0], len(order)),
+                                                       item[0])))
 
 
 def _layout(split) -> str:

@@ -141,7 +141,7 @@ def label_heatmap(split: Split, title: str) -> str:
 def learning_curves(histories: Dict[str, List[Tuple[int, Dict[str, List[float]]]]]) -> str:
   """Training loss and accuracy per epoch (from training.json), one column per
   training set, one line per seed."""
-  names = sorted(histories)
+  names = list(histories)
   figure, axes = plt.subplots(2, max(1, len(names)), figsize=(3.6 * max(1, len(names)), 5.5),
                               squeeze=False)
   for column, name in enumerate(names):
@@ -163,7 +163,7 @@ def learning_curves(histories: Dict[str, List[Tuple[int, Dict[str, List[float]]]
 
 def confusion_matrices(matrices: Dict[str, np.ndarray]) -> str:
   """Row-normalised confusion matrices (true label x predicted), counts written in."""
-  names = sorted(matrices)
+  names = list(matrices)
   figure, axes = plt.subplots(1, max(1, len(names)), figsize=(4.2 * max(1, len(names)), 4.4),
                               squeeze=False)
   for axis, name in zip(axes[0], names):
@@ -206,7 +206,7 @@ def prediction_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.nd
 
 def per_class_bars(per_class: Dict[str, List[Optional[float]]]) -> str:
   """Accuracy on each label's slice, grouped by class, one bar per training set."""
-  names = sorted(per_class)
+  names = list(per_class)
   figure, axes = plt.subplots(figsize=(10, 4))
   width = 0.8 / max(1, len(names))
   for index, name in enumerate(names):
@@ -218,6 +218,7 @@ def per_class_bars(per_class: Dict[str, List[Optional[float]]]) -> str:
   axes.set_ylabel('accuracy (%)')
   axes.set_ylim(0, 100)
   axes.set_title('Per-class accuracy (TFMA label slices)')
-  axes.legend(fontsize=8, ncol=min(5, len(names)))
+  axes.legend(fontsize=8, ncol=min(6, len(names)), loc='upper center',
+              bbox_to_anchor=(0.5, -0.13))
   axes.grid(True, axis='y', alpha=0.3)
   return to_data_uri(figure)
