@@ -50,7 +50,7 @@ class Collected:
 
 def _blessed(ref: ArtifactRef) -> Optional[bool]:
   for name, value in (('BLESSED', True), ('NOT_BLESSED', False)):
-    if os.path.exists(os.path.join(ref.uri, name)):
+    if tf.io.gfile.exists(os.path.join(ref.uri, name)):
       return value
   if 'blessed' in ref.properties:
     return bool(ref.properties['blessed'])
