@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+from matplotlib.ticker import MaxNLocator  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from components.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
 
@@ -155,6 +156,7 @@ def learning_curves(histories: Dict[str, List[Tuple[int, Dict[str, List[float]]]
     axes[1, column].set_xlabel('epoch')
     for row in range(2):
       axes[row, column].grid(True, alpha=0.3)
+      axes[row, column].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, column].legend(fontsize=8)
   axes[0, 0].set_ylabel('training loss')
   axes[1, 0].set_ylabel('training accuracy')
