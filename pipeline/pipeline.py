@@ -6,6 +6,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
 from components.distiller.component import Distiller
+from components.example_format import NUM_CLASSES
 from components.ingest.component import Ingest
 from components.kip_import.component import KipImport
 from components.report.component import report_of
@@ -86,7 +87,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     node = distiller(config, examples, candidate)
     components.append(node)
     training_sets[candidate.name] = (node.outputs['distilled'], 'train',
-                                     config.train.distilled_epochs)
+                                     config.train.epochs_for(
+                                         NUM_CLASSES * candidate.images_per_class))
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
     node = KipImport(examples=examples, path=path).with_id(f'KipImport_{index}')

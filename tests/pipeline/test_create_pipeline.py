@@ -47,6 +47,16 @@ def test_trainer_gets_the_configured_epochs_and_seed():
   assert f'"epochs": {config.train.distilled_epochs}' in small
 
 
+def test_larger_small_sets_get_fewer_epochs():
+  train = config_lib.TrainConfig(distilled_epochs=300, distilled_max_passes=50_000)
+  assert [train.epochs_for(n) for n in (10, 100, 500, 60_000)] == [300, 300, 100, 1]
+  config = config_lib.replace(config_lib.preset('demo'), train={'seeds': 1})
+  trainers = {c.id: c for c in create_pipeline(config, PATHS).components
+              if c.id.startswith('Trainer_')}
+  assert '"epochs": 100' in trainers['Trainer_kip_50_s0'].exec_properties['custom_config']
+  assert '"epochs": 300' in trainers['Trainer_kip_1_s0'].exec_properties['custom_config']
+
+
 @pytest.mark.parametrize('changes,message', [
     ({'train': {'strategy': 'gpu'}}, 'train.strategy must be one of'),
     ({'ingest': {'eval_fraction': 1.5}}, 'ingest.eval_fraction must be in (0, 1)'),
