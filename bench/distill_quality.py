@@ -136,6 +136,17 @@ def distil_row(method, ipc, pool_x, pool_y, args):
   return result.images, result.labels, result.classes, result.info
 
 
+def load_set(tag, method, ipc):
+  """A set saved by an earlier run with --tag `tag` (to vary only the CNN's training)."""
+  path = os.path.join(RESULTS_DIR, 'sets', f'{tag}_{method}_{ipc}.npz')
+  with np.load(path, allow_pickle=False) as data:
+    images, vectors = data['images'], data['labels']
+    classes = (data['classes'] if 'classes' in data.files
+               else np.repeat(np.arange(NUM_CLASSES), ipc))
+    info = {'wall_time_s': float(data['wall_time_s'])} if 'wall_time_s' in data.files else {}
+  return images, vectors, classes, info
+
+
 def budget_for(args, ipc):
   budgets = dict(zip(args.ipcs_for_budget, args.budgets))
   return float(budgets.get(ipc, args.budgets[-1]))
@@ -183,6 +194,8 @@ def main(argv=None):
                       help='random translations while training the CNN on small sets')
   parser.add_argument('--kernel-networks', type=int, default=8)
   parser.add_argument('--log-every', type=int, default=50)
+  parser.add_argument('--from-sets', default='',
+                      help='reuse the sets saved by the run tagged so (no distillation)')
   parser.add_argument('--tag', default='run')
   args = parser.parse_args(argv)
 
@@ -194,10 +207,14 @@ def main(argv=None):
   for method, ipc in specs:
     print(f'== {method}:{ipc}', file=sys.stderr, flush=True)
     start = time.perf_counter()
-    images, vectors, classes, info = distil_row(method, ipc, pool_x, pool_y, args)
+    if args.from_sets:
+      images, vectors, classes, info = load_set(args.from_sets, method, ipc)
+    else:
+      images, vectors, classes, info = distil_row(method, ipc, pool_x, pool_y, args)
+      np.savez(os.path.join(RESULTS_DIR, 'sets', f'{args.tag}_{method}_{ipc}.npz'),
+               images=images, labels=vectors, classes=classes,
+               wall_time_s=info.get('wall_time_s', time.perf_counter() - start))
     wall = info.get('wall_time_s', time.perf_counter() - start)
-    np.savez(os.path.join(RESULTS_DIR, 'sets', f'{args.tag}_{method}_{ipc}.npz'),
-             images=images, labels=vectors)
     learned = not np.allclose(vectors, plain_label_vectors(classes))
     k_acc = kernel_eval.accuracy(images, vectors, test_y)
     loss = label_loss_for(method, learned, args)
