@@ -9,7 +9,8 @@
 - `mirrored`: every visible GPU, or every logical CPU device when there is no GPU
   (this is how it is tested: 2 logical CPUs on one host);
 - `multi_worker`: MultiWorkerMirroredStrategy over the cluster in `TF_CONFIG` (Vertex
-  sets it from the worker pools); it must be created before any other TF op runs;
+  sets it from the worker pools), as `MultiWorkerStrategy`, which works around two
+  Keras 3 `fit` bugs with several workers; it must be created before any other TF op;
 - `tpu`: TPUStrategy over the TPU named by `TPU_NAME` (default 'local', a TPU VM);
   with no TPU it raises `NoTPUError` whose message is one line.
 
