@@ -58,7 +58,7 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
 def time_vs_accuracy(rows: Sequence[dict]) -> str:
   """Fit-only training time against accuracy, one labelled point per training set."""
   figure, axes = plt.subplots(figsize=(7, 4.5))
-  for row in rows:
+  for index, row in enumerate(rows):
     if row['fit_seconds'] is None or row['accuracy'] is None:
       continue
     axes.errorbar(row['fit_seconds'], _percent(row['accuracy']),
@@ -66,7 +66,8 @@ def time_vs_accuracy(rows: Sequence[dict]) -> str:
                   yerr=_percent(row['accuracy_std'] or 0.0), marker='o', capsize=4)
     axes.annotate(f"{row['training_set']} ({row['epochs']} ep)",
                   (row['fit_seconds'], _percent(row['accuracy'])),
-                  textcoords='offset points', xytext=(6, 4), fontsize=9)
+                  textcoords='offset points', xytext=(6, 4 if index % 2 else -11),
+                  fontsize=9)
   axes.set_xlabel('training time, fit only (s)')
   axes.set_ylabel('accuracy on the eval split (%)')
   axes.set_title('Training time against accuracy')
@@ -150,8 +151,9 @@ def learning_curves(histories: Dict[str, List[Tuple[int, Dict[str, List[float]]]
       for row, metric in enumerate(('loss', 'accuracy')):
         values = history.get(metric)
         if values:
-          axes[row, column].plot(range(1, len(values) + 1), values, marker='.',
-                                 label=f'seed {seed}')
+          axes[row, column].plot(range(1, len(values) + 1), values,
+                                 marker='.' if len(values) <= 30 else None,
+                                 linewidth=1, label=f'seed {seed}')
     axes[0, column].set_title(name)
     axes[1, column].set_xlabel('epoch')
     for row in range(2):

@@ -93,6 +93,21 @@ def _table_html(rows: Sequence[dict]) -> str:
           + ''.join(body) + '</tbody></table>')
 
 
+def _models_html(models: Sequence[dict]) -> str:
+  """Every model (training set and seed) on its own row, inside a <details>."""
+  head = ''.join(f'<th>{c}</th>' for c in ('Training set', 'Seed', 'Accuracy (%)',
+                                            'Training time (s)', 'Epochs', 'Blessed',
+                                            'Decision'))
+  body = ''.join(
+      '<tr>' + ''.join(f'<td>{html.escape(text)}</td>' for text in (
+          m['training_set'], str(m['seed']), with_std(m['accuracy'], None, scale=100),
+          with_std(m['fit_seconds'], None, digits=2), str(m['epochs'] or '-'),
+          {True: 'yes', False: 'no'}.get(m['blessed'], '-'), m['decision'])) + '</tr>'
+      for m in models)
+  return (f'<details><summary>Every model ({len(models)})</summary><table id="models">'
+          f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
+
+
 def _provenance_html(provenance: Dict[str, Any]) -> str:
   items = []
   for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
@@ -118,6 +133,7 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
            "Blessed: the seed-0 model's TFMA validation, which decides the push; "
            '"decided by" names the threshold that failed (value floor, max drop vs the '
            'full model) or "passed".</p>']
+  parts.append(_models_html(summary.get('models', [])))
   if summary['notes']:
     parts.append('<ul class="notes">' + ''.join(
         f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')
