@@ -29,20 +29,28 @@ def _percent(value: Optional[float]) -> float:
   return np.nan if value is None else 100 * value
 
 
+def method_colours(rows: Sequence[dict]) -> Dict[str, str]:
+  """One matplotlib colour per method, in table order, shared by the summary plots."""
+  methods = list(dict.fromkeys(row['method'] for row in rows))
+  return {method: f'C{index % 10}' for index, method in enumerate(methods)}
+
+
 def accuracy_vs_support(rows: Sequence[dict]) -> str:
   """Accuracy (mean, error bar = std over seeds) against support size, log x, one
   line per method; the full model as a dashed line."""
   figure, axes = plt.subplots(figsize=(7, 4.5))
+  colours = method_colours(rows)
   methods: Dict[str, List[dict]] = {}
   for row in rows:
     if row['support_size'] and row['accuracy'] is not None:
       methods.setdefault(row['method'], []).append(row)
-  for index, (method, points) in enumerate(sorted(methods.items())):
+  for index, (method, points) in enumerate(methods.items()):
     points.sort(key=lambda r: r['support_size'])
     axes.errorbar([r['support_size'] for r in points],
                   [_percent(r['accuracy']) for r in points],
                   yerr=[_percent(r['accuracy_std'] or 0.0) for r in points],
-                  marker=MARKERS[index % len(MARKERS)], capsize=4, label=method)
+                  marker=MARKERS[index % len(MARKERS)], capsize=4, label=method,
+                  color=colours[method])
     if method == 'full':
       axes.axhline(_percent(points[0]['accuracy']), color='gray', linestyle='--',
                    linewidth=1)
@@ -58,12 +66,14 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
 def time_vs_accuracy(rows: Sequence[dict]) -> str:
   """Fit-only training time against accuracy, one labelled point per training set."""
   figure, axes = plt.subplots(figsize=(7, 4.5))
+  colours = method_colours(rows)
   for index, row in enumerate(rows):
     if row['fit_seconds'] is None or row['accuracy'] is None:
       continue
     axes.errorbar(row['fit_seconds'], _percent(row['accuracy']),
                   xerr=row['fit_seconds_std'] or 0.0,
-                  yerr=_percent(row['accuracy_std'] or 0.0), marker='o', capsize=4)
+                  yerr=_percent(row['accuracy_std'] or 0.0), marker='o', capsize=4,
+                  color=colours[row['method']])
     axes.annotate(f"{row['training_set']} ({row['epochs']} ep)",
                   (row['fit_seconds'], _percent(row['accuracy'])),
                   textcoords='offset points', xytext=(6, 4 if index % 2 else -11),
