@@ -18,7 +18,8 @@ def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricTh
 
 
 def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConfig:
-  """Accuracy overall and per label, per-class recall and precision, example count.
+  """Accuracy overall and per label, per-class recall and precision, expected
+  calibration error, cross-entropy, the confusion matrix, example count.
 
   Blessing needs accuracy >= min_accuracy on the overall slice and, when max_drop is
   given and a baseline model is present, accuracy no more than max_drop below the
@@ -41,6 +42,8 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
                                     per_slice_thresholds=[_overall_threshold(threshold)]),
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
+                  tfma.MetricConfig(class_name='ExpectedCalibrationError',
+                                    module='pipeline.calibration'),
               ]),
           tfma.MetricsSpec(
               metrics=[tfma.MetricConfig(class_name='Recall'),

@@ -72,6 +72,7 @@ def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
   accuracy = overall['sparse_categorical_accuracy']['doubleValue']
   full_accuracy = dict(baseline.slicing_metrics)[()]['']['']['sparse_categorical_accuracy']
   assert 0.0 <= accuracy <= 1.0
+  assert 0.0 <= overall['expected_calibration_error']['doubleValue'] <= 1.0
   assert 'sparse_categorical_accuracy_diff' in overall
   assert overall['sparse_categorical_accuracy_diff']['doubleValue'] == pytest.approx(
       accuracy - full_accuracy['doubleValue'], abs=1e-6)
@@ -124,9 +125,9 @@ def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):
     (['--candidates', 'magic:3'], 'candidate method must be one of'),
     (['--candidates', 'kip'], "candidate 'kip': expected METHOD:IMAGES_PER_CLASS"),
 ])
-def test_bad_config_is_refused_before_running(tmp_path, args, message):
-  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', str(tmp_path), *args,
-                   timeout=120)
-  assert result.returncode == 2
-  assert message in result.stderr.strip().splitlines()[-1]
+def test_bad_config_is_refused_before_running(tmp_path, capsys, args, message):
+  from pipeline import cli  # pylint: disable=g-import-not-at-top
+  assert cli.main(['run', '--preset', 'smoke', '--pipeline-root', str(tmp_path)] + args) == 2
+  last = capsys.readouterr().err.strip().splitlines()[-1]
+  assert last.startswith('tfx-distill: error: ') and message in last
   assert not os.path.exists(local_paths(str(tmp_path)).metadata_path)

@@ -1,0 +1,96 @@
+"""Expected calibration error (ECE) of a multi-class model, as a TFMA metric.
+
+TFMA 0.47 has binary calibration metrics only. Here the top-1 confidence of each
+example is put in one of `num_bins` equal-width bins and
+
+    ECE = sum_b (n_b / N) * |accuracy_b - mean confidence_b|
+
+Use it in an EvalConfig with
+`tfma.MetricConfig(class_name='ExpectedCalibrationError', module='pipeline.calibration')`.
+"""
+
+from typing import Any, Dict, Iterable, Optional
+
+import apache_beam as beam
+import numpy as np
+from tensorflow_model_analysis.metrics import metric_types, metric_util
+from tensorflow_model_analysis.proto import config_pb2
+
+ECE_NAME = 'expected_calibration_error'
+DEFAULT_BINS = 10
+
+
+def bin_statistics(labels: np.ndarray, probabilities: np.ndarray,
+                   num_bins: int = DEFAULT_BINS) -> np.ndarray:
+  """(num_bins, 3) array of per-bin [count, sum of confidence, number correct] for
+  integer labels (N,) and class probabilities (N, C)."""
+  confidence = probabilities.max(axis=1)
+  correct = (probabilities.argmax(axis=1) == labels).astype(np.float64)
+  bins = np.minimum((confidence * num_bins).astype(int), num_bins - 1)
+  stats = np.zeros((num_bins, 3))
+  np.add.at(stats, bins, np.stack([np.ones_like(confidence), confidence, correct], 1))
+  return stats
+
+
+def expected_calibration_error(stats: np.ndarray) -> float:
+  """ECE from per-bin [count, sum of confidence, number correct] (nan if empty)."""
+  total = stats[:, 0].sum()
+  if total == 0:
+    return float('nan')
+  filled = stats[:, 0] > 0
+  gaps = np.abs(stats[filled, 2] - stats[filled, 1])  # n_b * |acc_b - conf_b|
+  return float(gaps.sum() / total)
+
+
+class ExpectedCalibrationError(metric_types.Metric):
+  """Top-1 expected calibration error with equal-width confidence bins."""
+
+  def __init__(self, name: str = ECE_NAME, num_bins: int = DEFAULT_BINS):
+    super().__init__(metric_util.merge_per_key_computations(_ece), name=name,
+                     num_bins=num_bins)
+
+
+metric_types.register_metric(ExpectedCalibrationError)
+
+
+def _ece(name: str = ECE_NAME, num_bins: int = DEFAULT_BINS,
+         eval_config: Optional[config_pb2.EvalConfig] = None, model_name: str = '',
+         output_name: str = '', sub_key: Optional[metric_types.SubKey] = None,
+         example_weighted: bool = False) -> metric_types.MetricComputations:
+  key = metric_types.MetricKey(name=name, model_name=model_name, output_name=output_name,
+                               sub_key=sub_key, example_weighted=example_weighted)
+  return [metric_types.MetricComputation(
+      keys=[key], preprocessors=None,
+      combiner=_EceCombiner(key, eval_config, num_bins))]
+
+
+class _EceCombiner(beam.CombineFn):
+  """Accumulates per-bin statistics; extracts the ECE."""
+
+  def __init__(self, key: metric_types.MetricKey,
+               eval_config: Optional[config_pb2.EvalConfig], num_bins: int):
+    self._key = key
+    self._eval_config = eval_config
+    self._num_bins = num_bins
+
+  def create_accumulator(self) -> np.ndarray:
+    return np.zeros((self._num_bins, 3))
+
+  def add_input(self, accumulator: np.ndarray,
+                element: metric_types.StandardMetricInputs) -> np.ndarray:
+    for label, prediction, _ in metric_util.to_label_prediction_example_weight(
+        element, eval_config=self._eval_config, model_name=self._key.model_name,
+        output_name=self._key.output_name, flatten=False, allow_none=True):
+      if label is None or prediction is None:
+        continue
+      label = np.asarray(label).reshape(-1)
+      cls = int(label[0]) if label.size == 1 else int(np.argmax(label))
+      probabilities = np.asarray(prediction, np.float64).reshape(1, -1)
+      accumulator += bin_statistics(np.array([cls]), probabilities, self._num_bins)
+    return accumulator
+
+  def merge_accumulators(self, accumulators: Iterable[np.ndarray]) -> np.ndarray:
+    return sum(accumulators, self.create_accumulator())
+
+  def extract_output(self, accumulator: np.ndarray) -> Dict[metric_types.MetricKey, Any]:
+    return {self._key: expected_calibration_error(accumulator)}
