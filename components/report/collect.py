@@ -127,6 +127,7 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
     collected.results.append(ModelResult(
         training_set=key[0], seed=key[1],
         accuracy=evaluation.accuracy if evaluation else None,
+        calibration_error=evaluation.calibration_error if evaluation else None,
         fit_seconds=record.get('fit_seconds'), epochs=record.get('epochs'),
         support_size=record.get('examples'), blessed=blessings.get(key),
         validation_ok=evaluation.validation_ok if evaluation else None,

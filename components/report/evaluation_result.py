@@ -13,6 +13,7 @@ from components.report.summary import Failure, Thresholds
 
 ACCURACY = 'sparse_categorical_accuracy'
 EXAMPLE_COUNT = 'example_count'
+CALIBRATION_ERROR = 'expected_calibration_error'
 CONFUSION_PLOT = 'multiClassConfusionMatrixAtThresholds'
 
 
@@ -20,6 +21,7 @@ class Evaluation(NamedTuple):
   """What the report uses from one evaluation of a candidate model."""
   accuracy: Optional[float]
   baseline_accuracy: Optional[float]
+  calibration_error: Optional[float]  # top-1 expected calibration error, overall
   example_count: Optional[int]
   per_class_accuracy: Optional[List[float]]  # accuracy on each label's slice
   confusion: Optional[np.ndarray]  # (10, 10) counts, rows = true label
@@ -144,6 +146,7 @@ def read_evaluation(uri: str) -> Evaluation:
   count = _value(overall, EXAMPLE_COUNT)
   return Evaluation(
       accuracy=_value(overall, ACCURACY), baseline_accuracy=baseline_accuracy,
+      calibration_error=_value(overall, CALIBRATION_ERROR),
       example_count=None if count is None else int(count),
       per_class_accuracy=([per_label.get(c) for c in range(NUM_CLASSES)]
                           if per_label else None),

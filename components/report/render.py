@@ -12,7 +12,8 @@ INDEX_HTML = 'index.html'
 SUMMARY_JSON = 'summary.json'
 SUMMARY_MD = 'summary.md'
 COLUMNS = ('Training set', 'Method', 'Images / class', 'Support size', 'Epochs',
-           'Training time (s, fit only)', 'Accuracy (%)', 'Gap to full (pts)', 'Blessed',
+           'Training time (s, fit only)', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
+           'Blessed',
            'Decided by', 'Decision', 'Pushed to')
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
@@ -56,6 +57,7 @@ def table_cells(row: dict) -> List[str]:
       with_std(row['fit_seconds'], row['fit_seconds_std'], digits=2),
       with_std(row['accuracy'], row['accuracy_std'], scale=100),
       '-' if gap is None else f'{gap:+.1f}',
+      with_std(row['calibration_error'], None, scale=100),
       _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
   ]
 
@@ -79,7 +81,7 @@ def markdown(summary: Dict[str, Any]) -> str:
 
 
 def _table_html(rows: Sequence[dict]) -> str:
-  numeric = {2, 3, 4, 5, 6, 7}
+  numeric = {2, 3, 4, 5, 6, 7, 8}
   head = ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS)
   body = []
   for row in rows:

@@ -43,6 +43,7 @@ class ModelResult:
   training_set: str
   seed: int
   accuracy: Optional[float] = None
+  calibration_error: Optional[float] = None
   fit_seconds: Optional[float] = None
   epochs: Optional[int] = None
   support_size: Optional[int] = None
@@ -171,6 +172,7 @@ def summarise(results: Sequence[ModelResult],
         'accuracy': accuracy,
         'accuracy_std': accuracy_std,
         'accuracies': [r.accuracy for r in runs],
+        'calibration_error': mean_std([r.calibration_error for r in runs])[0],
         'gap_to_full_points': (None if accuracy is None or full_mean is None
                                else 100 * (accuracy - full_mean)),
         'blessed': first.blessed,

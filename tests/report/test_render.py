@@ -6,6 +6,7 @@ ROW = {
     'training_set': 'kip_50', 'method': 'kip', 'images_per_class': 50, 'support_size': 500,
     'seeds': [0, 1, 2], 'epochs': 300, 'fit_seconds': 41.234, 'fit_seconds_std': 2.0,
     'accuracy': 0.9512, 'accuracy_std': 0.0031, 'gap_to_full_points': -3.21,
+    'calibration_error': 0.0427,
     'blessed': False, 'blessed_seeds': '1/3', 'decision': 'failed: dropped 3.2 pts | x',
     'decided_by': 'max drop vs baseline', 'pushed_to': None,
 }
@@ -23,7 +24,8 @@ def test_table_cells():
   assert len(cells) == len(COLUMNS)
   assert cells[:8] == ['kip_50', 'kip', '50', '500', '300', '41.23 ± 2.00', '95.1 ± 0.3',
                        '-3.2']
-  assert cells[8] == 'no (1/3 seeds)' and cells[9] == 'max drop vs baseline'
+  assert cells[8] == '4.3'
+  assert cells[9] == 'no (1/3 seeds)' and cells[10] == 'max drop vs baseline'
   assert cells[-1] == '-'
 
 
