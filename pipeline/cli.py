@@ -26,6 +26,10 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
     ingest['max_examples'] = args.max_examples
   if args.eval_source:
     ingest['eval_source'] = args.eval_source
+  if args.tfds_data_dir:
+    ingest['tfds_data_dir'] = args.tfds_data_dir
+  if args.tfds_manual_dir:
+    ingest['tfds_manual_dir'] = args.tfds_manual_dir
   train = {key: value for key, value in (
       ('epochs', args.epochs), ('distilled_epochs', args.distilled_epochs),
       ('strategy', args.strategy), ('seeds', args.seeds)) if value is not None}
@@ -75,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
   run.add_argument('--candidates', help='comma-separated METHOD:IMAGES_PER_CLASS, '
                    'e.g. random:1,kip:50 (methods: ' + ', '.join(config_lib.METHODS) + ')')
   run.add_argument('--max-examples', type=int, help='cap on ingested examples')
-  run.add_argument('--eval-source', choices=config_lib.EVAL_SOURCES)
+  run.add_argument('--eval-source', choices=config_lib.EVAL_SOURCES,
+                   help="split: cut eval out of the train part (default); test: the "
+                   "source's own test part (tfds, idx, npz with x_test)")
+  run.add_argument('--tfds-data-dir', help='tfds data dir (default $TFDS_DATA_DIR)')
+  run.add_argument('--tfds-manual-dir', help='tfds manual download dir')
   run.add_argument('--epochs', type=int, help='epochs on the full train split')
   run.add_argument('--distilled-epochs', type=int, help='epochs on small sets')
   run.add_argument('--strategy', choices=config_lib.STRATEGIES)
