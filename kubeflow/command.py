@@ -63,12 +63,14 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-  from kubeflow.compile import compile_pipeline  # pylint: disable=g-import-not-at-top
+  from kubeflow.compile import compile_pipeline, kfp_package_path  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   deployment = deployment_from_args(args)
   job = compile_pipeline(config, deployment, args.out)
   tasks = job['pipelineSpec']['root']['dag']['tasks']
   print(f'{args.out}: {len(tasks)} tasks for {args.target}, image {deployment.image}')
+  if args.target == 'kubeflow':
+    print(f'{kfp_package_path(args.out)}: the same pipeline as a kfp.Client package')
   return 0
 
 

@@ -10,6 +10,7 @@ import json
 import os
 from typing import Any, Dict, Optional
 
+import yaml
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from pipeline.beam import BeamConfig, DirectBeam
@@ -49,10 +50,27 @@ class Deployment:
     return PipelinePaths(pipeline_root=root, serving_root=f'{root}/serving')
 
 
+def kfp_package_path(out: str) -> str:
+  """Where the Kubeflow Pipelines package of the job at `out` goes: FILE.json -> FILE.yaml."""
+  return os.path.splitext(out)[0] + '.yaml'
+
+
+def write_kfp_package(job: Dict[str, Any], pipeline_root: str, path: str) -> None:
+  """The job's PipelineSpec as the YAML package `kfp.Client` uploads and runs, with the
+  pipeline root as its default (KFP has no runtimeConfig to carry it)."""
+  spec = dict(job['pipelineSpec'], defaultPipelineRoot=pipeline_root)
+  with open(path, 'w') as f:
+    yaml.safe_dump(spec, f, sort_keys=False)
+
+
 def compile_pipeline(config: PipelineConfig, deployment: Deployment,
                      out: str) -> Dict[str, Any]:
-  """Writes the PipelineJob JSON of `config` for `deployment` to `out`; returns it."""
+  """Writes the PipelineJob JSON of `config` for `deployment` to `out` (for Vertex AI
+  Pipelines' `PipelineJob(template_path=...)`) and, for --target kubeflow, its
+  PipelineSpec beside it as FILE.yaml (for `kfp.Client`); returns the job."""
   deployment.validate()
+  if not out.endswith('.json'):
+    raise ValueError(f'--out must name a .json file, got {out!r}')
   pipeline = create_pipeline(config, deployment.paths(),
                              beam_pipeline_args=list(deployment.beam.beam_args()))
   if deployment.vertex_training is not None:
@@ -66,4 +84,7 @@ def compile_pipeline(config: PipelineConfig, deployment: Deployment,
     os.remove(out)
   runner.run(pipeline)
   with open(out) as f:
-    return json.load(f)
+    job = json.load(f)
+  if deployment.target == 'kubeflow':
+    write_kfp_package(job, deployment.paths().pipeline_root, kfp_package_path(out))
+  return job

@@ -13,7 +13,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.dsl.components.base import base_executor
 
-from kubeflow.compile import Deployment, compile_pipeline
+from kubeflow.compile import Deployment, compile_pipeline, kfp_package_path
 from pipeline import beam as beam_lib
 from pipeline import config as config_lib
 from trainer.vertex import VertexTraining, WorkerPool
@@ -72,6 +72,14 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   images = {e['container']['image'] for e in
             job['pipelineSpec']['deploymentSpec']['executors'].values() if 'container' in e}
   assert images == {IMAGE}
+  package = kfp_package_path(str(out))
+  assert os.path.exists(package) == (target == 'kubeflow')
+  if target == 'kubeflow':
+    # What kfp.Client.create_run_from_pipeline_package reads, strictly.
+    from kfp.client.client import _extract_pipeline_yaml  # pylint: disable=g-import-not-at-top
+    spec = _extract_pipeline_yaml(package).pipeline_spec
+    assert spec.default_pipeline_root == ROOT
+    assert set(spec.root.dag.tasks) == tasks
 
 
 @pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
@@ -151,9 +159,16 @@ def test_bad_deployments_are_refused(tmp_path, changes, message):
   assert not out.exists()
 
 
+def test_out_must_be_a_json_file(tmp_path):
+  with pytest.raises(ValueError, match=r'--out must name a \.json file'):
+    compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow'),
+                     str(tmp_path / 'job.yaml'))
+
+
 def test_beam_configs_validate():
   assert beam_lib.DirectBeam().beam_args() == ('--direct_running_mode=in_memory',
                                                 '--direct_num_workers=1')
+  assert beam_lib.DirectBeam(runner='FnApiRunner').beam_args()[0] == '--runner=FnApiRunner'
   with pytest.raises(ValueError, match='running_mode'):
     beam_lib.DirectBeam(running_mode='threads').beam_args()
   with pytest.raises(ValueError, match='temp_location must be a gs://'):
