@@ -10,15 +10,21 @@ import dataclasses
 from typing import Tuple, Union
 
 DIRECT_MODES = ('in_memory', 'multi_threading', 'multi_processing')
+# DirectRunner first tries Prism (a downloaded binary) and falls back; FnApiRunner is
+# what it falls back to for these batch pipelines, without the attempt.
+LOCAL_RUNNERS = ('DirectRunner', 'FnApiRunner')
 
 
 @dataclasses.dataclass(frozen=True)
 class DirectBeam:
-  """Beam's DirectRunner on the machine (or container) that runs the component."""
+  """Beam's local runner on the machine (or container) that runs the component."""
   running_mode: str = 'in_memory'
   num_workers: int = 1
+  runner: str = 'DirectRunner'
 
   def validate(self) -> 'DirectBeam':
+    if self.runner not in LOCAL_RUNNERS:
+      raise ValueError(f'beam: runner must be one of {LOCAL_RUNNERS}, got {self.runner!r}')
     if self.running_mode not in DIRECT_MODES:
       raise ValueError(f'beam: running_mode must be one of {DIRECT_MODES}, '
                        f'got {self.running_mode!r}')
@@ -28,8 +34,9 @@ class DirectBeam:
 
   def beam_args(self) -> Tuple[str, ...]:
     self.validate()
-    return (f'--direct_running_mode={self.running_mode}',
-            f'--direct_num_workers={self.num_workers}')
+    runner = () if self.runner == 'DirectRunner' else (f'--runner={self.runner}',)
+    return runner + (f'--direct_running_mode={self.running_mode}',
+                     f'--direct_num_workers={self.num_workers}')
 
 
 @dataclasses.dataclass(frozen=True)
