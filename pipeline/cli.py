@@ -18,10 +18,22 @@ from pipeline import config as config_lib  # pylint: disable=g-import-not-at-top
 USER_ERRORS = (ValueError, FileNotFoundError)
 
 
+def absolute(path: str) -> str:
+  """A local path made absolute (executors may run elsewhere); URLs such as gs://
+  unchanged."""
+  return path if '://' in path else os.path.abspath(path)
+
+
+def absolute_source(spec: str) -> str:
+  """`npz:rel.npz` -> `npz:/abs/rel.npz` for the file schemes."""
+  scheme, sep, path = spec.partition(':')
+  return f'{scheme}:{absolute(path)}' if scheme in ('idx', 'csv', 'npz') and path else spec
+
+
 def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
   """The preset named by --preset with the command line's overrides, validated."""
   config = config_lib.preset(args.preset)
-  ingest = {'data': args.data} if args.data else {}
+  ingest = {'data': absolute_source(args.data)} if args.data else {}
   if args.max_examples is not None:
     ingest['max_examples'] = args.max_examples
   if args.eval_source:
@@ -38,7 +50,7 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
       ('full_min_accuracy', args.full_min_accuracy)) if value is not None}
   changes = {'ingest': ingest, 'train': train, 'eval': evaluation}
   if args.kip_set:
-    changes['kip_sets'] = tuple(args.kip_set)
+    changes['kip_sets'] = tuple(absolute(path) for path in args.kip_set)
   if args.candidates is not None:
     changes['candidates'] = tuple(config_lib.parse_candidate(c)
                                   for c in args.candidates.split(',') if c)

@@ -27,12 +27,28 @@ def metadata_store(root):
       metadata.sqlite_metadata_connection_config(local_paths(root).metadata_path))
 
 
+def write_published_kip_set(path):
+  """A set in the published KIP format: 10 real digits, standardised, NHWC, with
+  'learned' (perturbed) labels."""
+  from components.distiller import kip_format  # pylint: disable=g-import-not-at-top
+  from components.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
+  from components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
+  data = load_source('sample')
+  idx = [int(np.flatnonzero(data.labels == c)[0]) for c in range(10)]
+  labels = plain_label_vectors(data.labels[idx]) + np.random.default_rng(0).normal(
+      0, 0.05, (10, 10)).astype(np.float32)
+  kip_format.save(str(path), standardise(data.images[idx])[..., None], labels)
+  return labels
+
+
 @pytest.fixture(scope='module')
 def smoke_run(tmp_path_factory):
   root = str(tmp_path_factory.mktemp('smoke'))
+  write_published_kip_set(os.path.join(root, 'ConvNet_ssize10_nozca_l_noaug_ckpt1000.npz'))
   # A 0.05 limit on the drop below the full model: the full model (no baseline yet) is
   # blessed, the one-image-per-class candidate (far below it) must not be.
-  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05')
+  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05',
+                   '--kip-set', os.path.join(root, 'ConvNet_ssize10_nozca_l_noaug_ckpt1000.npz'))
   assert result.returncode == 0, result.stderr[-3000:]
   return root, result
 
@@ -55,6 +71,18 @@ def test_every_execution_completes(smoke_run):
   from components.distiller import kip_format  # pylint: disable=g-import-not-at-top
   kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
   assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
+
+
+def test_imported_kip_set_keeps_its_learned_labels(smoke_run):
+  from components.example_format import read_split  # pylint: disable=g-import-not-at-top
+  root, _ = smoke_run
+  imported = [a for a in metadata_store(root).get_artifacts_by_type('Examples')
+              if '/KipImport_0/' in a.uri]
+  assert len(imported) == 1
+  split = read_split(imported[0].uri, 'train')
+  expected = write_published_kip_set(os.path.join(root, 'again.npz'))
+  np.testing.assert_allclose(split.label_vectors, expected, atol=1e-6)
+  assert 0.0 <= split.images.min() and split.images.max() <= 1.0 + 1e-6
 
 
 def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
@@ -92,7 +120,7 @@ def test_blessing_gate_pushes_only_blessed_models(smoke_run):
       failed = {(f.metric_key.name, f.metric_key.is_diff)
                 for v in validation.metric_validations_per_slice for f in v.failures}
       assert failed == {('sparse_categorical_accuracy', True)}, failed
-  assert set(blessed) == {'full', 'random_1', 'kip_1'}
+  assert set(blessed) == {'full', 'random_1', 'kip_1', 'kipset_0'}
   assert blessed['full'] and not blessed['random_1']
   pushes = {a.uri.split('/Pusher_')[1].split('/')[0]: a.custom_properties['pushed'].int_value
             for a in store.get_artifacts_by_type('PushedModel')}
