@@ -8,6 +8,8 @@ use.
 import dataclasses
 from typing import Dict, Optional, Tuple
 
+from pipeline.beam import DirectBeam
+
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
 METHODS = ('random', 'first', 'herding', 'kip', 'logreg')
 ARCHITECTURES = ('seed_cnn', 'kip_convnet')
@@ -100,8 +102,7 @@ class PipelineConfig:
   kip_sets: Tuple[str, ...] = ()  # published KIP .npz files to import as candidates
   enable_tuner: bool = False
   enable_cache: bool = True
-  beam_args: Tuple[str, ...] = ('--direct_running_mode=in_memory',
-                                '--direct_num_workers=1')
+  beam_args: Tuple[str, ...] = DirectBeam().beam_args()  # see pipeline/beam.py
 
   def validate(self) -> 'PipelineConfig':
     """Raises ConfigError naming the first bad value; returns self."""
