@@ -6,7 +6,7 @@ use.
 """
 
 import dataclasses
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 from pipeline.beam import DirectBeam
 
