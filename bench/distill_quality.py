@@ -32,6 +32,7 @@ from components.distiller.distill import DistillSettings, distill  # pylint: dis
 from components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
 from components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
+from trainer import model as model_lib  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -45,31 +46,13 @@ def load_pool_and_test():
   return x[:POOL_SIZE], y[:POOL_SIZE], x[POOL_SIZE:], y[POOL_SIZE:]
 
 
-def seed_cnn(linear_output: bool) -> keras.Model:
-  """The seed notebook's CNN (built here: trainer/model.py was not available when this
-  bench was written). With `linear_output` the last layer has no softmax (MSE on label
-  vectors)."""
-  layers = keras.layers
-  return keras.Sequential([
-      keras.Input((28, 28, 1)),
-      layers.Conv2D(64, 5, padding='same', activation='relu'),
-      layers.MaxPool2D(2, padding='same'),
-      layers.Dropout(0.4),
-      layers.Conv2D(128, 3, padding='same', activation='relu'),
-      layers.MaxPool2D(4, padding='same'),
-      layers.Dropout(0.4),
-      layers.Flatten(),
-      layers.Dense(256, activation='relu'),
-      layers.Dropout(0.4),
-      layers.Dense(NUM_CLASSES, activation=None if linear_output else 'softmax'),
-  ])
-
-
 def train_cnn(images01, targets, classes, test_x, test_y, seed, epochs, loss, augment):
   """Trains one seed CNN (Adam 1e-3, batch 250); returns (test accuracy, train seconds).
   loss 'mse' regresses the label vectors; 'ce' is cross-entropy on the classes."""
   keras.utils.set_random_seed(seed)
-  model = seed_cnn(linear_output=(loss == 'mse'))
+  model = model_lib.seed_cnn(model_lib.DEFAULT_WIDTH['seed_cnn'],
+                             model_lib.DEFAULT_DROPOUT['seed_cnn'],
+                             None if loss == 'mse' else 'softmax')
   inputs = keras.Input((28, 28, 1))
   x = inputs
   if augment:

@@ -12,7 +12,6 @@ schema or anomaly checks, no metadata, no artifacts on disk besides the models.
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import time
@@ -24,7 +23,7 @@ import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from components.distiller.distill import DistillSettings, distill  # pylint: disable=g-import-not-at-top,wrong-import-position
+from components.distiller.distill import distill  # pylint: disable=g-import-not-at-top,wrong-import-position
 from components.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
 from components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top,wrong-import-position
 from pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -36,7 +35,7 @@ def training_sets(config, train):
   each distillation took."""
   sets = {'full': (train.images, train.label_vectors, True, config.train.epochs)}
   seconds = {}
-  settings = DistillSettings(**dataclasses.asdict(config.distill))
+  settings = config.distill
   for candidate in config.candidates:
     start = time.perf_counter()
     result = distill(train.images, train.labels, candidate.method,
@@ -44,7 +43,7 @@ def training_sets(config, train):
     seconds[candidate.name] = time.perf_counter() - start
     plain = bool(np.allclose(result.labels, plain_label_vectors(result.classes)))
     sets[candidate.name] = (unstandardise(result.images[..., 0]), result.labels, plain,
-                            config.train.distilled_epochs)
+                            config.train.epochs_for(len(result.classes)))
   return sets, seconds
 
 
@@ -58,7 +57,9 @@ def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation,
   if train.clip_images:
     x = np.clip(x, 0.0, 1.0)
   y = data.targets(tf.constant(vectors), label_loss).numpy()
-  model = model_lib.build_model(train.architecture, label_loss, train.learning_rate)
+  small_set = len(images) < len(evaluation.images)
+  model = model_lib.build_model(train.architecture, label_loss, train.learning_rate,
+                                augment=small_set and train.augment_distilled, seed=seed)
   model.fit(x, y, batch_size=train.batch_size, epochs=epochs, shuffle=True, verbose=0)
   outputs = model.predict(evaluation.images[..., None], batch_size=1000, verbose=0)
   predicted = np.argmax(outputs, axis=-1)

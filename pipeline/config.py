@@ -8,6 +8,7 @@ use.
 import dataclasses
 from typing import Dict, Tuple
 
+from components.distiller.settings import DistillSettings
 from pipeline.beam import DirectBeam
 
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
@@ -34,18 +35,8 @@ class IngestConfig:
   tfds_manual_dir: str = ''
 
 
-@dataclasses.dataclass(frozen=True)
-class DistillConfig:
-  """How distilled sets are made (shared by every distilled candidate)."""
-  steps: int = 200
-  learning_rate: float = 0.01
-  kernel: str = 'conv_rf'
-  learn_labels: bool = True
-  target_batch: int = 1000
-  num_networks: int = 2  # random ConvNets per step for the conv_rf kernel
-  ridge: float = 1e-6
-  seed: int = 0
-  time_budget_s: float = 0.0  # 0 = no limit; stops early and keeps the best set
+# How distilled sets are made: one definition, shared with the Distiller component.
+DistillConfig = DistillSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +61,7 @@ class TrainConfig:
   learning_rate: float = 1e-3
   label_loss: str = 'mse'  # on sets with learned label vectors: mse or ce
   clip_images: bool = True  # clip distilled images to the valid pixel range
+  augment_distilled: bool = True  # random shifts while training on small sets
   strategy: str = 'auto'
   seeds: int = 1  # each model trained this many times with different seeds
   seed: int = 0
@@ -121,8 +113,9 @@ class PipelineConfig:
            f'distill.learning_rate must be > 0, got {self.distill.learning_rate}')
     _check(self.distill.kernel in KERNELS,
            f'distill.kernel must be one of {KERNELS}, got {self.distill.kernel!r}')
-    _check(self.distill.target_batch > 0 and self.distill.num_networks > 0,
-           'distill.target_batch and distill.num_networks must be > 0')
+    _check(min(self.distill.target_batch, self.distill.num_networks, self.distill.width,
+               self.distill.refresh_every) > 0,
+           'distill.target_batch, num_networks, width and refresh_every must be > 0')
     _check(self.distill.ridge > 0, f'distill.ridge must be > 0, got {self.distill.ridge}')
     _check(self.distill.time_budget_s >= 0, 'distill.time_budget_s must be >= 0')
     _check(self.train.architecture in ARCHITECTURES,
@@ -196,7 +189,8 @@ PRESETS: Dict[str, PipelineConfig] = {
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(
         preset='demo',
-        distill=DistillConfig(steps=300, time_budget_s=240),
+        distill=DistillConfig(steps=1000, width=64, num_networks=4, refresh_every=50,
+                              time_budget_s=240.0),
         train=TrainConfig(epochs=8, distilled_epochs=300),
         eval=EvalConfig(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4),
         candidates=(Candidate('random', 1), Candidate('random', 50),
@@ -206,7 +200,8 @@ PRESETS: Dict[str, PipelineConfig] = {
 PRESETS['tune'] = dataclasses.replace(PRESETS['smoke'], preset='tune', enable_tuner=True)
 PRESETS['full'] = dataclasses.replace(
     PRESETS['demo'], preset='full',
-    distill=DistillConfig(steps=2000, time_budget_s=900),
+    distill=DistillConfig(steps=5000, width=64, num_networks=4, refresh_every=50,
+                          time_budget_s=900.0),
     train=dataclasses.replace(PRESETS['demo'].train, seeds=3))
 
 

@@ -18,26 +18,23 @@ RUN_FN = 'trainer.task.run_fn'
 TUNER_FN = 'trainer.tuner.tuner_fn'
 
 
-def trainer_config(config: PipelineConfig, epochs: int, seed: int) -> Dict:
+def trainer_config(config: PipelineConfig, epochs: int, seed: int,
+                   small_set: bool = False) -> Dict:
   """The custom_config a Trainer hands to `trainer.task.run_fn`."""
   train = config.train
   return {
       'epochs': epochs, 'batch_size': train.batch_size,
       'learning_rate': train.learning_rate, 'architecture': train.architecture,
       'label_loss': train.label_loss, 'clip_images': train.clip_images,
+      'augment': small_set and train.augment_distilled,
       'strategy': train.strategy, 'seed': seed,
   }
 
 
 def distiller(config: PipelineConfig, examples, candidate: Candidate) -> Distiller:
-  d = config.distill
-  return Distiller(
-      examples=examples, method=candidate.method,
-      images_per_class=candidate.images_per_class, steps=d.steps,
-      learning_rate=float(d.learning_rate), kernel=d.kernel, learn_labels=d.learn_labels,
-      target_batch=d.target_batch, num_networks=d.num_networks, ridge=float(d.ridge),
-      seed=d.seed, time_budget_s=float(d.time_budget_s),
-  ).with_id(f'Distiller_{candidate.name}')
+  return Distiller(examples=examples, method=candidate.method,
+                   images_per_class=candidate.images_per_class,
+                   settings=config.distill).with_id(f'Distiller_{candidate.name}')
 
 
 def kip_set_name(index: int) -> str:
@@ -104,7 +101,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
           run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=['train']),
           eval_args=tfx.proto.EvalArgs(splits=[eval_split]),
-          custom_config=trainer_config(config, epochs, config.train.seed + k),
+          custom_config=trainer_config(config, epochs, config.train.seed + k,
+                                       small_set=name != FULL),
       ).with_id(f'Trainer_{name}_s{k}')
       components.append(trainer)
       models[(name, k)] = trainer.outputs['model']

@@ -28,6 +28,7 @@ class TrainerSettings:
   dropout: Optional[float] = None
   width: Optional[int] = None
   clip_images: bool = True
+  augment: bool = False  # random translations while training (trainer/model.py)
   strategy: str = 'auto'
   seed: int = 0
   scale_batch_with_replicas: bool = True
@@ -66,6 +67,7 @@ def from_config(custom_config: Optional[Mapping[str, Any]],
   values.update(tuned_values(hyperparameters))
   casts = {'epochs': int, 'batch_size': int, 'learning_rate': float, 'seed': int,
            'verbose': int, 'clip_images': to_bool, 'scale_batch_with_replicas': to_bool,
+           'augment': to_bool,
            'dropout': float, 'width': int, 'architecture': str, 'label_loss': str,
            'strategy': str}
   return TrainerSettings(**{key: casts[key](value) for key, value in values.items()}

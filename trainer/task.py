@@ -44,7 +44,8 @@ def run_fn(fn_args) -> None:
                          seed=settings.seed)
   with strategy.scope():
     model = model_lib.build_model(settings.architecture, label_loss,
-                                  settings.learning_rate, settings.dropout, settings.width)
+                                  settings.learning_rate, settings.dropout, settings.width,
+                                  augment=settings.augment, seed=settings.seed)
   times = timed_fit(model, dataset, settings.epochs, settings.verbose)
   logging.info('fit: %d epochs on %d examples in %.2f s (%s, %d replicas)',
                settings.epochs, summary.examples, times.seconds,
@@ -82,6 +83,7 @@ def run_fn(fn_args) -> None:
       'width': (model_lib.DEFAULT_WIDTH[settings.architecture]
                 if settings.width is None else settings.width),
       'clip_images': settings.clip_images,
+      'augment': settings.augment,
       'params': model.count_params(),
   }
   record.write_record(fn_args.model_run_dir, run_record)

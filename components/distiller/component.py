@@ -1,11 +1,14 @@
 """The Distiller component: a train split in, a tiny distilled set out (as Examples for
 the Trainer and as a `.npz` in the published KIP format)."""
 
+import dataclasses
+
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import artifact, channel_utils, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from components.distiller import executor
+from components.distiller.settings import DistillSettings
 
 EXAMPLES_KEY = 'examples'
 DISTILLED_KEY = 'distilled'
@@ -19,19 +22,20 @@ class KipSet(artifact.Artifact):
   TYPE_NAME = 'tfx_distill.KipSet'
 
 
+
+
+def parameter_type(field: dataclasses.Field) -> type:
+  """The component parameter type of a DistillSettings field (bools travel as ints)."""
+  name = field.type if isinstance(field.type, str) else field.type.__name__
+  return {'bool': int, 'int': int, 'float': float, 'str': str}[name]
+
+
 class DistillerSpec(ComponentSpec):
   PARAMETERS = {
       'method': ExecutionParameter(type=str),
       'images_per_class': ExecutionParameter(type=int),
-      'steps': ExecutionParameter(type=int),
-      'learning_rate': ExecutionParameter(type=float),
-      'kernel': ExecutionParameter(type=str),
-      'learn_labels': ExecutionParameter(type=int),
-      'target_batch': ExecutionParameter(type=int),
-      'num_networks': ExecutionParameter(type=int),
-      'ridge': ExecutionParameter(type=float),
-      'seed': ExecutionParameter(type=int),
-      'time_budget_s': ExecutionParameter(type=float),
+      **{f.name: ExecutionParameter(type=parameter_type(f))
+         for f in dataclasses.fields(DistillSettings)},
   }
   INPUTS = {EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
   OUTPUTS = {
@@ -47,16 +51,12 @@ class Distiller(base_component.BaseComponent):
   SPEC_CLASS = DistillerSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, examples, method: str, images_per_class: int, steps: int = 200,
-               learning_rate: float = 0.01, kernel: str = 'conv_rf',
-               learn_labels: bool = True, target_batch: int = 1000,
-               num_networks: int = 2, ridge: float = 1e-6, seed: int = 0,
-               time_budget_s: float = 0.0):
+  def __init__(self, examples, method: str, images_per_class: int,
+               settings: DistillSettings = DistillSettings()):
+    parameters = {f.name: parameter_type(f)(getattr(settings, f.name))
+                  for f in dataclasses.fields(DistillSettings)}
     spec = DistillerSpec(
-        examples=examples, method=method, images_per_class=images_per_class,
-        steps=steps, learning_rate=learning_rate, kernel=kernel,
-        learn_labels=int(learn_labels), target_batch=target_batch,
-        num_networks=num_networks, ridge=ridge, seed=seed, time_budget_s=time_budget_s,
+        examples=examples, method=method, images_per_class=images_per_class, **parameters,
         distilled=channel_utils.as_channel([standard_artifacts.Examples()]),
         kip_set=channel_utils.as_channel([KipSet()]))
     super().__init__(spec=spec)

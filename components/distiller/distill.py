@@ -8,20 +8,7 @@ import numpy as np
 
 from components.example_format import NUM_CLASSES, plain_label_vectors, standardise
 from components.distiller import baselines, bilevel, herding, kip
-
-
-@dataclasses.dataclass(frozen=True)
-class DistillSettings:
-  """Hyperparameters shared by the optimising methods (mirrors pipeline DistillConfig)."""
-  steps: int = 200
-  learning_rate: float = 0.01
-  kernel: str = 'conv_rf'
-  learn_labels: bool = True
-  target_batch: int = 1000
-  num_networks: int = 2
-  ridge: float = 1e-6
-  seed: int = 0
-  time_budget_s: float = 0.0
+from components.distiller.settings import DistillSettings
 
 
 @dataclasses.dataclass
@@ -59,7 +46,8 @@ def kip_config(settings: DistillSettings, images_per_class: int) -> kip.KipConfi
       images_per_class=images_per_class, steps=settings.steps,
       learning_rate=settings.learning_rate, kernel=settings.kernel,
       learn_labels=settings.learn_labels, target_batch=settings.target_batch,
-      num_networks=settings.num_networks, ridge=settings.ridge, seed=settings.seed,
+      num_networks=settings.num_networks, width=settings.width,
+      refresh_every=settings.refresh_every, ridge=settings.ridge, seed=settings.seed,
       time_budget_s=settings.time_budget_s)
 
 

@@ -1,5 +1,6 @@
 """Executor of the Distiller component: adapts artifacts, calls `distill.distill`."""
 
+import dataclasses
 import os
 from typing import Any, Dict, List
 
@@ -9,8 +10,17 @@ from tfx.types import Artifact, artifact_utils
 
 from components.artifacts import read_examples, write_examples
 from components.distiller import kip_format
-from components.distiller.distill import DistillSettings, distill
+from components.distiller.distill import distill
+from components.distiller.settings import DistillSettings
 from components.example_format import make_split, unstandardise
+
+
+def settings_from(exec_properties: Dict[str, Any]) -> DistillSettings:
+  """DistillSettings from the component's parameters (bools arrive as ints)."""
+  return DistillSettings(**{
+      f.name: (bool(exec_properties[f.name]) if f.name == 'learn_labels'
+               else exec_properties[f.name])
+      for f in dataclasses.fields(DistillSettings)})
 
 
 class Executor(base_executor.BaseExecutor):
@@ -20,12 +30,7 @@ class Executor(base_executor.BaseExecutor):
          exec_properties: Dict[str, Any]) -> None:
     from components.distiller.component import KIP_SET_FILE  # pylint: disable=g-import-not-at-top
     pool = read_examples(artifact_utils.get_single_instance(input_dict['examples']), 'train')
-    settings = DistillSettings(
-        steps=exec_properties['steps'], learning_rate=exec_properties['learning_rate'],
-        kernel=exec_properties['kernel'], learn_labels=bool(exec_properties['learn_labels']),
-        target_batch=exec_properties['target_batch'],
-        num_networks=exec_properties['num_networks'], ridge=exec_properties['ridge'],
-        seed=exec_properties['seed'], time_budget_s=exec_properties['time_budget_s'])
+    settings = settings_from(exec_properties)
     method = exec_properties['method']
     result = distill(pool.images, pool.labels, method,
                      exec_properties['images_per_class'], settings,

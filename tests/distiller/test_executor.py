@@ -1,5 +1,6 @@
 """The Distiller executor on artifacts in temporary directories."""
 
+import dataclasses
 import os
 
 import numpy as np
@@ -8,7 +9,8 @@ from tfx.types import standard_artifacts
 from components.artifacts import read_examples, write_examples
 from components.distiller import kip_format
 from components.distiller.component import KIP_SET_FILE, KipSet
-from components.distiller.executor import Executor
+from components.distiller.executor import Executor, settings_from
+from components.distiller.settings import DistillSettings
 from components.example_format import make_split, unstandardise
 
 
@@ -24,9 +26,9 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   distilled.uri = str(tmp_path / 'distilled')
   kip_set = KipSet()
   kip_set.uri = str(tmp_path / 'kip_set')
-  properties = dict(method='kip', images_per_class=1, steps=2, learning_rate=0.01,
-                    kernel='conv_rf', learn_labels=1, target_batch=30, num_networks=1,
-                    ridge=1e-6, seed=0, time_budget_s=0.0)
+  settings = DistillSettings(steps=2, target_batch=30, num_networks=1, width=16)
+  properties = dict(method='kip', images_per_class=1, **dataclasses.asdict(settings))
+  assert settings_from(properties) == settings
   Executor().Do({'examples': [examples]}, {'distilled': [distilled], 'kip_set': [kip_set]},
                 properties)
   saved = kip_format.load(os.path.join(kip_set.uri, KIP_SET_FILE))

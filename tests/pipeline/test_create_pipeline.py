@@ -45,6 +45,7 @@ def test_trainer_gets_the_configured_epochs_and_seed():
   assert '"epochs": 3' in full and '"seed": 1' in full
   small = trainers['Trainer_random_1_s0'].exec_properties['custom_config']
   assert f'"epochs": {config.train.distilled_epochs}' in small
+  assert '"augment": true' in small and '"augment": false' in full
 
 
 def test_larger_small_sets_get_fewer_epochs():
