@@ -48,6 +48,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                       default=defaults.learn_labels)
   parser.add_argument('--target-batch', type=int, default=defaults.target_batch)
   parser.add_argument('--num-networks', type=int, default=defaults.num_networks)
+  parser.add_argument('--width', type=int, default=defaults.width,
+                      help='channels of the random ConvNets (conv_rf kernel)')
+  parser.add_argument('--refresh-every', type=int, default=defaults.refresh_every,
+                      help='KIP steps that share random networks (pool features cached)')
   parser.add_argument('--ridge', type=float, default=defaults.ridge)
   parser.add_argument('--time-budget', type=float, default=defaults.time_budget_s,
                       help='seconds (0 = no limit); stops early and keeps the best set')
@@ -68,8 +72,8 @@ def settings_from(args: argparse.Namespace) -> DistillSettings:
   return DistillSettings(
       steps=args.steps, learning_rate=args.lr, kernel=args.kernel,
       learn_labels=args.learn_labels, target_batch=args.target_batch,
-      num_networks=args.num_networks, ridge=args.ridge, seed=args.seed,
-      time_budget_s=args.time_budget)
+      num_networks=args.num_networks, width=args.width, refresh_every=args.refresh_every,
+      ridge=args.ridge, seed=args.seed, time_budget_s=args.time_budget)
 
 
 def fingerprint(args: argparse.Namespace) -> str:
