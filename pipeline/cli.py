@@ -44,7 +44,9 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
     ingest['tfds_manual_dir'] = args.tfds_manual_dir
   train = {key: value for key, value in (
       ('epochs', args.epochs), ('distilled_epochs', args.distilled_epochs),
-      ('strategy', args.strategy), ('seeds', args.seeds)) if value is not None}
+      ('strategy', args.strategy), ('seeds', args.seeds),
+      ('architecture', args.architecture), ('label_loss', args.label_loss))
+      if value is not None}
   evaluation = {key: value for key, value in (
       ('max_drop', args.max_drop), ('candidate_min_accuracy', args.candidate_min_accuracy),
       ('full_min_accuracy', args.full_min_accuracy)) if value is not None}
@@ -99,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
   run.add_argument('--epochs', type=int, help='epochs on the full train split')
   run.add_argument('--distilled-epochs', type=int, help='epochs on small sets')
   run.add_argument('--strategy', choices=config_lib.STRATEGIES)
+  run.add_argument('--architecture', choices=config_lib.ARCHITECTURES,
+                   help="seed_cnn (the seed notebook's CNN) or kip_convnet")
+  run.add_argument('--label-loss', choices=config_lib.LABEL_LOSSES,
+                   help='loss on learned KIP label vectors (default mse)')
   run.add_argument('--seeds', type=int, help='train each model this many times')
   run.add_argument('--max-drop', type=float, help='bless a candidate only if its '
                    'accuracy is at most this far below the full model (e.g. 0.02)')
