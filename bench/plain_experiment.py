@@ -47,20 +47,22 @@ def training_sets(config, train):
   return sets, seconds
 
 
-def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation, out):
-  """Trains one model like trainer.task.run_fn, exports it, returns its eval accuracy
-  overall and per class."""
+def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation, out,
+                       small_set):
+  """Trains one model like trainer.task.run_fn (same input pipeline, on in-memory
+  arrays), exports it, returns its eval accuracy overall and per class."""
   train = config.train
   keras.utils.set_random_seed(seed)
   label_loss = model_lib.loss_for(train.label_loss, plain)
   x = images[..., None]
   if train.clip_images:
     x = np.clip(x, 0.0, 1.0)
-  y = data.targets(tf.constant(vectors), label_loss).numpy()
-  small_set = len(images) < len(evaluation.images)
-  model = model_lib.build_model(train.architecture, label_loss, train.learning_rate,
-                                augment=small_set and train.augment_distilled, seed=seed)
-  model.fit(x, y, batch_size=train.batch_size, epochs=epochs, shuffle=True, verbose=0)
+  examples = tf.data.Dataset.from_tensor_slices(
+      (x.astype(np.float32), np.argmax(vectors, axis=1), vectors.astype(np.float32)))
+  dataset = data.batches(examples, label_loss, train.batch_size, shuffle=True, seed=seed,
+                         augment=small_set and train.augment_distilled)
+  model = model_lib.build_model(train.architecture, label_loss, train.learning_rate)
+  model.fit(dataset, epochs=epochs, verbose=0)
   outputs = model.predict(evaluation.images[..., None], batch_size=1000, verbose=0)
   predicted = np.argmax(outputs, axis=-1)
   correct = predicted == evaluation.labels
@@ -80,7 +82,7 @@ def run(config, out: str) -> dict:
     for k in range(config.train.seeds):
       results[f'{name}_s{k}'] = train_and_evaluate(
           config, images, vectors, plain, epochs, config.train.seed + k, splits['eval'],
-          os.path.join(out, name, f's{k}'))
+          os.path.join(out, name, f's{k}'), small_set=name != 'full')
   for key, result in results.items():
     seed = key.rsplit('_s', 1)[1]
     result['accuracy_diff'] = result['accuracy'] - results[f'full_s{seed}']['accuracy']

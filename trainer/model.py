@@ -33,13 +33,8 @@ DEFAULT_DROPOUT = {'seed_cnn': 0.4, 'kip_convnet': 0.0}
 
 def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',
                 learning_rate: float = 1e-3, dropout: Optional[float] = None,
-                width: Optional[int] = None, augment: bool = False,
-                seed: int = 0) -> keras.Model:
-  """A compiled model; dropout and width default to the architecture's own values.
-
-  `augment` puts a random translation (up to 10% each way, zero fill, seeded) in front
-  of the network; it acts in training only, so serving is unchanged. The distillation
-  bench found it worth +7 points for the CNN on one KIP image per class."""
+                width: Optional[int] = None) -> keras.Model:
+  """A compiled model; dropout and width default to the architecture's own values."""
   if architecture not in ARCHITECTURES:
     raise ValueError(f'architecture must be one of {ARCHITECTURES}, got {architecture!r}')
   if label_loss not in LABEL_LOSSES:
@@ -51,11 +46,6 @@ def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',
     model = seed_cnn(width, dropout, head)
   else:
     model = kip_convnet(width, dropout, head)
-  if augment:
-    inputs = keras.Input(INPUT_SHAPE, name='images')
-    shifted = keras.layers.RandomTranslation(0.1, 0.1, fill_mode='constant', seed=seed,
-                                             name='augment')(inputs)
-    model = keras.Model(inputs, model(shifted), name=f'{model.name}_augmented')
   loss = (keras.losses.CategoricalCrossentropy() if label_loss == 'ce'
           else keras.losses.MeanSquaredError())
   model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,

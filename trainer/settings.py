@@ -28,7 +28,7 @@ class TrainerSettings:
   dropout: Optional[float] = None
   width: Optional[int] = None
   clip_images: bool = True
-  augment: bool = False  # random translations while training (trainer/model.py)
+  augment: bool = False  # random shifts of the training images (trainer/data.py)
   strategy: str = 'auto'
   seed: int = 0
   scale_batch_with_replicas: bool = True

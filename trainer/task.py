@@ -41,11 +41,10 @@ def run_fn(fn_args) -> None:
   batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
                                               settings.scale_batch_with_replicas)
   dataset = data.batches(examples, label_loss, batch_size, shuffle=True,
-                         seed=settings.seed)
+                         seed=settings.seed, augment=settings.augment)
   with strategy.scope():
     model = model_lib.build_model(settings.architecture, label_loss,
-                                  settings.learning_rate, settings.dropout, settings.width,
-                                  augment=settings.augment, seed=settings.seed)
+                                  settings.learning_rate, settings.dropout, settings.width)
   times = timed_fit(model, dataset, settings.epochs, settings.verbose)
   logging.info('fit: %d epochs on %d examples in %.2f s (%s, %d replicas)',
                settings.epochs, summary.examples, times.seconds,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from trainer import data
 
@@ -47,6 +48,35 @@ def test_batches_are_global_shuffled_and_seeded(plain_examples):
   assert not np.array_equal(first_labels(1), first_labels(2))
   assert not np.array_equal(first_labels(1), labels)
   assert sorted(first_labels(1)) == sorted(labels)
+
+
+def test_shift_images_moves_whole_pixels_with_zero_fill():
+  image = np.zeros((1, 28, 28, 1), np.float32)
+  image[0, 10, 12, 0] = 1.0
+  images = np.repeat(image, 64, axis=0)
+  shifted = data.shift_images(tf.constant(images), tf.constant([5, 0], tf.int64)).numpy()
+  assert shifted.shape == images.shape
+  positions = [np.argwhere(s[..., 0] == 1.0)[0] for s in shifted]
+  moves = np.array([p - [10, 12] for p in positions])
+  assert np.abs(moves).max() <= data.MAX_SHIFT and len({tuple(m) for m in moves}) > 5
+  assert np.all(shifted.sum(axis=(1, 2, 3)) == 1.0)
+  again = data.shift_images(tf.constant(images), tf.constant([5, 0], tf.int64)).numpy()
+  np.testing.assert_array_equal(shifted, again)
+
+
+def test_augmented_batches_differ_by_epoch_and_repeat_by_seed(plain_examples):
+  examples = data.read_examples([train_pattern(plain_examples)], clip_images=True)
+
+  def two_epochs(seed):
+    dataset = data.batches(examples, 'ce', 16, shuffle=False, seed=seed, augment=True)
+    return [next(iter(dataset))[0].numpy() for _ in range(2)]
+
+  first, second = two_epochs(1)
+  assert not np.array_equal(first, second)
+  np.testing.assert_array_equal(two_epochs(1)[0], first)
+  plain = next(iter(data.batches(examples, 'ce', 16, shuffle=False, seed=1)))[0].numpy()
+  np.testing.assert_allclose(first.sum(axis=(1, 2, 3)), plain.sum(axis=(1, 2, 3)),
+                             rtol=0.2)
 
 
 def test_missing_files_fail_clearly(tmp_path):

@@ -116,12 +116,3 @@ def test_plain_labels_train_with_cross_entropy():
   assert model_lib.loss_for('mse', plain_labels=False) == 'mse'
   assert model_lib.loss_for('ce', plain_labels=False) == 'ce'
 
-
-def test_augment_shifts_images_in_training_only():
-  model = model_lib.build_model('seed_cnn', 'ce', augment=True, seed=1)
-  images = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype('float32')
-  shift = model.get_layer('augment')
-  np.testing.assert_array_equal(np.asarray(shift(images, training=False)), images)
-  assert not np.allclose(np.asarray(shift(images, training=True)), images)
-  plain = model_lib.build_model('seed_cnn', 'ce')
-  assert model.count_params() == plain.count_params()

@@ -47,11 +47,13 @@ def test_run_fn_trains_exports_and_records(tmp_path, plain_examples):
 
 def test_learned_labels_use_the_configured_loss(tmp_path, learned_examples):
   args = fn_args(tmp_path, learned_examples, epochs=1, label_loss='mse',
-                 architecture='kip_convnet')
+                 architecture='kip_convnet', augment=True)
   task.run_fn(args)
   run = record.read_record(args.model_run_dir)
   assert run['label_loss'] == 'mse' and not run['plain_labels']
   assert run['architecture'] == 'kip_convnet' and run['examples'] == 20
+  assert run['augment']
+  assert export.SERVING_EXAMPLES in tf.saved_model.load(args.serving_model_dir).signatures
 
 
 def test_tuned_hyperparameters_override_custom_config():
