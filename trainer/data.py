@@ -20,13 +20,14 @@ across its replicas (multi-worker shards by data, so every worker reads every fi
 import dataclasses
 import functools
 import os
-from typing import Sequence, Tuple
+from typing import NamedTuple, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from components.example_format import (FEATURE_SPEC, IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
                                        LABEL_VECTOR_KEY, NUM_CLASSES)
+from trainer import model as model_lib, strategy as strategy_lib
 
 SHUFFLE_BUFFER = 10_000
 MAX_SHIFT = 3  # pixels (about 10% of 28) for `batches(augment=True)`
@@ -144,6 +145,29 @@ def batches(examples: tf.data.Dataset, label_loss: str, batch_size: int, shuffle
   options.experimental_distribute.auto_shard_policy = (
       tf.data.experimental.AutoShardPolicy.DATA)
   return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+class TrainingInput(NamedTuple):
+  """A run's training data, ready for `fit`."""
+  dataset: tf.data.Dataset  # (images, targets) batches
+  summary: Summary
+  label_loss: str  # the loss the targets are for (trainer/model.py loss_for)
+  batch_size: int  # global
+
+
+def training_input(train_files: Sequence[str], settings, strategy) -> TrainingInput:
+  """Parses, sizes and batches the training files of one run (run_fn and tuner_fn),
+  with targets for the loss the set trains with and the global batch size of the
+  strategy."""
+  examples = read_examples(train_files, settings.clip_images)
+  summary = summarise(examples)
+  examples = with_size(examples, summary)
+  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
+  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
+                                              settings.scale_batch_with_replicas)
+  dataset = batches(examples, label_loss, batch_size, shuffle=True, seed=settings.seed,
+                    augment=settings.augment)
+  return TrainingInput(dataset, summary, label_loss, batch_size)
 
 
 def load_arrays(patterns: Sequence[str], label_loss: str,

@@ -34,14 +34,8 @@ def run_fn(fn_args) -> None:
   strategy = strategy_lib.choose_strategy(settings.strategy)
   keras.utils.set_random_seed(settings.seed)
 
-  examples = data.read_examples(fn_args.train_files, settings.clip_images)
-  summary = data.summarise(examples)
-  examples = data.with_size(examples, summary)
-  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
-  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
-                                              settings.scale_batch_with_replicas)
-  dataset = data.batches(examples, label_loss, batch_size, shuffle=True,
-                         seed=settings.seed, augment=settings.augment)
+  dataset, summary, label_loss, batch_size = data.training_input(
+      fn_args.train_files, settings, strategy)
   with strategy.scope():
     model = model_lib.build_model(settings.architecture, label_loss,
                                   settings.learning_rate, settings.dropout, settings.width)

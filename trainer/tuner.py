@@ -70,15 +70,9 @@ def tuner_fn(fn_args) -> TunerFnResult:
   settings = settings_lib.from_config(fn_args.custom_config)
   search = SearchSettings.from_config(fn_args.custom_config)
   strategy = strategy_lib.choose_strategy(settings.strategy)
-  examples = data.read_examples(fn_args.train_files, settings.clip_images)
-  summary = data.summarise(examples)
-  examples = data.with_size(examples, summary)
-  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
-  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
-                                              settings.scale_batch_with_replicas)
-  fit_kwargs = {'x': data.batches(examples, label_loss, batch_size, shuffle=True,
-                                  seed=settings.seed),
-                'epochs': search.epochs, 'verbose': settings.verbose}
+  dataset, _, label_loss, batch_size = data.training_input(
+      fn_args.train_files, settings, strategy)
+  fit_kwargs = {'x': dataset, 'epochs': search.epochs, 'verbose': settings.verbose}
   objective = 'accuracy'
   if fn_args.eval_files:
     evaluation = data.read_examples(fn_args.eval_files, clip_images=False)
