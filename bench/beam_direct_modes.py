@@ -24,8 +24,8 @@ from tfx.components.statistics_gen import executor as stats_executor  # pylint: 
 from tfx.dsl.components.base import base_beam_executor  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from components.ingest.executor import Executor as IngestExecutor  # pylint: disable=g-import-not-at-top,wrong-import-position
-from pipeline.beam import DirectBeam  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.ingest.executor import Executor as IngestExecutor  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.pipeline.beam import DirectBeam  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
 

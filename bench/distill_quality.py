@@ -20,19 +20,18 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from components.distiller import kernels, kip  # pylint: disable=wrong-import-position
-from components.distiller.distill import DistillSettings, distill  # pylint: disable=wrong-import-position
-from components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.settings import CLIP_MODES, KERNELS, DistillSettings  # pylint: disable=wrong-import-position
+from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
-from components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
-from trainer import model as model_lib  # pylint: disable=wrong-import-position
+from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
+from tfx_distill.trainer import model as model_lib  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -101,15 +100,15 @@ def distil_row(method, ipc, pool_x, pool_y, args):
           file=sys.stderr, flush=True)
 
   if method == 'kip':
-    config = kip.KipConfig(
-        images_per_class=ipc, steps=args.kip_steps, learning_rate=args.lr,
+    settings = DistillSettings(
+        steps=args.kip_steps, learning_rate=args.lr,
         kernel=args.kernel, learn_labels=args.learn_labels, target_batch=args.target_batch,
         num_networks=args.num_networks, width=args.width, refresh_every=args.refresh_every,
         ridge=args.ridge, seed=args.seed,
-        time_budget_s=budget_for(args, ipc), clip=args.clip, augment=args.augment,
-        log_every=args.log_every)
+        time_budget_s=budget_for(args, ipc), clip=args.clip, augment=args.augment)
     start = time.perf_counter()
-    out = kip.run_kip(standardise(pool_x)[..., None], pool_y, config, progress)
+    out = kip.run_kip(standardise(pool_x)[..., None], pool_y, settings, ipc, progress,
+                      log_every=args.log_every)
     out.info['wall_time_s'] = time.perf_counter() - start
     return out.images, out.labels, out.classes, out.info
   settings = DistillSettings(steps=args.logreg_steps, learning_rate=args.lr,
@@ -160,7 +159,7 @@ def main(argv=None):
   parser.add_argument('--budget-ipcs', dest='ipcs_for_budget', type=int, nargs='+',
                       default=[1, 10, 50])
   parser.add_argument('--lr', type=float, default=0.01)
-  parser.add_argument('--kernel', default='conv_rf', choices=['conv_rf', 'fc_ntk'])
+  parser.add_argument('--kernel', default='conv_rf', choices=list(KERNELS))
   parser.add_argument('--learn-labels', action=argparse.BooleanOptionalAction, default=True)
   parser.add_argument('--target-batch', type=int, default=1000)
   parser.add_argument('--num-networks', type=int, default=2)
@@ -168,7 +167,7 @@ def main(argv=None):
   parser.add_argument('--refresh-every', type=int, default=1,
                       help='KIP steps sharing random networks (pool features cached)')
   parser.add_argument('--ridge', type=float, default=1e-6)
-  parser.add_argument('--clip', default='output', choices=list(kip.CLIP_MODES))
+  parser.add_argument('--clip', default='output', choices=list(CLIP_MODES))
   parser.add_argument('--augment', action=argparse.BooleanOptionalAction, default=False,
                       help='translate the support inside the kernel (KIP)')
   parser.add_argument('--label-loss', default='auto', choices=['auto', 'mse', 'ce'],

@@ -30,8 +30,8 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from components.example_format import NUM_CLASSES  # pylint: disable=g-import-not-at-top,wrong-import-position
-from components.ingest.executor import Executor  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.example_format import NUM_CLASSES  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.ingest.executor import Executor  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
 PARTS = {'train': 'train', 'eval': 't10k'}

@@ -21,10 +21,9 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
 
-from pipeline.local_runner import local_paths  # pylint: disable=g-import-not-at-top,wrong-import-position
-from pipeline.run_history import runs  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.pipeline.local_runner import local_paths  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.pipeline.run_history import runs  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 TARGET = 1.5
 RESULTS = os.path.join(REPO, 'bench', 'results')
@@ -55,7 +54,7 @@ def main() -> None:
   root = os.path.join(work, 'pipeline')
   shutil.rmtree(root, ignore_errors=True)
   load_before = os.getloadavg()
-  pipeline_s = timed_process([sys.executable, '-m', 'pipeline.cli', 'run', '--preset',
+  pipeline_s = timed_process([sys.executable, '-m', 'tfx_distill.pipeline.cli', 'run', '--preset',
                               args.preset, '--pipeline-root', root])
   summary_path = os.path.join(work, 'plain.json')
   plain_s = timed_process([sys.executable, 'bench/plain_experiment.py', '--preset',

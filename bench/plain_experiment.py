@@ -23,11 +23,11 @@ import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from components.distiller.distill import distill  # pylint: disable=g-import-not-at-top,wrong-import-position
-from components.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
-from components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top,wrong-import-position
-from pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
-from trainer import data, model as model_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.distiller.distill import distill  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.trainer import data, model as model_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def training_sets(config, train):
@@ -43,7 +43,7 @@ def training_sets(config, train):
     seconds[candidate.name] = time.perf_counter() - start
     plain = bool(np.allclose(result.labels, plain_label_vectors(result.classes)))
     sets[candidate.name] = (unstandardise(result.images[..., 0]), result.labels, plain,
-                            config.train.epochs_for(len(result.classes)))
+                            config.small_sets.epochs_for(len(result.classes)))
   return sets, seconds
 
 
@@ -60,7 +60,7 @@ def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation,
   examples = tf.data.Dataset.from_tensor_slices(
       (x.astype(np.float32), np.argmax(vectors, axis=1), vectors.astype(np.float32)))
   dataset = data.batches(examples, label_loss, train.batch_size, shuffle=True, seed=seed,
-                         augment=small_set and train.augment_distilled)
+                         augment=small_set and config.small_sets.augment)
   model = model_lib.build_model(train.architecture, label_loss, train.learning_rate)
   model.fit(dataset, epochs=epochs, verbose=0)
   outputs = model.predict(evaluation.images[..., None], batch_size=1000, verbose=0)
@@ -73,13 +73,11 @@ def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation,
 
 
 def run(config, out: str) -> dict:
-  ingest = config.ingest
-  splits = build_splits(ingest.data, ingest.eval_fraction, ingest.eval_source,
-                        ingest.max_examples, ingest.seed)
+  splits = build_splits(config.ingest)
   sets, distill_seconds = training_sets(config, splits['train'])
   results = {}
   for name, (images, vectors, plain, epochs) in sets.items():
-    for k in range(config.train.seeds):
+    for k in range(config.seeds):
       results[f'{name}_s{k}'] = train_and_evaluate(
           config, images, vectors, plain, epochs, config.train.seed + k, splits['eval'],
           os.path.join(out, name, f's{k}'), small_set=name != 'full')

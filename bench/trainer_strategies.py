@@ -52,8 +52,8 @@ def parse_args(argv):
 def write_examples(directory: str, count: int) -> str:
   """The first `count` bundled digits as an Examples 'train' split; returns its URI."""
   import numpy as np  # pylint: disable=import-outside-toplevel
-  from components.example_format import make_split, write_split  # pylint: disable=import-outside-toplevel
-  from components.ingest.sources import SAMPLE_PATH  # pylint: disable=import-outside-toplevel
+  from tfx_distill.components.example_format import make_split, write_split  # pylint: disable=import-outside-toplevel
+  from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=import-outside-toplevel
   with np.load(SAMPLE_PATH) as digits:
     split = make_split(digits['x'][:count].astype(np.float32) / 255.0,
                        digits['y'][:count])
@@ -69,7 +69,7 @@ def run_worker(spec: dict) -> None:
     tf.config.set_logical_device_configuration(
         tf.config.list_physical_devices('CPU')[0],
         [tf.config.LogicalDeviceConfiguration()] * spec['logical_cpus'])
-  from trainer.task import run_fn  # pylint: disable=import-outside-toplevel
+  from tfx_distill.trainer.task import run_fn  # pylint: disable=import-outside-toplevel
   run_fn(types.SimpleNamespace(
       train_files=[os.path.join(spec['uri'], 'Split-train', '*')],
       serving_model_dir=os.path.join(spec['out'], 'serving'),
@@ -164,5 +164,4 @@ def main(argv) -> None:
 
 if __name__ == '__main__':
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-  sys.path.insert(0, REPO)
   main(sys.argv[1:])

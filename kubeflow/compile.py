@@ -1,54 +1,24 @@
-"""Compiles the pipeline into a Kubeflow Pipelines v2 / Vertex AI Pipelines job spec.
+"""Compiles a built pipeline into a Kubeflow Pipelines v2 / Vertex AI Pipelines job spec.
 
 `KubeflowV2DagRunner` only writes the spec; nothing runs here and nothing is uploaded:
-every component names its code by importable module path (`trainer.task.run_fn`,
-`components.<name>.executor.Executor`), which the container image holds.
+every component names its code by importable module path
+(`tfx_distill.trainer.task.run_fn`, `tfx_distill.components.<name>.executor.Executor`),
+which the container image holds. The pipeline itself comes from `create_pipeline` with
+the deployment's paths (`Deployment.pipeline_root`, `Deployment.serving_root`); this
+module never builds one.
 """
 
-import dataclasses
 import json
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import yaml
+from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from pipeline.beam import BeamConfig, DirectBeam
-from pipeline.config import PipelineConfig, PipelinePaths
-from pipeline.pipeline import create_pipeline
-from kubeflow.vertex_training import train_on_vertex
-from trainer.vertex import VertexTraining
-
-TARGETS = ('vertex', 'kubeflow')
-REMOTE_SCHEMES = ('gs://', 's3://')
-
-
-@dataclasses.dataclass(frozen=True)
-class Deployment:
-  """Where the compiled pipeline runs: orchestrator, storage, image, Beam and Trainer."""
-  target: str  # vertex | kubeflow
-  pipeline_root: str  # gs://... (Vertex); gs:// or s3:// (Kubeflow)
-  image: str  # the image built from kubeflow/Dockerfile
-  beam: BeamConfig = DirectBeam()
-  vertex_training: Optional[VertexTraining] = None  # Trainers as Vertex CustomJobs
-
-  def validate(self) -> 'Deployment':
-    if self.target not in TARGETS:
-      raise ValueError(f'target must be one of {TARGETS}, got {self.target!r}')
-    schemes = ('gs://',) if self.target == 'vertex' else REMOTE_SCHEMES
-    if not self.pipeline_root.startswith(schemes):
-      raise ValueError(f'--pipeline-root must start with {" or ".join(schemes)} for '
-                       f'{self.target}, got {self.pipeline_root!r}')
-    if not self.image:
-      raise ValueError('an image is required (build kubeflow/Dockerfile and push it)')
-    if self.vertex_training is not None and self.target != 'vertex':
-      raise ValueError('Vertex training is only available with --target vertex')
-    return self
-
-  def paths(self) -> PipelinePaths:
-    root = self.pipeline_root.rstrip('/')
-    return PipelinePaths(pipeline_root=root, serving_root=f'{root}/serving')
-
+from tfx_distill.components.errors import check
+from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.kubeflow.vertex_training import train_on_vertex
 
 def kfp_package_path(out: str) -> str:
   """Where the Kubeflow Pipelines package of the job at `out` goes: FILE.json -> FILE.yaml."""
@@ -63,21 +33,18 @@ def write_kfp_package(job: Dict[str, Any], pipeline_root: str, path: str) -> Non
     yaml.safe_dump(spec, f, sort_keys=False)
 
 
-def compile_pipeline(config: PipelineConfig, deployment: Deployment,
+def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
                      out: str) -> Dict[str, Any]:
-  """Writes the PipelineJob JSON of `config` for `deployment` to `out` (for Vertex AI
-  Pipelines' `PipelineJob(template_path=...)`) and, for --target kubeflow, its
-  PipelineSpec beside it as FILE.yaml (for `kfp.Client`); returns the job."""
+  """Writes the PipelineJob JSON of `pipeline` (built for `deployment`'s paths) to `out`
+  (for Vertex AI Pipelines' `PipelineJob(template_path=...)`) and, for --target
+  kubeflow, its PipelineSpec beside it as FILE.yaml (for `kfp.Client`); returns the job."""
   deployment.validate()
-  if not out.endswith('.json'):
-    raise ValueError(f'--out must name a .json file, got {out!r}')
-  pipeline = create_pipeline(config, deployment.paths(),
-                             beam_pipeline_args=list(deployment.beam.beam_args()))
+  check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
     train_on_vertex(pipeline, deployment.vertex_training)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
-          display_name=f'{config.name}-{config.preset}', default_image=deployment.image),
+          display_name=display_name, default_image=deployment.image),
       output_dir=os.path.dirname(os.path.abspath(out)),
       output_filename=os.path.basename(out))
   if os.path.exists(out):
@@ -86,5 +53,5 @@ def compile_pipeline(config: PipelineConfig, deployment: Deployment,
   with open(out) as f:
     job = json.load(f)
   if deployment.target == 'kubeflow':
-    write_kfp_package(job, deployment.paths().pipeline_root, kfp_package_path(out))
+    write_kfp_package(job, deployment.root, kfp_package_path(out))
   return job

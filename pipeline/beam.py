@@ -9,6 +9,8 @@ multi_processing was slower (bench/README.md, "Beam DirectRunner modes").
 import dataclasses
 from typing import Tuple, Union
 
+from tfx_distill.components.errors import ConfigError
+
 DIRECT_MODES = ('in_memory', 'multi_threading', 'multi_processing')
 # DirectRunner first tries Prism (a downloaded binary) and falls back; FnApiRunner is
 # what it falls back to for these batch pipelines, without the attempt.
@@ -24,12 +26,12 @@ class DirectBeam:
 
   def validate(self) -> 'DirectBeam':
     if self.runner not in LOCAL_RUNNERS:
-      raise ValueError(f'beam: runner must be one of {LOCAL_RUNNERS}, got {self.runner!r}')
+      raise ConfigError(f'beam: runner must be one of {LOCAL_RUNNERS}, got {self.runner!r}')
     if self.running_mode not in DIRECT_MODES:
-      raise ValueError(f'beam: running_mode must be one of {DIRECT_MODES}, '
+      raise ConfigError(f'beam: running_mode must be one of {DIRECT_MODES}, '
                        f'got {self.running_mode!r}')
     if self.num_workers < 1:
-      raise ValueError(f'beam: num_workers must be >= 1, got {self.num_workers}')
+      raise ConfigError(f'beam: num_workers must be >= 1, got {self.num_workers}')
     return self
 
   def beam_args(self) -> Tuple[str, ...]:
@@ -53,12 +55,12 @@ class DataflowBeam:
 
   def validate(self) -> 'DataflowBeam':
     if not (self.project and self.region):
-      raise ValueError('dataflow: project and region are required')
+      raise ConfigError('dataflow: project and region are required')
     if not self.temp_location.startswith('gs://'):
-      raise ValueError(f'dataflow: temp_location must be a gs:// path, '
+      raise ConfigError(f'dataflow: temp_location must be a gs:// path, '
                        f'got {self.temp_location!r}')
     if self.max_num_workers < 1 or self.disk_size_gb < 1:
-      raise ValueError('dataflow: max_num_workers and disk_size_gb must be >= 1')
+      raise ConfigError('dataflow: max_num_workers and disk_size_gb must be >= 1')
     return self
 
   def beam_args(self) -> Tuple[str, ...]:
@@ -89,7 +91,7 @@ def dataflow(project: str, region: str, temp_location: str, size: str = 'small',
   """A Dataflow config of one of the named sizes. Pass the pipeline's image as
   `sdk_container_image` so that the workers hold TFX and this package."""
   if size not in DATAFLOW_MACHINES:
-    raise ValueError(f'dataflow: size must be one of {sorted(DATAFLOW_MACHINES)}, '
+    raise ConfigError(f'dataflow: size must be one of {sorted(DATAFLOW_MACHINES)}, '
                      f'got {size!r}')
   machine_type, max_workers = DATAFLOW_MACHINES[size]
   return DataflowBeam(project=project, region=region, temp_location=temp_location,

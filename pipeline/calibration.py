@@ -6,7 +6,8 @@ example is put in one of `num_bins` equal-width bins and
     ECE = sum_b (n_b / N) * |accuracy_b - mean confidence_b|
 
 Use it in an EvalConfig with
-`tfma.MetricConfig(class_name='ExpectedCalibrationError', module='pipeline.calibration')`.
+`tfma.MetricConfig(class_name='ExpectedCalibrationError',
+module='tfx_distill.pipeline.calibration')`.
 """
 
 from typing import Any, Dict, Iterable, Optional

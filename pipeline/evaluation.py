@@ -4,8 +4,10 @@ from typing import Optional
 
 import tensorflow_model_analysis as tfma
 
-from components.example_format import LABEL_KEY, NUM_CLASSES
-from pipeline.config import EvalConfig
+from tfx_distill.components.example_format import LABEL_KEY, NUM_CLASSES
+from tfx_distill.components.model_format import OUTPUT_KEY, SERVING_EXAMPLES
+from tfx_distill.pipeline import calibration
+from tfx_distill.pipeline.config import EvalSettings
 
 ACCURACY = 'sparse_categorical_accuracy'
 
@@ -31,8 +33,8 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
         direction=tfma.MetricDirection.HIGHER_IS_BETTER,
         absolute={'value': -max_drop}))
   return tfma.EvalConfig(
-      model_specs=[tfma.ModelSpec(label_key=LABEL_KEY, signature_name='serving_default',
-                                  prediction_key='outputs')],
+      model_specs=[tfma.ModelSpec(label_key=LABEL_KEY, signature_name=SERVING_EXAMPLES,
+                                  prediction_key=OUTPUT_KEY)],
       slicing_specs=[tfma.SlicingSpec(), tfma.SlicingSpec(feature_keys=[LABEL_KEY])],
       metrics_specs=[
           tfma.MetricsSpec(
@@ -42,8 +44,8 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
                                     per_slice_thresholds=[_overall_threshold(threshold)]),
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
-                  tfma.MetricConfig(class_name='ExpectedCalibrationError',
-                                    module='pipeline.calibration'),
+                  tfma.MetricConfig(class_name=calibration.ExpectedCalibrationError.__name__,
+                                    module=calibration.__name__),
               ]),
           tfma.MetricsSpec(
               metrics=[tfma.MetricConfig(class_name='Recall'),
@@ -53,12 +55,12 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
       ])
 
 
-def candidate_eval_config(config: EvalConfig) -> tfma.EvalConfig:
+def candidate_eval_config(config: EvalSettings) -> tfma.EvalConfig:
   """A distilled model against the full-data baseline."""
   return eval_config(config.candidate_min_accuracy, config.max_drop)
 
 
-def full_eval_config(config: EvalConfig) -> tfma.EvalConfig:
+def full_eval_config(config: EvalSettings) -> tfma.EvalConfig:
   """The full-data model: an absolute floor, and no drop against the latest blessed
   full model when one exists (a re-run)."""
   return eval_config(config.full_min_accuracy, config.max_drop)

@@ -5,10 +5,10 @@ import os
 
 from tfx import v1 as tfx
 
-from pipeline.config import PipelineConfig, PipelinePaths
-from pipeline.pipeline import create_pipeline
+from tfx_distill.components.errors import ConfigError
+from tfx_distill.pipeline.config import RUNNERS, PipelineConfig, PipelinePaths
+from tfx_distill.pipeline.pipeline import create_pipeline
 
-RUNNERS = ('local', 'beam')
 
 
 def local_paths(root: str) -> PipelinePaths:
@@ -36,5 +36,5 @@ def run_local(config: PipelineConfig, root: str, runner: str = 'local') -> Pipel
   elif runner == 'local':
     tfx.orchestration.LocalDagRunner().run(pipeline)
   else:
-    raise ValueError(f'unknown runner {runner!r}; choose from {RUNNERS}')
+    raise ConfigError(f'unknown runner {runner!r}; choose from {RUNNERS}')
   return paths

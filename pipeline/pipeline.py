@@ -1,44 +1,26 @@
 """`create_pipeline`: wires the tfx-distill components. Pure: it builds, never runs."""
 
-from typing import Dict, List, Optional
+import dataclasses
+from typing import List, Optional
 
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
-from components.distiller.component import Distiller
-from components.example_format import NUM_CLASSES
-from components.ingest.component import Ingest
-from components.kip_import.component import KipImport
-from components.report.component import report_of
-from pipeline.config import Candidate, PipelineConfig, PipelinePaths
-from pipeline.evaluation import candidate_eval_config, full_eval_config
+from tfx_distill.components import node_ids
+from tfx_distill.components.distiller.component import Distiller
+from tfx_distill.components.distiller.spec import DISTILLED_KEY
+from tfx_distill.components.example_format import NUM_CLASSES
+from tfx_distill.components.ingest.component import Ingest
+from tfx_distill.components.ingest.spec import EXAMPLES_KEY
+from tfx_distill.components.kip_import.component import KipImport
+from tfx_distill.components.kip_import.spec import EXAMPLES_KEY as IMPORTED_KEY
+from tfx_distill.components.report.component import report_of
+from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
+from tfx_distill.pipeline.evaluation import candidate_eval_config, full_eval_config
+from tfx_distill.trainer.settings import TrainSettings
 
-FULL = 'full'
-RUN_FN = 'trainer.task.run_fn'
-TUNER_FN = 'trainer.tuner.tuner_fn'
-
-
-def trainer_config(config: PipelineConfig, epochs: int, seed: int,
-                   small_set: bool = False) -> Dict:
-  """The custom_config a Trainer hands to `trainer.task.run_fn`."""
-  train = config.train
-  return {
-      'epochs': epochs, 'batch_size': train.batch_size,
-      'learning_rate': train.learning_rate, 'architecture': train.architecture,
-      'label_loss': train.label_loss, 'clip_images': train.clip_images,
-      'augment': small_set and train.augment_distilled,
-      'strategy': train.strategy, 'seed': seed,
-  }
-
-
-def distiller(config: PipelineConfig, examples, candidate: Candidate) -> Distiller:
-  return Distiller(examples=examples, method=candidate.method,
-                   images_per_class=candidate.images_per_class,
-                   settings=config.distill).with_id(f'Distiller_{candidate.name}')
-
-
-def kip_set_name(index: int) -> str:
-  return f'kipset_{index}'
+RUN_FN = 'tfx_distill.trainer.task.run_fn'
+TUNER_FN = 'tfx_distill.trainer.tuner.tuner_fn'
 
 
 def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
@@ -48,13 +30,9 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   """The whole experiment: ingest, validate, distil, train, evaluate, push."""
   config.validate()
   components = []
-  ing = config.ingest
   # Digits from the configured source -> stratified train/eval GZIP TFRecords.
-  ingest = Ingest(data=ing.data, eval_fraction=ing.eval_fraction,
-                  eval_source=ing.eval_source, max_examples=ing.max_examples,
-                  seed=ing.seed, tfds_data_dir=ing.tfds_data_dir,
-                  tfds_manual_dir=ing.tfds_manual_dir)
-  examples = ingest.outputs['examples']
+  ingest = Ingest(config.ingest).with_id(node_ids.INGEST)
+  examples = ingest.outputs[EXAMPLES_KEY]
   # Dataset statistics of both splits.
   statistics_gen = tfx.components.StatisticsGen(examples=examples)
   # A schema inferred from the statistics.
@@ -73,37 +51,41 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
         tuner_fn=TUNER_FN, examples=examples,
         train_args=tfx.proto.TrainArgs(splits=['train']),
         eval_args=tfx.proto.EvalArgs(splits=['eval']),
-        custom_config=trainer_config(config, config.train.epochs, config.train.seed))
+        custom_config=config.train.to_custom_config())
     hyperparameters = tuner.outputs['best_hyperparameters']
     components.append(tuner)
 
-  # Training sets: the full train split, each distilled candidate, each imported KIP set.
-  training_sets = {FULL: (examples, 'eval', config.train.epochs)}
+  # Training sets: the full train split, each distilled candidate, each imported KIP
+  # set: (examples, the split to hand the Trainer as eval split, training settings).
+  training_sets = {node_ids.FULL: (examples, 'eval', config.train)}
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
-    node = distiller(config, examples, candidate)
+    node = Distiller(examples, candidate.method, candidate.images_per_class,
+                     config.distill).with_id(node_ids.distiller(candidate.name))
     components.append(node)
-    training_sets[candidate.name] = (node.outputs['distilled'], 'train',
-                                     config.train.epochs_for(
-                                         NUM_CLASSES * candidate.images_per_class))
+    training_sets[candidate.name] = (
+        node.outputs[DISTILLED_KEY], 'train',
+        config.small_sets.settings_for(config.train,
+                                       NUM_CLASSES * candidate.images_per_class))
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
-    node = KipImport(examples=examples, path=path).with_id(f'KipImport_{index}')
+    node = KipImport(path=path, examples=examples).with_id(node_ids.kip_import(index))
     components.append(node)
-    training_sets[kip_set_name(index)] = (node.outputs['examples'], 'train',
-                                          config.train.distilled_epochs)
+    training_sets[node_ids.kip_set(index)] = (
+        node.outputs[IMPORTED_KEY], 'train',
+        dataclasses.replace(config.train, epochs=config.small_sets.epochs,
+                            augment=config.small_sets.augment))
 
   models = {}
-  for name, (train_examples, eval_split, epochs) in training_sets.items():
-    for k in range(config.train.seeds):
+  for name, (train_examples, eval_split, settings) in training_sets.items():
+    for k in range(config.seeds):
       # The CNN trained on one training set with one seed.
       trainer = tfx.components.Trainer(
           run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=['train']),
           eval_args=tfx.proto.EvalArgs(splits=[eval_split]),
-          custom_config=trainer_config(config, epochs, config.train.seed + k,
-                                       small_set=name != FULL),
-      ).with_id(f'Trainer_{name}_s{k}')
+          custom_config=trainer_settings(settings, k).to_custom_config(),
+      ).with_id(node_ids.trainer(name, k))
       components.append(trainer)
       models[(name, k)] = trainer.outputs['model']
 
@@ -111,17 +93,18 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   latest_blessed = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
-                            producer_component_id=f'Trainer_{FULL}_s0',
+                            producer_component_id=node_ids.trainer(node_ids.FULL, 0),
                             output_key='model'),
       model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
-                                     producer_component_id=f'Evaluator_{FULL}_s0',
+                                     producer_component_id=node_ids.evaluator(
+                                         node_ids.FULL, 0),
                                      output_key='blessing'),
-  ).with_id('LatestBlessedFullModel')
+  ).with_id(node_ids.LATEST_BLESSED_FULL)
   components.append(latest_blessed)
 
   blessings = {}
   for (name, k), model in models.items():
-    if name == FULL:
+    if name == node_ids.FULL:
       # The full-data model against its floor and the latest blessed full model.
       evaluator = tfx.components.Evaluator(
           examples=examples, model=model,
@@ -130,9 +113,9 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     else:
       # A small-set model (candidate) against the full-data model (baseline).
       evaluator = tfx.components.Evaluator(
-          examples=examples, model=model, baseline_model=models[(FULL, k)],
+          examples=examples, model=model, baseline_model=models[(node_ids.FULL, k)],
           eval_config=candidate_eval_config(config.eval))
-    evaluator = evaluator.with_id(f'Evaluator_{name}_s{k}')
+    evaluator = evaluator.with_id(node_ids.evaluator(name, k))
     components.append(evaluator)
     blessings[(name, k)] = evaluator.outputs['blessing']
 
@@ -142,11 +125,12 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
         model=models[(name, 0)], model_blessing=blessings[(name, 0)],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=f'{paths.serving_root}/{name}'))).with_id(f'Pusher_{name}')
+                base_directory=f'{paths.serving_root}/{name}'))
+    ).with_id(node_ids.pusher(name))
     components.append(pusher)
 
   # One page (and summary.json/.md) comparing every model of the run.
-  components.append(report_of(components, config).with_id('Report'))
+  components.append(report_of(components, config).with_id(node_ids.REPORT))
 
   return tfx.dsl.Pipeline(
       pipeline_name=config.name, pipeline_root=paths.pipeline_root,
@@ -154,3 +138,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=list(beam_pipeline_args if beam_pipeline_args is not None
                               else config.beam_args))
+
+
+def trainer_settings(settings: TrainSettings, seed_index: int) -> TrainSettings:
+  """The settings of the seed_index-th model of a training set."""
+  return dataclasses.replace(settings, seed=settings.seed + seed_index)

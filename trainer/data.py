@@ -25,9 +25,9 @@ from typing import NamedTuple, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from components.example_format import (FEATURE_SPEC, IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
-                                       LABEL_VECTOR_KEY, NUM_CLASSES)
-from trainer import model as model_lib, strategy as strategy_lib
+from tfx_distill.components.example_format import (FEATURE_SPEC, IMAGE_KEY, IMAGE_SHAPE,
+                                                   LABEL_KEY, LABEL_VECTOR_KEY, NUM_CLASSES)
+from tfx_distill.trainer import model as model_lib, strategy as strategy_lib
 
 SHUFFLE_BUFFER = 10_000
 MAX_SHIFT = 3  # pixels (about 10% of 28) for `batches(augment=True)`

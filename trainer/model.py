@@ -23,10 +23,10 @@ from typing import Optional
 import keras
 import tensorflow as tf
 
-from pipeline.config import ARCHITECTURES, LABEL_LOSSES
+from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES
+from tfx_distill.trainer.settings import ARCHITECTURES, LABEL_LOSSES
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+INPUT_SHAPE = IMAGE_SHAPE + (1,)
 DEFAULT_WIDTH = {'seed_cnn': 64, 'kip_convnet': 128}
 DEFAULT_DROPOUT = {'seed_cnn': 0.4, 'kip_convnet': 0.0}
 

@@ -1,6 +1,6 @@
 """Distribution strategies by name, and what a worker needs to know about its own.
 
-`choose_strategy(name)` for name in pipeline.config.STRATEGIES:
+`choose_strategy(name)` for name in trainer.settings.STRATEGIES:
 
 - `auto`: TPU when a TPU cluster resolver finds one, mirrored when more than one GPU is
   visible, else the default strategy;
@@ -26,7 +26,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from pipeline.config import STRATEGIES
+from tfx_distill.trainer.settings import STRATEGIES
 
 
 class NoTPUError(RuntimeError):

@@ -1,4 +1,5 @@
-"""`run_fn` of the TFX generic Trainer: `Trainer(run_fn='trainer.task.run_fn', ...)`.
+"""`run_fn` of the TFX generic Trainer:
+`Trainer(run_fn='tfx_distill.trainer.task.run_fn', ...)`.
 
 One call trains one model with one seed on the Examples in `fn_args.train_files`
 (settings: trainer/settings.py), under the strategy the settings name, and:
@@ -6,8 +7,8 @@ One call trains one model with one seed on the Examples in `fn_args.train_files`
 - times `fit` alone, wall and CPU seconds (no validation inside it; the first epoch
   includes tracing);
 - exports the model to `fn_args.serving_model_dir` (trainer/export.py);
-- writes `training.json` and TensorBoard logs to `fn_args.model_run_dir`
-  (trainer/record.py; `record.fit_seconds(model_run.uri)` reads the fit time back).
+- writes the training record `training.json` (components/model_format.py) and
+  TensorBoard logs (trainer/tensorboard.py) to `fn_args.model_run_dir`.
 
 Multi-worker: every worker trains and saves (saving may need all of them); only the
 chief saves into serving_model_dir and writes the record, the others save into a
@@ -22,9 +23,11 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from trainer import data, export, model as model_lib, record, settings as settings_lib
-from trainer import strategy as strategy_lib
-from trainer.timing import timed_fit
+from tfx_distill.components import model_format
+from tfx_distill.trainer import data, export, model as model_lib, settings as settings_lib
+from tfx_distill.trainer import strategy as strategy_lib
+from tfx_distill.trainer.tensorboard import write_tensorboard
+from tfx_distill.trainer.timing import timed_fit
 
 
 def run_fn(fn_args) -> None:
@@ -79,5 +82,5 @@ def run_fn(fn_args) -> None:
       'augment': settings.augment,
       'params': model.count_params(),
   }
-  record.write_record(fn_args.model_run_dir, run_record)
-  record.write_tensorboard(fn_args.model_run_dir, times.history, times.epoch_seconds)
+  model_format.write_record(fn_args.model_run_dir, run_record)
+  write_tensorboard(fn_args.model_run_dir, times.history, times.epoch_seconds)

@@ -1,4 +1,4 @@
-"""`tuner_fn` of the TFX Tuner: `Tuner(tuner_fn='trainer.tuner.tuner_fn', ...)`.
+"""`tuner_fn` of the TFX Tuner: `Tuner(tuner_fn='tfx_distill.trainer.tuner.tuner_fn', ...)`.
 
 A keras-tuner search over learning rate (1e-4..1e-2, log), dropout (0..0.6) and width
 (half, the default and double the architecture's width) for the full-data model; the
@@ -22,8 +22,8 @@ import dataclasses
 import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
-from trainer import data, model as model_lib, settings as settings_lib
-from trainer import strategy as strategy_lib
+from tfx_distill.trainer import data, model as model_lib, settings as settings_lib
+from tfx_distill.trainer import strategy as strategy_lib
 
 TUNERS = ('random', 'hyperband')
 PROJECT = 'tfx_distill'

@@ -19,17 +19,17 @@ with v found by conjugate gradient on Hessian-vector products (forward-mode deri
 of the gradient) and the last derivative taken by reverse mode with W* held fixed.
 """
 
-import dataclasses
 import time
 from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
-from components.distiller import baselines
-from components.distiller.kip import (PIXEL_HIGH, PIXEL_LOW, adam_update,
-                                      class_balanced_batch)
-from components.example_format import NUM_CLASSES, plain_label_vectors
+from tfx_distill.components.distiller import baselines
+from tfx_distill.components.distiller.kip import (PIXEL_HIGH, PIXEL_LOW, adam_update,
+                                                  class_balanced_batch)
+from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.example_format import NUM_CLASSES, plain_label_vectors
 
 
 def inner_loss(w: tf.Tensor, x: tf.Tensor, y: tf.Tensor, l2reg: float) -> tf.Tensor:
@@ -117,21 +117,11 @@ def implicit_grad(x_s: tf.Tensor, y_s: tf.Tensor, w_star: tf.Tensor, x_t: tf.Ten
   return loss, -tape.gradient(inner, x_s)
 
 
-@dataclasses.dataclass(frozen=True)
-class LogregConfig:
-  """Hyperparameters of bi-level logistic-regression distillation."""
-  images_per_class: int = 10
-  steps: int = 200
-  learning_rate: float = 0.01
-  l2reg: float = 0.1
-  target_batch: int = 1000
-  inner_tol: float = 1e-6
-  inner_max_iter: int = 5000
-  cg_iterations: int = 100
-  seed: int = 0
-  time_budget_s: float = 0.0
-  clip: bool = True
-  log_every: int = 10
+# The inner solve and the Hessian-inverse product: tolerances of the numerical method.
+INNER_TOL = 1e-6
+INNER_MAX_ITER = 5000
+CG_ITERATIONS = 100
+LOG_EVERY = 10
 
 
 def logreg_accuracy(w: np.ndarray, images: np.ndarray, classes: np.ndarray) -> float:
@@ -151,13 +141,16 @@ def fit_logreg(images: np.ndarray, classes: np.ndarray, l2reg: float,
   return w.numpy()
 
 
-def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray, config: LogregConfig,
-               progress: Optional[Callable[[int, float, float], None]] = None
+def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray,
+               settings: DistillSettings, images_per_class: int,
+               progress: Optional[Callable[[int, float, float], None]] = None,
+               log_every: int = LOG_EVERY
                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, float]]:
-  """Distils standardised pool images (N, 28, 28, 1) with classes (N,): Adam on the
-  support images with the implicit gradient of the outer loss on class-balanced target
-  batches drawn from (seed, step). Returns (images, plain labels, classes, info)."""
-  idx = baselines.random_per_class(pool_classes, config.images_per_class, config.seed)
+  """Distils standardised pool images (N, 28, 28, 1) with classes (N,) into
+  `images_per_class` images per class: Adam on the support images with the implicit
+  gradient of the outer loss on class-balanced target batches drawn from (seed, step).
+  Returns (images, plain labels, classes, info)."""
+  idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
   images = np.asarray(pool_images[idx], np.float32)
   shape = images.shape
   classes = pool_classes[idx].astype(np.int64)
@@ -165,28 +158,28 @@ def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray, config: Logreg
   m = np.zeros_like(images)
   v = np.zeros_like(images)
   w = tf.zeros([int(np.prod(shape[1:])), NUM_CLASSES], tf.float64)
-  l2reg = tf.constant(config.l2reg, tf.float64)
+  l2reg = tf.constant(settings.l2reg, tf.float64)
   start = time.perf_counter()
   step = 0
   loss = acc = float('nan')
-  for step in range(1, config.steps + 1):
-    rng = np.random.default_rng([config.seed, step, 2])
-    batch = class_balanced_batch(pool_classes, config.target_batch, rng)
+  for step in range(1, settings.steps + 1):
+    rng = np.random.default_rng([settings.seed, step, 2])
+    batch = class_balanced_batch(pool_classes, settings.target_batch, rng)
     x_t = tf.constant(pool_images[batch].reshape(len(batch), -1), tf.float64)
     y_t = tf.constant(np.eye(NUM_CLASSES)[pool_classes[batch]], tf.float64)
     x_s = tf.constant(images.reshape(len(images), -1), tf.float64)
-    w, _ = solve_inner(x_s, y_s, l2reg, w, tf.constant(config.inner_tol, tf.float64),
-                       tf.constant(config.inner_max_iter))
-    loss_t, grad = implicit_grad(x_s, y_s, w, x_t, y_t, config.l2reg, config.cg_iterations)
+    w, _ = solve_inner(x_s, y_s, l2reg, w, tf.constant(INNER_TOL, tf.float64),
+                       tf.constant(INNER_MAX_ITER))
+    loss_t, grad = implicit_grad(x_s, y_s, w, x_t, y_t, settings.l2reg, CG_ITERATIONS)
     loss = float(loss_t)
     acc = float(np.mean(np.argmax((x_t @ w).numpy(), axis=1) == pool_classes[batch]))
     images, m, v = adam_update(images, grad.numpy().reshape(shape), m, v, step,
-                               config.learning_rate)
-    if progress is not None and (step % config.log_every == 0 or step == config.steps):
+                               settings.learning_rate)
+    if progress is not None and (step % log_every == 0 or step == settings.steps):
       progress(step, loss, acc)
-    if config.time_budget_s and time.perf_counter() - start >= config.time_budget_s:
+    if settings.time_budget_s and time.perf_counter() - start >= settings.time_budget_s:
       break
-  if config.clip:
+  if settings.clip != 'none':
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
   info = {'steps': float(step), 'final_loss': loss, 'final_target_acc': acc,
           'logreg_time_s': time.perf_counter() - start}

@@ -6,9 +6,11 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
-from components.example_format import NUM_CLASSES, plain_label_vectors, standardise
-from components.distiller import baselines, bilevel, herding, kip
-from components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller import baselines, bilevel, herding, kip
+from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
+from tfx_distill.components.errors import ConfigError
+from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
+                                                   standardise)
 
 
 @dataclasses.dataclass
@@ -27,9 +29,10 @@ Progress = Optional[Callable[[int, float, float], None]]
 
 
 def check_pool(labels: np.ndarray, images_per_class: int) -> None:
+  """Raises ConfigError when a class has fewer than images_per_class examples."""
   counts = np.bincount(labels, minlength=NUM_CLASSES)
-  if images_per_class < 1 or counts.min() < images_per_class:
-    raise ValueError(f'cannot take {images_per_class} images per class: the smallest '
+  if counts.min() < images_per_class:
+    raise ConfigError(f'cannot take {images_per_class} images per class: the smallest '
                      f'class has {counts.min()} examples')
 
 
@@ -37,25 +40,6 @@ def from_indices(images01: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> D
   return DistilledSet(
       images=standardise(images01[idx]).astype(np.float32)[..., None],
       labels=plain_label_vectors(labels[idx]), classes=labels[idx].astype(np.int64))
-
-
-def kip_config(settings: DistillSettings, images_per_class: int) -> kip.KipConfig:
-  """The KIP hyperparameters of a distillation (clipping the output to the valid pixel
-  range, as the probes found best)."""
-  return kip.KipConfig(
-      images_per_class=images_per_class, steps=settings.steps,
-      learning_rate=settings.learning_rate, kernel=settings.kernel,
-      learn_labels=settings.learn_labels, target_batch=settings.target_batch,
-      num_networks=settings.num_networks, width=settings.width,
-      refresh_every=settings.refresh_every, ridge=settings.ridge, seed=settings.seed,
-      time_budget_s=settings.time_budget_s)
-
-
-def logreg_config(settings: DistillSettings, images_per_class: int) -> bilevel.LogregConfig:
-  return bilevel.LogregConfig(
-      images_per_class=images_per_class, steps=settings.steps,
-      learning_rate=settings.learning_rate, target_batch=settings.target_batch,
-      seed=settings.seed, time_budget_s=settings.time_budget_s)
 
 
 def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_class: int,
@@ -69,6 +53,7 @@ def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_cl
   random / first / herding pick real images; kip learns images (and labels) by kernel
   inducing points; logreg by bi-level logistic regression. `checkpoint` and `resume`
   (KIP only) save and continue a run's state."""
+  check_candidate(method, images_per_class)
   check_pool(labels, images_per_class)
   start = time.perf_counter()
   if method == 'random':
@@ -82,15 +67,14 @@ def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_cl
     result = from_indices(images01, labels,
                           herding.herding_per_class(features, labels, images_per_class))
   elif method == 'kip':
-    out = kip.run_kip(standardise(images01)[..., None], labels,
-                      kip_config(settings, images_per_class), progress, checkpoint, resume)
+    out = kip.run_kip(standardise(images01)[..., None], labels, settings, images_per_class,
+                      progress, checkpoint, resume)
     result = DistilledSet(out.images, out.labels, out.classes, out.info)
   elif method == 'logreg':
     images, vectors, classes, info = bilevel.run_logreg(
-        standardise(images01)[..., None], labels,
-        logreg_config(settings, images_per_class), progress)
+        standardise(images01)[..., None], labels, settings, images_per_class, progress)
     result = DistilledSet(images, vectors, classes, info)
   else:
-    raise ValueError(f'unknown distillation method {method!r}')
+    raise AssertionError(f'method {method!r} passed check_candidate but has no branch')
   result.info.setdefault('wall_time_s', time.perf_counter() - start)
   return result

@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
-from components.distiller import kernels
-from components.example_format import NUM_CLASSES
+from tfx_distill.components.distiller import kernels
+from tfx_distill.components.example_format import NUM_CLASSES
 
 
 def herd(features: np.ndarray, count: int) -> np.ndarray:

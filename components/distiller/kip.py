@@ -23,44 +23,19 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from components.distiller import baselines, kernels
-from components.example_format import NUM_CLASSES, plain_label_vectors, standardise
+from tfx_distill.components.distiller import baselines, kernels
+from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
+                                                   standardise)
 
 # The valid pixel range [0, 1] in standardised space.
 PIXEL_LOW = float(np.float32(standardise(0.0)))
 PIXEL_HIGH = float(np.float32(standardise(1.0)))
-CLIP_MODES = ('output', 'step', 'none')
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
 EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
 MAX_SHIFT = 2  # pixels of random translation when the support is augmented
-
-
-@dataclasses.dataclass(frozen=True)
-class KipConfig:
-  """KIP hyperparameters. `clip`: 'output' clips the returned images to the valid pixel
-  range, 'step' after every update, 'none' never. `augment` translates the support
-  images by up to MAX_SHIFT pixels (random per step) inside the kernel. `refresh_every`
-  (conv_rf) lets that many consecutive steps share their random networks, so the
-  features of the whole pool are computed once per group of steps instead of the target
-  batch's features every step (cheaper per step when it is well above
-  pool size / target_batch)."""
-  images_per_class: int = 10
-  steps: int = 200
-  learning_rate: float = 0.01
-  kernel: str = 'conv_rf'  # conv_rf | fc_ntk
-  learn_labels: bool = True
-  target_batch: int = 1000
-  num_networks: int = 2
-  width: int = 128
-  refresh_every: int = 1  # conv_rf: steps that share networks (features of the pool cached)
-  fc_depth: int = 1
-  ridge: float = 1e-6
-  seed: int = 0
-  time_budget_s: float = 0.0  # 0 = no limit
-  clip: str = 'output'
-  augment: bool = False
-  log_every: int = 10
-  checkpoint_every_s: float = 180.0
+LOG_EVERY = 10  # steps between progress calls
+CHECKPOINT_EVERY_S = 180.0  # seconds between checkpoint calls
 
 
 @dataclasses.dataclass
@@ -146,25 +121,25 @@ def translate(images: tf.Tensor, shifts: tf.Tensor, fill: float) -> tf.Tensor:
   return tf.gather(out, cols, axis=2, batch_dims=1)
 
 
-def kernel_matrices(config: KipConfig, support: tf.Tensor, target,
+def kernel_matrices(settings: DistillSettings, support: tf.Tensor, target,
                     networks: List[kernels.ConvParams]) -> Tuple[tf.Tensor, tf.Tensor]:
   """(K_ss, K_ts) under the configured kernel; `target` is the list of the target
   batch's features per network (conv_rf) or the target images (fc_ntk)."""
-  if config.kernel == 'conv_rf':
+  if settings.kernel == 'conv_rf':
     f_s = [kernels.conv_features(support, p) for p in networks]
     return kernels.feature_kernel(f_s, f_s), kernels.feature_kernel(target, f_s)
-  if config.kernel == 'fc_ntk':
-    return (kernels.fc_ntk(support, support, config.fc_depth),
-            kernels.fc_ntk(target, support, config.fc_depth))
-  raise ValueError(f'unknown kernel {config.kernel!r} (use conv_rf or fc_ntk)')
+  if settings.kernel == 'fc_ntk':
+    return (kernels.fc_ntk(support, support, settings.fc_depth),
+            kernels.fc_ntk(target, support, settings.fc_depth))
+  raise ValueError(f'unknown kernel {settings.kernel!r} (use conv_rf or fc_ntk)')
 
 
-def step_networks(config: KipConfig, step: int) -> List[kernels.ConvParams]:
+def step_networks(settings: DistillSettings, step: int) -> List[kernels.ConvParams]:
   """The random networks of a step: fresh ones every `refresh_every` steps."""
-  if config.kernel != 'conv_rf':
+  if settings.kernel != 'conv_rf':
     return []
-  return kernels.conv_networks(config.seed, step // max(config.refresh_every, 1),
-                               config.num_networks, config.width)
+  return kernels.conv_networks(settings.seed, step // max(settings.refresh_every, 1),
+                               settings.num_networks, settings.width)
 
 
 @tf.function(reduce_retracing=True)
@@ -184,16 +159,16 @@ class TargetFeatures:
   """Target-batch features for a step. With refresh_every > 1 the features of the whole
   pool under the current networks are computed once and shared by those steps."""
 
-  def __init__(self, pool_images: np.ndarray, config: KipConfig):
-    self.pool_images, self.config = pool_images, config
+  def __init__(self, pool_images: np.ndarray, settings: DistillSettings):
+    self.pool_images, self.settings = pool_images, settings
     self.generation, self.cache = None, None
 
   def __call__(self, step: int, batch: np.ndarray, networks: List[kernels.ConvParams]):
-    if self.config.kernel != 'conv_rf':
+    if self.settings.kernel != 'conv_rf':
       return tf.constant(self.pool_images[batch])
-    if self.config.refresh_every <= 1:
+    if self.settings.refresh_every <= 1:
       return _features(tf.constant(self.pool_images[batch]), networks)
-    generation = step // self.config.refresh_every
+    generation = step // self.settings.refresh_every
     if generation != self.generation:
       self.generation = generation
       self.cache = batched_features(self.pool_images, networks)
@@ -204,7 +179,7 @@ class TargetFeatures:
 # ----------------------------------------------------------------------------- steps
 
 
-def make_grad_fn(config: KipConfig) -> Callable:
+def make_grad_fn(settings: DistillSettings) -> Callable:
   """A tf.function (support images, support labels, target features or images, target
   labels, target classes, shifts, networks) -> (loss, target accuracy, d loss/d images,
   d loss/d labels)."""
@@ -213,9 +188,9 @@ def make_grad_fn(config: KipConfig) -> Callable:
   def grad_fn(images, labels, target, target_labels, target_classes, shifts, networks):
     with tf.GradientTape() as tape:
       tape.watch([images, labels])
-      support = translate(images, shifts, PIXEL_LOW) if config.augment else images
-      k_ss, k_ts = kernel_matrices(config, support, target, networks)
-      pred = krr_predict(k_ts, k_ss, labels, config.ridge)
+      support = translate(images, shifts, PIXEL_LOW) if settings.augment else images
+      k_ss, k_ts = kernel_matrices(settings, support, target, networks)
+      pred = krr_predict(k_ts, k_ss, labels, settings.ridge)
       loss = kip_loss(pred, target_labels)
     grad_images, grad_labels = tape.gradient(loss, [images, labels])
     return loss, accuracy(pred, target_classes), grad_images, grad_labels
@@ -247,10 +222,10 @@ def class_balanced_batch(pool_classes: np.ndarray, size: int,
 
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
-                  config: KipConfig) -> KipState:
+                  settings: DistillSettings, images_per_class: int) -> KipState:
   """Support initialised with random real images of every class (class-ordered) and
   plain labels."""
-  idx = baselines.random_per_class(pool_classes, config.images_per_class, config.seed)
+  idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
   images = np.asarray(pool_images[idx], np.float32)
   classes = pool_classes[idx].astype(np.int64)
   labels = plain_label_vectors(classes)
@@ -260,16 +235,16 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
                   best_images=images.copy(), best_labels=labels.copy())
 
 
-def kip_step(state: KipState, pool_classes: np.ndarray, config: KipConfig,
+def kip_step(state: KipState, pool_classes: np.ndarray, settings: DistillSettings,
              grad_fn: Callable, targets: TargetFeatures) -> Tuple[float, float]:
   """One KIP step in place on `state`: a class-balanced target batch and fresh networks
   drawn from (seed, step), gradient of the KRR loss, Adam on images (and labels).
   Returns (loss, target-batch accuracy) before the update."""
-  rng = np.random.default_rng([config.seed, state.step, 1])
-  batch = class_balanced_batch(pool_classes, config.target_batch, rng)
+  rng = np.random.default_rng([settings.seed, state.step, 1])
+  batch = class_balanced_batch(pool_classes, settings.target_batch, rng)
   shifts = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, size=(len(state.images), 2))
   target_classes = pool_classes[batch]
-  networks = step_networks(config, state.step)
+  networks = step_networks(settings, state.step)
   loss, acc, g_images, g_labels = grad_fn(
       tf.constant(state.images), tf.constant(state.labels),
       targets(state.step, batch, networks),
@@ -278,13 +253,13 @@ def kip_step(state: KipState, pool_classes: np.ndarray, config: KipConfig,
   t = state.step + 1
   state.images, state.m_images, state.v_images = adam_update(
       state.images, g_images.numpy(), state.m_images, state.v_images, t,
-      config.learning_rate)
-  if config.clip == 'step':
+      settings.learning_rate)
+  if settings.clip == 'step':
     state.images = np.clip(state.images, PIXEL_LOW, PIXEL_HIGH)
-  if config.learn_labels:
+  if settings.learn_labels:
     state.labels, state.m_labels, state.v_labels = adam_update(
         state.labels, g_labels.numpy(), state.m_labels, state.v_labels, t,
-        config.learning_rate)
+        settings.learning_rate)
   state.step = t
   return float(loss), float(acc)
 
@@ -297,48 +272,49 @@ def _track_best(state: KipState, before: Tuple[np.ndarray, np.ndarray], loss: fl
     state.best_images, state.best_labels = before[0].copy(), before[1].copy()
 
 
-def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, config: KipConfig,
+def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: DistillSettings,
+            images_per_class: int,
             progress: Optional[Callable[[int, float, float], None]] = None,
             checkpoint: Optional[Callable[[KipState], None]] = None,
-            resume: Optional[KipState] = None) -> KipResult:
-  """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,).
+            resume: Optional[KipState] = None, log_every: int = LOG_EVERY,
+            checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> KipResult:
+  """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,) to a
+  support of `images_per_class` images per class.
 
   progress(step, loss, acc) is called every `log_every` steps; checkpoint(state) every
   `checkpoint_every_s` seconds and at the end; `resume` continues a saved state. Stops
   after `steps` steps or when `time_budget_s` (counted over resumed runs) is spent, and
   returns the best support seen (by the moving average of the target-batch loss)."""
-  if config.clip not in CLIP_MODES:
-    raise ValueError(f'clip must be one of {CLIP_MODES}, got {config.clip!r}')
   pool_images = np.asarray(pool_images, np.float32)
   pool_classes = np.asarray(pool_classes, np.int64)
   state = (KipState.from_arrays(resume.to_arrays()) if resume is not None
-           else initial_state(pool_images, pool_classes, config))
-  grad_fn = make_grad_fn(config)
-  targets = TargetFeatures(pool_images, config)
+           else initial_state(pool_images, pool_classes, settings, images_per_class))
+  grad_fn = make_grad_fn(settings)
+  targets = TargetFeatures(pool_images, settings)
   start = time.perf_counter()
   elapsed_before = state.elapsed_s
   last_checkpoint = start
   stopped_by_budget = False
   loss = acc = float('nan')
-  while state.step < config.steps:
+  while state.step < settings.steps:
     before = (state.images.copy(), state.labels.copy())
-    loss, acc = kip_step(state, pool_classes, config, grad_fn, targets)
+    loss, acc = kip_step(state, pool_classes, settings, grad_fn, targets)
     _track_best(state, before, loss)
     now = time.perf_counter()
     state.elapsed_s = elapsed_before + (now - start)
-    if progress is not None and (state.step % config.log_every == 0 or
-                                 state.step == config.steps):
+    if progress is not None and (state.step % log_every == 0 or
+                                 state.step == settings.steps):
       progress(state.step, loss, acc)
-    if checkpoint is not None and now - last_checkpoint >= config.checkpoint_every_s:
+    if checkpoint is not None and now - last_checkpoint >= checkpoint_every_s:
       checkpoint(state)
       last_checkpoint = now
-    if config.time_budget_s and state.elapsed_s >= config.time_budget_s:
+    if settings.time_budget_s and state.elapsed_s >= settings.time_budget_s:
       stopped_by_budget = True
       break
   if checkpoint is not None:
     checkpoint(state)
   images, labels = state.best_images, state.best_labels
-  if config.clip != 'none':
+  if settings.clip != 'none':
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
   return KipResult(
       images=images.astype(np.float32), labels=labels.astype(np.float32),
@@ -351,27 +327,27 @@ def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, config: KipConfig
 # ------------------------------------------------------------------------ evaluation
 
 
-def kernel_predict(config: KipConfig, support_images: np.ndarray, support_labels: np.ndarray,
-                   query_images: np.ndarray, num_networks: int = 8,
-                   batch: int = 1000) -> np.ndarray:
+def kernel_predict(settings: DistillSettings, support_images: np.ndarray,
+                   support_labels: np.ndarray, query_images: np.ndarray,
+                   num_networks: int = 8, batch: int = 1000) -> np.ndarray:
   """KRR predictions for query images from a finished support set under the configured
   kernel (conv_rf: `num_networks` fixed evaluation networks), float64 (Q, 10)."""
-  networks = kernels.conv_networks(config.seed, EVAL_STEP, num_networks, config.width)
+  networks = kernels.conv_networks(settings.seed, EVAL_STEP, num_networks, settings.width)
   support = tf.constant(support_images, tf.float32)
-  if config.kernel == 'conv_rf':
+  if settings.kernel == 'conv_rf':
     f_s = [kernels.conv_features(support, p) for p in networks]
     k_ss = kernels.feature_kernel(f_s, f_s)
   else:
     f_s = None
-    k_ss = kernels.fc_ntk(support, support, config.fc_depth)
-  alpha = tf.linalg.solve(regularised_gram(k_ss, config.ridge),
+    k_ss = kernels.fc_ntk(support, support, settings.fc_depth)
+  alpha = tf.linalg.solve(regularised_gram(k_ss, settings.ridge),
                           tf.cast(support_labels, tf.float64))
   preds = []
   for start in range(0, len(query_images), batch):
     query = tf.constant(query_images[start:start + batch], tf.float32)
-    if config.kernel == 'conv_rf':
+    if settings.kernel == 'conv_rf':
       k_qs = kernels.feature_kernel([kernels.conv_features(query, p) for p in networks], f_s)
     else:
-      k_qs = kernels.fc_ntk(query, support, config.fc_depth)
+      k_qs = kernels.fc_ntk(query, support, settings.fc_depth)
     preds.append(tf.matmul(tf.cast(k_qs, tf.float64), alpha).numpy())
   return np.concatenate(preds)

@@ -6,8 +6,11 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from components.artifacts import write_examples
-from components.ingest.ingest import build_splits, class_counts
+from tfx_distill.components.artifacts import write_examples
+from tfx_distill.components.ingest.ingest import build_splits, class_counts
+from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.components.ingest.spec import EXAMPLES_KEY
+from tfx_distill.components.parameters import from_properties
 
 
 class Executor(base_executor.BaseExecutor):
@@ -15,17 +18,11 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]],
          exec_properties: Dict[str, Any]) -> None:
-    splits = build_splits(
-        data=exec_properties['data'],
-        eval_fraction=exec_properties['eval_fraction'],
-        eval_source=exec_properties['eval_source'],
-        max_examples=exec_properties['max_examples'],
-        seed=exec_properties['seed'],
-        tfds_data_dir=exec_properties.get('tfds_data_dir') or '',
-        tfds_manual_dir=exec_properties.get('tfds_manual_dir') or '')
-    examples = artifact_utils.get_single_instance(output_dict['examples'])
+    settings = from_properties(IngestSettings, exec_properties)
+    splits = build_splits(settings)
+    examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
     write_examples(examples, splits)
-    examples.set_string_custom_property('source', exec_properties['data'])
+    examples.set_string_custom_property('source', settings.data)
     for name, split in splits.items():
       logging.info('Ingest %s: %d examples, per class %s', name, len(split.labels),
                    class_counts(split).tolist())

@@ -4,35 +4,34 @@ from typing import Dict
 
 import numpy as np
 
-from components.example_format import Split, make_split
-from components.ingest import split as split_lib
-from components.ingest.sources import DataError, load_source
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.example_format import NUM_CLASSES, Split, make_split
+from tfx_distill.components.ingest import split as split_lib
+from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.components.ingest.sources import load_source
 
 
-def build_splits(data: str, eval_fraction: float = 0.2, eval_source: str = 'split',
-                 max_examples: int = 0, seed: int = 0, tfds_data_dir: str = '',
-                 tfds_manual_dir: str = '') -> Dict[str, Split]:
-  """Reads and validates `data`, then returns {'train': Split, 'eval': Split}.
+def build_splits(settings: IngestSettings) -> Dict[str, Split]:
+  """Reads and validates `settings.data`, then returns {'train': Split, 'eval': Split}.
 
   eval_source 'split' cuts a stratified `eval_fraction` out of the source's train part
   (as the seed notebook does); 'test' uses the source's own test part. `max_examples`
   caps the train part (and the eval part in proportion), stratified and seeded."""
-  source = load_source(data, tfds_data_dir, tfds_manual_dir)
-  if eval_source == 'test':
+  source = load_source(settings.data, settings.tfds_data_dir, settings.tfds_manual_dir)
+  keep = split_lib.cap(source.labels, settings.max_examples, settings.seed)
+  if settings.eval_source == 'test':
     if source.test_images is None:
-      raise DataError(data, "has no test part; use eval_source='split'")
-    keep = split_lib.cap(source.labels, max_examples, seed)
-    eval_cap = int(round(max_examples * eval_fraction)) if max_examples else 0
-    keep_eval = split_lib.cap(source.test_labels, eval_cap, seed)
+      raise DataError(settings.data, "has no test part; use eval_source='split'")
+    eval_cap = (int(round(settings.max_examples * settings.eval_fraction))
+                if settings.max_examples else 0)
+    keep_eval = split_lib.cap(source.test_labels, eval_cap, settings.seed)
     return {
         'train': make_split(source.images[keep], source.labels[keep]),
         'eval': make_split(source.test_images[keep_eval], source.test_labels[keep_eval]),
     }
-  if eval_source != 'split':
-    raise DataError(data, f"unknown eval_source {eval_source!r} (use 'split' or 'test')")
-  keep = split_lib.cap(source.labels, max_examples, seed)
   images, labels = source.images[keep], source.labels[keep]
-  train_idx, eval_idx = split_lib.train_eval_split(labels, eval_fraction, seed)
+  train_idx, eval_idx = split_lib.train_eval_split(labels, settings.eval_fraction,
+                                                   settings.seed)
   return {
       'train': make_split(images[train_idx], labels[train_idx]),
       'eval': make_split(images[eval_idx], labels[eval_idx]),
@@ -40,4 +39,4 @@ def build_splits(data: str, eval_fraction: float = 0.2, eval_source: str = 'spli
 
 
 def class_counts(split: Split) -> np.ndarray:
-  return np.bincount(split.labels, minlength=10)
+  return np.bincount(split.labels, minlength=NUM_CLASSES)

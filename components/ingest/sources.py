@@ -16,20 +16,13 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
-from components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.files import read_bytes
+from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
 IDX_IMAGE_MAGIC = 2051
 IDX_LABEL_MAGIC = 2049
-
-
-class DataError(ValueError):
-  """Bad input data; the message names the file and the problem."""
-
-  def __init__(self, where: str, problem: str):
-    super().__init__(f'{where}: {problem}')
-    self.where = where
-    self.problem = problem
 
 
 class SourceData(NamedTuple):
@@ -56,17 +49,6 @@ def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '') -
     return load_npz(arg)
   raise DataError(spec, 'unknown data source (use sample, tfds:NAME, idx:DIR, '
                   'csv:PATH or npz:PATH)')
-
-
-def read_bytes(path: str) -> bytes:
-  """The whole file, or DataError when it is missing or empty."""
-  if not tf.io.gfile.exists(path):
-    raise DataError(path, 'file not found')
-  with tf.io.gfile.GFile(path, 'rb') as f:
-    data = f.read()
-  if not data:
-    raise DataError(path, 'file is empty')
-  return data
 
 
 def validate(where: str, images: np.ndarray, labels: np.ndarray,

@@ -6,8 +6,9 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from components.artifacts import write_examples
-from components.kip_import.importer import import_kip_set
+from tfx_distill.components.artifacts import write_examples
+from tfx_distill.components.kip_import.importer import import_kip_set
+from tfx_distill.components.kip_import.spec import EXAMPLES_KEY, PATH_KEY
 
 
 class Executor(base_executor.BaseExecutor):
@@ -15,9 +16,9 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]],
          exec_properties: Dict[str, Any]) -> None:
-    path = exec_properties['path']
+    path = exec_properties[PATH_KEY]
     split = import_kip_set(path)
-    imported = artifact_utils.get_single_instance(output_dict['examples'])
+    imported = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
     write_examples(imported, {'train': split})
     imported.set_string_custom_property('method', 'kip_import')
     imported.set_string_custom_property('source_path', path)

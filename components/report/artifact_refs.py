@@ -5,7 +5,7 @@ from typing import Any
 from ml_metadata.proto import metadata_store_pb2
 from tfx.types import Artifact
 
-from components.report.collect import ArtifactRef
+from tfx_distill.components.report.collect import ArtifactRef
 
 
 def plain_value(value: metadata_store_pb2.Value) -> Any:

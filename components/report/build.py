@@ -7,10 +7,10 @@ from typing import Any, Dict, List, Sequence, Tuple
 import tensorflow as tf
 from absl import logging
 
-from components.report import plots, render
-from components.report.collect import ArtifactRef, Collected, collect
-from components.report.predictions import predict
-from components.report.summary import summarise
+from tfx_distill.components.report import plots, render
+from tfx_distill.components.report.collect import ArtifactRef, Collected, collect
+from tfx_distill.components.report.predictions import predict
+from tfx_distill.components.report.summary import summarise
 
 PREDICTION_IMAGES = 20
 Figure = Tuple[str, str]  # (caption, PNG data URI)

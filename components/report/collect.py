@@ -1,5 +1,5 @@
 """Gathers a run's artifacts into what the report shows, keyed by training set and
-seed (the producer node in each uri, see `naming`)."""
+seed (the producer node in each uri, see `components/node_ids.py`)."""
 
 import dataclasses
 import os
@@ -8,11 +8,11 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import tensorflow as tf
 from absl import logging
 
-from components.example_format import Split, read_split
-from components.report.evaluation_result import Evaluation, read_evaluation
-from components.report.naming import producer_of
-from components.report.summary import ModelResult, Thresholds
-from trainer.record import read_record
+from tfx_distill.components.example_format import Split, read_split
+from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
+from tfx_distill.components.node_ids import producer_of
+from tfx_distill.components.report.evaluation_result import Evaluation, read_evaluation
+from tfx_distill.components.report.summary import ModelResult, Thresholds
 
 EVALUATION = 'ModelEvaluation'
 MODEL_RUN = 'ModelRun'
@@ -21,7 +21,6 @@ BLESSING = 'ModelBlessing'
 EXAMPLES = 'Examples'
 PUSHED_MODEL = 'PushedModel'
 TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL)
-SERVING_SUBDIR = 'Format-Serving'
 
 Key = Tuple[str, int]  # (training set, seed)
 

@@ -8,7 +8,7 @@ a ReportSpec subclass with exactly those keys. Not `tfx.types.channel.union`: un
 inputs compile and run on the LocalDagRunner, but TFX 1.16's Kubeflow V2 step builder
 rejects them ('TypeError: Only single Channel is supported.'), and the pipeline also
 compiles for Kubeflow/Vertex. The executor reads every input the same way and maps each
-artifact to its training set and seed by the producer in its uri (see `naming`).
+artifact to its training set and seed by the producer in its uri (`node_ids`).
 """
 
 import dataclasses
@@ -16,29 +16,12 @@ import json
 from typing import Dict, Sequence, Type
 
 from tfx.dsl.components.base import base_component, base_node, executor_spec
-from tfx.types import artifact, channel, channel_utils, standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+from tfx.types import channel, channel_utils
+from tfx.types.component_spec import ChannelParameter
 
-from components.report import executor
-
-REPORT_KEY = 'report'
-CONFIG_KEY = 'config'
-# The artifact types the report reads.
-INPUT_TYPES = (standard_artifacts.ModelEvaluation, standard_artifacts.ModelRun,
-               standard_artifacts.Model, standard_artifacts.ModelBlessing,
-               standard_artifacts.Examples, standard_artifacts.PushedModel)
-
-
-class Report(artifact.Artifact):
-  """A report directory: index.html (self-contained), summary.json, summary.md."""
-  TYPE_NAME = 'tfx_distill.Report'
-
-
-class ReportSpec(ComponentSpec):
-  """Parameters and output; `spec_class_for` adds the inputs of one pipeline."""
-  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
-  INPUTS = {}
-  OUTPUTS = {REPORT_KEY: ChannelParameter(type=Report)}
+from tfx_distill.components.report import executor
+from tfx_distill.components.report.spec import (CONFIG_KEY, INPUT_TYPES, REPORT_KEY, Report,
+                                                ReportSpec)
 
 
 def spec_class_for(inputs: Dict[str, channel.BaseChannel]) -> Type[ReportSpec]:
@@ -55,8 +38,8 @@ class ReportComponent(base_component.BaseComponent):
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, config: str, inputs: Dict[str, channel.BaseChannel]):
-    spec = spec_class_for(inputs)(config=config, **inputs,
-                                  report=channel_utils.as_channel([Report()]))
+    spec = spec_class_for(inputs)(**{CONFIG_KEY: config}, **inputs, **{
+        REPORT_KEY: channel_utils.as_channel([Report()])})
     super().__init__(spec=spec)
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow_model_analysis as tfma
 from tensorflow_model_analysis.writers import eval_config_writer
 
-from components.example_format import LABEL_KEY, NUM_CLASSES
-from components.report.summary import Failure, Thresholds
+from tfx_distill.components.example_format import LABEL_KEY, NUM_CLASSES
+from tfx_distill.components.report.summary import Failure, Thresholds
 
 ACCURACY = 'sparse_categorical_accuracy'
 EXAMPLE_COUNT = 'example_count'

@@ -6,9 +6,10 @@ from typing import Any, Dict, List
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from components.report.artifact_refs import from_tfx
-from components.report.build import build_report
-from components.report.render import INDEX_HTML
+from tfx_distill.components.report.artifact_refs import from_tfx
+from tfx_distill.components.report.build import build_report
+from tfx_distill.components.report.render import INDEX_HTML
+from tfx_distill.components.report.spec import CONFIG_KEY, REPORT_KEY
 
 
 class Executor(base_executor.BaseExecutor):
@@ -16,7 +17,7 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]],
          exec_properties: Dict[str, Any]) -> None:
-    config = json.loads(exec_properties.get('config') or '{}')
+    config = json.loads(exec_properties.get(CONFIG_KEY) or '{}')
     refs = [from_tfx(a) for artifacts in input_dict.values() for a in artifacts]
     context = self._context
     pipeline_info = getattr(context, 'pipeline_info', None)
@@ -24,11 +25,11 @@ class Executor(base_executor.BaseExecutor):
         'pipeline_name': getattr(pipeline_info, 'id', None) or config.get('name'),
         'pipeline_run_id': getattr(context, 'pipeline_run_id', None),
         'preset': config.get('preset'),
-        'seeds': (config.get('train') or {}).get('seeds'),
+        'seeds': config.get('seeds'),
         'config': config,
         'generated_by': 'Report component',
     }
-    report = artifact_utils.get_single_instance(output_dict['report'])
+    report = artifact_utils.get_single_instance(output_dict[REPORT_KEY])
     summary = build_report(refs, report.uri, provenance)
     report.set_string_custom_property('index', INDEX_HTML)
     report.set_int_custom_property('models', len(summary['models']))

@@ -8,13 +8,13 @@ from typing import Any, Dict, List, Optional
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components.report.artifact_refs import from_mlmd
-from components.report.collect import ArtifactRef
-from components.report.render import INDEX_HTML
+from tfx_distill.components.report.artifact_refs import from_mlmd
+from tfx_distill.components.report.collect import ArtifactRef
+from tfx_distill.components.report.render import INDEX_HTML
+from tfx_distill.components.report.spec import Report
 
 PIPELINE_RUN = 'pipeline_run'
 PIPELINE = 'pipeline'
-REPORT_TYPE = 'tfx_distill.Report'
 REPORT_EXECUTION_SUFFIX = '.ReportComponent'
 
 
@@ -72,7 +72,7 @@ def run_provenance(store, run: metadata_store_pb2.Context) -> Dict[str, Any]:
       'pipeline_name': names[0] if names else config.get('name'),
       'pipeline_run_id': run.name,
       'preset': config.get('preset'),
-      'seeds': (config.get('train') or {}).get('seeds'),
+      'seeds': config.get('seeds'),
       'config': config or None,
   }
 
@@ -82,6 +82,6 @@ def latest_report_index(metadata_path: str) -> Optional[str]:
   store = connect(metadata_path)
   run = latest_run(store)
   for ref in reversed(run_artifacts(store, run)):
-    if ref.type_name == REPORT_TYPE:
+    if ref.type_name == Report.TYPE_NAME:
       return os.path.join(ref.uri, INDEX_HTML)
   return None

@@ -3,11 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
-from components.example_format import make_split, serialize
-
-IMAGES_SIGNATURE = 'serving_images'
-EXAMPLES_SIGNATURE = 'serving_default'
-OUTPUT_KEY = 'outputs'
+from tfx_distill.components.example_format import make_split, serialize
+from tfx_distill.components.model_format import (EXAMPLES_INPUT, IMAGES_INPUT, OUTPUT_KEY,
+                                                 SERVING_EXAMPLES, SERVING_IMAGES)
 
 
 def predict(serving_model_dir: str, images: np.ndarray) -> np.ndarray:
@@ -15,12 +13,12 @@ def predict(serving_model_dir: str, images: np.ndarray) -> np.ndarray:
   image signature when the model has one, else serving_default on tf.Examples."""
   model = tf.saved_model.load(serving_model_dir)
   images = np.asarray(images, np.float32)
-  if IMAGES_SIGNATURE in model.signatures:
-    outputs = model.signatures[IMAGES_SIGNATURE](
-        images=tf.constant(images[..., np.newaxis]))
+  if SERVING_IMAGES in model.signatures:
+    outputs = model.signatures[SERVING_IMAGES](
+        **{IMAGES_INPUT: tf.constant(images[..., np.newaxis])})
   else:
     split = make_split(images, np.zeros(len(images), np.int64))
     records = [serialize(image, 0, vector)
                for image, vector in zip(split.images, split.label_vectors)]
-    outputs = model.signatures[EXAMPLES_SIGNATURE](examples=tf.constant(records))
+    outputs = model.signatures[SERVING_EXAMPLES](**{EXAMPLES_INPUT: tf.constant(records)})
   return np.asarray(outputs[OUTPUT_KEY])

@@ -6,9 +6,8 @@ import math
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from components.report.naming import KIP_SET_PREFIX
+from tfx_distill.components.node_ids import FULL, KIP_SET_PREFIX
 
-FULL = 'full'
 # How a blessing was decided (ModelResult.decision()[1]).
 PASSED = 'passed'
 FLOOR = 'value floor'

@@ -4,7 +4,8 @@ finite differences of the outer loss through the re-solved inner problem."""
 import numpy as np
 import tensorflow as tf
 
-from components.distiller import bilevel
+from tfx_distill.components.distiller import bilevel
+from tfx_distill.components.distiller.settings import DistillSettings
 
 L2REG = 0.1
 
@@ -86,13 +87,12 @@ def test_run_logreg_lowers_the_outer_loss():
   images = rng.standard_normal((200, 28, 28, 1)).astype(np.float32) * 0.3
   images[np.arange(200), 2 + 2 * classes, 4:24, 0] += 2.0
   losses = []
-  config = bilevel.LogregConfig(images_per_class=1, steps=5, learning_rate=0.05,
-                                target_batch=100, log_every=1, seed=1)
+  settings = DistillSettings(steps=5, learning_rate=0.05, target_batch=100, seed=1)
   out, labels, got_classes, info = bilevel.run_logreg(
-      images, classes, config, progress=lambda s, l, a: losses.append(l))
+      images, classes, settings, 1, progress=lambda s, l, a: losses.append(l), log_every=1)
   assert out.shape == (10, 28, 28, 1) and labels.shape == (10, 10)
   np.testing.assert_array_equal(got_classes, np.arange(10))
   assert losses[-1] < losses[0]
   assert info['steps'] == 5
-  again = bilevel.run_logreg(images, classes, config)[0]
+  again = bilevel.run_logreg(images, classes, settings, 1)[0]
   np.testing.assert_array_equal(out, again)

@@ -1,17 +1,17 @@
 """The Distiller executor on artifacts in temporary directories."""
 
-import dataclasses
 import os
 
 import numpy as np
 from tfx.types import standard_artifacts
 
-from components.artifacts import read_examples, write_examples
-from components.distiller import kip_format
-from components.distiller.component import KIP_SET_FILE, KipSet
-from components.distiller.executor import Executor, settings_from
-from components.distiller.settings import DistillSettings
-from components.example_format import make_split, unstandardise
+from tfx_distill.components.artifacts import read_examples, write_examples
+from tfx_distill.components import kip_format
+from tfx_distill.components.distiller.executor import Executor
+from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
+from tfx_distill.components.parameters import from_properties, to_parameters
+from tfx_distill.components.example_format import make_split, unstandardise
 
 
 def test_distiller_writes_examples_and_a_kip_file(tmp_path):
@@ -27,8 +27,9 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   kip_set = KipSet()
   kip_set.uri = str(tmp_path / 'kip_set')
   settings = DistillSettings(steps=2, target_batch=30, num_networks=1, width=16)
-  properties = dict(method='kip', images_per_class=1, **dataclasses.asdict(settings))
-  assert settings_from(properties) == settings
+  properties = dict(method='kip', images_per_class=1, **to_parameters(settings))
+  assert properties['learn_labels'] == 1 and from_properties(DistillSettings,
+                                                             properties) == settings
   Executor().Do({'examples': [examples]}, {'distilled': [distilled], 'kip_set': [kip_set]},
                 properties)
   saved = kip_format.load(os.path.join(kip_set.uri, KIP_SET_FILE))

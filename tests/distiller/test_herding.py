@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from components.distiller import herding
+from tfx_distill.components.distiller import herding
 
 
 def test_first_pick_is_closest_to_the_mean_and_picks_are_distinct():

@@ -4,7 +4,7 @@ networks, and the ConvNet random features' shapes, scaling and seeding."""
 import numpy as np
 import tensorflow as tf
 
-from components.distiller import kernels
+from tfx_distill.components.distiller import kernels
 
 W_VAR, B_VAR = 2.0, 0.01
 

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.distiller import kernels, kip
+from tfx_distill.components.distiller import kernels, kip
+from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.errors import ConfigError
 
 
 def test_krr_with_linear_kernel_is_ridge_regression():
@@ -99,15 +101,17 @@ def _pool(per_class=20):
   return images, classes
 
 
-CONFIG = kip.KipConfig(images_per_class=1, steps=4, target_batch=50, num_networks=1,
-                       width=8, seed=7, augment=True, log_every=1)
+CONFIG = DistillSettings(steps=4, target_batch=50, num_networks=1, width=8, seed=7,
+                         augment=True)
+IPC = 1
 
 
 def test_run_kip_is_deterministic_and_reports_progress():
   images, classes = _pool()
   seen = []
-  first = kip.run_kip(images, classes, CONFIG, progress=lambda *a: seen.append(a))
-  second = kip.run_kip(images, classes, CONFIG)
+  first = kip.run_kip(images, classes, CONFIG, IPC, progress=lambda *a: seen.append(a),
+                     log_every=1)
+  second = kip.run_kip(images, classes, CONFIG, IPC)
   assert [s[0] for s in seen] == [1, 2, 3, 4]
   assert first.images.shape == (10, 28, 28, 1) and first.labels.shape == (10, 10)
   np.testing.assert_array_equal(first.classes, np.arange(10))
@@ -119,10 +123,10 @@ def test_run_kip_is_deterministic_and_reports_progress():
 def test_resuming_from_a_checkpoint_equals_an_uninterrupted_run():
   images, classes = _pool()
   saved = []
-  kip.run_kip(images, classes, dataclasses.replace(CONFIG, steps=2),
+  kip.run_kip(images, classes, dataclasses.replace(CONFIG, steps=2), IPC,
               checkpoint=lambda s: saved.append(kip.KipState.from_arrays(s.to_arrays())))
-  resumed = kip.run_kip(images, classes, CONFIG, resume=saved[-1])
-  straight = kip.run_kip(images, classes, CONFIG)
+  resumed = kip.run_kip(images, classes, CONFIG, IPC, resume=saved[-1])
+  straight = kip.run_kip(images, classes, CONFIG, IPC)
   assert saved[-1].step == 2
   np.testing.assert_array_equal(resumed.images, straight.images)
   np.testing.assert_array_equal(resumed.labels, straight.labels)
@@ -133,15 +137,15 @@ def test_kip_reduces_the_loss_and_learns_labels():
   config = dataclasses.replace(CONFIG, steps=30, augment=False, kernel='fc_ntk',
                                learning_rate=0.05)
   losses = []
-  result = kip.run_kip(images, classes, config, progress=lambda s, l, a: losses.append(l))
+  result = kip.run_kip(images, classes, config, IPC, log_every=1,
+                       progress=lambda s, l, a: losses.append(l))
   assert np.mean(losses[-5:]) < np.mean(losses[:5])
   assert not np.allclose(result.labels, np.eye(10) - 0.1)
 
 
 def test_unknown_clip_mode_is_refused():
-  images, classes = _pool()
-  with pytest.raises(ValueError, match='clip'):
-    kip.run_kip(images, classes, dataclasses.replace(CONFIG, clip='sometimes'))
+  with pytest.raises(ConfigError, match='distill.clip must be one of'):
+    dataclasses.replace(CONFIG, clip='sometimes').validate()
 
 
 def test_kernel_predict_classifies_the_support_itself():
@@ -164,5 +168,6 @@ def test_refresh_every_shares_networks_and_cached_features_match():
       1, batch, same[0])
   for a, b in zip(cached, direct):
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-  first = kip.run_kip(images, classes, config)
-  np.testing.assert_array_equal(first.images, kip.run_kip(images, classes, config).images)
+  first = kip.run_kip(images, classes, config, IPC)
+  np.testing.assert_array_equal(first.images,
+                                kip.run_kip(images, classes, config, IPC).images)

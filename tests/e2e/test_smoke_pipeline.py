@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.local_runner import local_paths
+from tfx_distill.pipeline.local_runner import local_paths
 
-CLI = [sys.executable, '-m', 'pipeline.cli']
+CLI = [sys.executable, '-m', 'tfx_distill.pipeline.cli']
 
 
 def run_cli(*args, timeout=900):
@@ -30,9 +30,9 @@ def metadata_store(root):
 def write_published_kip_set(path):
   """A set in the published KIP format: 10 real digits, standardised, NHWC, with
   'learned' (perturbed) labels."""
-  from components.distiller import kip_format  # pylint: disable=g-import-not-at-top
-  from components.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
-  from components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
   data = load_source('sample')
   idx = [int(np.flatnonzero(data.labels == c)[0]) for c in range(10)]
   labels = plain_label_vectors(data.labels[idx]) + np.random.default_rng(0).normal(
@@ -68,13 +68,13 @@ def test_every_execution_completes(smoke_run):
   kip_sets = [a for a in store.get_artifacts_by_type('tfx_distill.KipSet')
               if 'Distiller_kip_1' in a.uri]
   assert len(kip_sets) == 1
-  from components.distiller import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
   kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
   assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
 
 
 def test_imported_kip_set_keeps_its_learned_labels(smoke_run):
-  from components.example_format import read_split  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.example_format import read_split  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   imported = [a for a in metadata_store(root).get_artifacts_by_type('Examples')
               if '/KipImport_0/' in a.uri]
@@ -148,13 +148,14 @@ def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):
 
 
 @pytest.mark.parametrize('args,message', [
-    (['--epochs', '0'], 'train.epochs and train.distilled_epochs must be > 0'),
+    (['--epochs', '0'], 'train.epochs must be >= 1, got 0'),
+    (['--steps', '-1'], 'distill.steps must be >= 0, got -1'),
     (['--data', 'ftp:x'], "unknown source scheme in 'ftp:x'"),
-    (['--candidates', 'magic:3'], 'candidate method must be one of'),
+    (['--candidates', 'magic:3'], 'method must be one of'),
     (['--candidates', 'kip'], "candidate 'kip': expected METHOD:IMAGES_PER_CLASS"),
 ])
 def test_bad_config_is_refused_before_running(tmp_path, capsys, args, message):
-  from pipeline import cli  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline import cli  # pylint: disable=g-import-not-at-top
   assert cli.main(['run', '--preset', 'smoke', '--pipeline-root', str(tmp_path)] + args) == 2
   last = capsys.readouterr().err.strip().splitlines()[-1]
   assert last.startswith('tfx-distill: error: ') and message in last

@@ -4,15 +4,14 @@ import numpy as np
 import pytest
 from tfx.types import artifact_utils, standard_artifacts
 
-from components.artifacts import read_examples
-from components.example_format import plain_label_vectors
-from components.ingest import split as split_lib
-from components.ingest.executor import Executor
-from components.ingest.ingest import build_splits
-from components.ingest.sources import DataError
-
-PROPS = dict(eval_fraction=0.2, eval_source='split', max_examples=0, seed=0,
-             tfds_data_dir='', tfds_manual_dir='')
+from tfx_distill.components.artifacts import read_examples
+from tfx_distill.components.example_format import plain_label_vectors
+from tfx_distill.components.ingest import split as split_lib
+from tfx_distill.components.ingest.executor import Executor
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.ingest.ingest import build_splits
+from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.components.parameters import to_parameters
 
 
 def test_split_is_stratified_disjoint_and_seeded():
@@ -37,7 +36,7 @@ def test_cap_keeps_every_class():
 
 
 def test_build_splits_on_sample_with_cap():
-  splits = build_splits('sample', max_examples=500, seed=1)
+  splits = build_splits(IngestSettings('sample', max_examples=500, seed=1))
   assert len(splits['train'].labels) + len(splits['eval'].labels) == 500
   assert len(splits['eval'].labels) == 100
   assert set(splits['eval'].labels.tolist()) == set(range(10))
@@ -46,7 +45,8 @@ def test_build_splits_on_sample_with_cap():
 def run_executor(tmp_path, **props):
   examples = standard_artifacts.Examples()
   examples.uri = str(tmp_path / 'examples')
-  Executor().Do({}, {'examples': [examples]}, {**PROPS, **props})
+  Executor().Do({}, {'examples': [examples]},
+                to_parameters(IngestSettings(**props)))
   return examples
 
 
@@ -82,6 +82,7 @@ def test_fashion_mnist_idx_from_debian():
   if not found:
     pytest.skip('dataset-fashion-mnist is not installed (make system-deps)')
   import os  # pylint: disable=g-import-not-at-top
-  splits = build_splits(f'idx:{os.path.dirname(found[0])}', eval_source='test')
+  splits = build_splits(IngestSettings(f'idx:{os.path.dirname(found[0])}',
+                                       eval_source='test'))
   assert len(splits['train'].labels) == 60000 and len(splits['eval'].labels) == 10000
   assert np.bincount(splits['train'].labels).tolist() == [6000] * 10

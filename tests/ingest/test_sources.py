@@ -6,8 +6,8 @@ import pickle
 import numpy as np
 import pytest
 
-from components.ingest import sources
-from components.ingest.sources import DataError
+from tfx_distill.components.ingest import sources
+from tfx_distill.components.errors import DataError
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from tfx.types import standard_artifacts
 
-from components.artifacts import read_examples
-from components.distiller import kip_format
-from components.example_format import standardise
-from components.ingest.sources import DataError
-from components.kip_import.executor import Executor
-from components.kip_import.importer import import_kip_set
+from tfx_distill.components.artifacts import read_examples
+from tfx_distill.components import kip_format
+from tfx_distill.components.example_format import standardise
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.kip_import.executor import Executor
+from tfx_distill.components.kip_import.importer import import_kip_set
 
 
 def _kip_file(path, seed=0):
@@ -52,7 +52,7 @@ def test_bad_files_fail_before_anything_is_written(tmp_path):
 
 
 def test_component_wires_path_and_optional_ingested_examples():
-  from components.kip_import.component import KipImport  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.kip_import.component import KipImport  # pylint: disable=g-import-not-at-top
   node = KipImport(path='gs://kip-datasets/kip/mnist/x.npz')
   assert node.exec_properties['path'] == 'gs://kip-datasets/kip/mnist/x.npz'
   assert 'examples' in node.outputs

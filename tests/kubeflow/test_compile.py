@@ -13,10 +13,12 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.dsl.components.base import base_executor
 
-from kubeflow.compile import Deployment, compile_pipeline, kfp_package_path
-from pipeline import beam as beam_lib
-from pipeline import config as config_lib
-from trainer.vertex import VertexTraining, WorkerPool
+from tfx_distill.kubeflow.compile import kfp_package_path
+from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.pipeline import beam as beam_lib
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.pipeline.kubeflow_runner import compile_job
+from tfx_distill.kubeflow.vertex_training import VertexTraining, WorkerPool
 
 ROOT = 'gs://tfx-distill-test/root'
 IMAGE = 'europe-west4-docker.pkg.dev/p/tfx-distill/tfx-distill:test'
@@ -57,7 +59,7 @@ def parameter(job, task, key):
 def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target):
   config = config_lib.preset(preset)
   out = tmp_path / 'job.json'
-  job = compile_pipeline(config, deployment(target), str(out))
+  job = compile_job(config, deployment(target), str(out))
   assert json.loads(out.read_text()) == job
   parsed = json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
   json_format.ParseDict(job['pipelineSpec'], pipeline_spec_pb2.PipelineSpec())
@@ -66,7 +68,7 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
   trainers = {t for t in tasks if t.startswith('Trainer_')}
   expected = 1 + len(config.candidates) + len(config.kip_sets)
-  assert len(trainers) == expected * config.train.seeds
+  assert len(trainers) == expected * config.seeds
   assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator'} <= tasks
   assert ('Tuner' in tasks) == config.enable_tuner
   images = {e['container']['image'] for e in
@@ -86,9 +88,9 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
 def test_every_executor_is_an_importable_executor_class(tmp_path, target):
   # kip_sets adds KipImport, so every custom component of the repository is compiled.
   config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('gs://b/kip.npz',))
-  found = executors(compile_pipeline(config, deployment(target), str(tmp_path / 'j.json')))
-  custom = {path for path in found.values() if path.startswith('components.')}
-  assert custom == {f'components.{name}.executor.Executor' for name in os.listdir(
+  found = executors(compile_job(config, deployment(target), str(tmp_path / 'j.json')))
+  custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
+  assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
       os.path.join(REPO, 'components'))
                     if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))}
   for path in set(found.values()):
@@ -98,7 +100,7 @@ def test_every_executor_is_an_importable_executor_class(tmp_path, target):
 
 
 def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
-  job = compile_pipeline(config_lib.preset('smoke'), deployment('vertex'),
+  job = compile_job(config_lib.preset('smoke'), deployment('vertex'),
                          str(tmp_path / 'j.json'))
   found = executors(job)
   trainers = [t for t in found if t.startswith('Trainer_')]
@@ -106,7 +108,7 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
   for task in trainers:
     assert found[task] == ('tfx.extensions.google_cloud_ai_platform.trainer.executor.'
                            'GenericExecutor')
-    assert parameter(job, task, 'run_fn') == {'stringValue': 'trainer.task.run_fn'}
+    assert parameter(job, task, 'run_fn') == {'stringValue': 'tfx_distill.trainer.task.run_fn'}
     custom = json.loads(parameter(job, task, 'custom_config')['stringValue'])
     assert custom['ai_platform_enable_vertex'] is True
     assert custom['ai_platform_vertex_region'] == 'europe-west4'
@@ -121,7 +123,7 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
 
 
 def test_kubeflow_trainers_train_inside_the_step(tmp_path):
-  job = compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow'),
+  job = compile_job(config_lib.preset('smoke'), deployment('kubeflow'),
                          str(tmp_path / 'j.json'))
   for task, path in executors(job).items():
     if task.startswith('Trainer_'):
@@ -134,8 +136,8 @@ def test_kubeflow_trainers_train_inside_the_step(tmp_path):
 def test_beam_components_get_the_dataflow_arguments(tmp_path):
   dataflow = beam_lib.dataflow('p', 'europe-west4', f'{ROOT}/tmp', 'large',
                                sdk_container_image=IMAGE)
-  job = compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow', beam=dataflow),
-                         str(tmp_path / 'j.json'))
+  job = compile_job(config_lib.preset('smoke'), deployment('kubeflow'),
+                    str(tmp_path / 'j.json'), beam=dataflow)
   spec = job['pipelineSpec']
   args = spec['deploymentSpec']['executors'][
       spec['components']['StatisticsGen']['executorLabel']]['container']['args']
@@ -155,13 +157,13 @@ def test_beam_components_get_the_dataflow_arguments(tmp_path):
 def test_bad_deployments_are_refused(tmp_path, changes, message):
   out = tmp_path / 'j.json'
   with pytest.raises(ValueError, match=message):
-    compile_pipeline(config_lib.preset('smoke'), deployment(**changes), str(out))
+    compile_job(config_lib.preset('smoke'), deployment(**changes), str(out))
   assert not out.exists()
 
 
 def test_out_must_be_a_json_file(tmp_path):
   with pytest.raises(ValueError, match=r'--out must name a \.json file'):
-    compile_pipeline(config_lib.preset('smoke'), deployment('kubeflow'),
+    compile_job(config_lib.preset('smoke'), deployment('kubeflow'),
                      str(tmp_path / 'job.yaml'))
 
 
@@ -180,7 +182,7 @@ def test_beam_configs_validate():
 def test_cli_compile_writes_the_job_and_refuses_bad_input(tmp_path):
   out = tmp_path / 'vertex.json'
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
-  cli = [sys.executable, '-m', 'pipeline.cli', 'compile', '--target', 'vertex',
+  cli = [sys.executable, '-m', 'tfx_distill.pipeline.cli', 'compile', '--target', 'vertex',
          '--pipeline-root', ROOT, '--project', 'p', '--region', 'europe-west4',
          '--trainer-accelerator', 'NVIDIA_L4:1']
   result = subprocess.run(cli + ['--out', str(out)], capture_output=True, text=True,

@@ -43,15 +43,37 @@ def copied_paths():
   return copied
 
 
+def pyproject() -> str:
+  with open(os.path.join(REPO, 'pyproject.toml')) as f:
+    return f.read()
+
+
+def package_dirs():
+  """{folder: import name} of the package-dir mapping in pyproject.toml."""
+  table = pyproject().split('[tool.setuptools.package-dir]', 1)[1].split('\n[', 1)[0]
+  return {folder: name for name, folder in re.findall(r'"([\w.]+)" = "(\w+)"', table)}
+
+
 def test_every_copied_path_exists_and_every_package_is_copied():
   copied = copied_paths()
   for source in copied:
     assert os.path.exists(os.path.join(REPO, source)), source
-  with open(os.path.join(REPO, 'pyproject.toml')) as f:
-    packages = re.search(r'include = \[(.*?)\]', f.read()).group(1)
-  for package in re.findall(r'"(\w+)\*"', packages):
-    assert package in copied, f'{package}/ is packaged but not copied into the image'
+  for folder, name in package_dirs().items():
+    assert name == f'tfx_distill.{folder}'
+    assert folder in copied, f'{folder}/ is packaged but not copied into the image'
   assert 'constraints.txt' in copied and 'pyproject.toml' in copied
+
+
+def test_every_python_package_folder_is_listed_in_pyproject():
+  listed = set(re.findall(r'"(tfx_distill[\w.]*)"', pyproject().split(
+      'packages = [', 1)[1].split(']', 1)[0]))
+  found = set()
+  for folder in package_dirs():
+    for here, dirs, files in os.walk(os.path.join(REPO, folder)):
+      dirs[:] = [d for d in dirs if d != '__pycache__']
+      if '__init__.py' in files:
+        found.add('tfx_distill.' + os.path.relpath(here, REPO).replace(os.sep, '.'))
+  assert listed == found
 
 
 def test_install_uses_the_constraints():
@@ -75,6 +97,13 @@ def test_the_package_installs_from_what_the_image_copies(tmp_path):
       capture_output=True, text=True, timeout=300, cwd=tmp_path)
   assert install.returncode == 0, install.stderr[-2000:]
   for module in ('components/ingest/executor.py', 'components/ingest/data/mnist10k.npz',
-                 'trainer/task.py', 'kubeflow/compile.py', 'pipeline/pipeline.py'):
-    assert (target / module).exists(), module
-  assert not (target / 'tests').exists()
+                 'trainer/task.py', 'kubeflow/compile.py', 'pipeline/pipeline.py',
+                 'pipeline/cli/__main__.py'):
+    assert (target / 'tfx_distill' / module).exists(), module
+  for name in ('tests', 'pipeline', 'components', 'trainer', 'kubeflow'):
+    assert not (target / name).exists(), f'{name} installed as a top-level name'
+  imported = subprocess.run(
+      [sys.executable, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); '
+       'import tfx_distill.pipeline.config as c; print(c.__file__)', str(target)],
+      capture_output=True, text=True, timeout=300, cwd=tmp_path)
+  assert imported.stdout.strip() == str(target / 'tfx_distill' / 'pipeline' / 'config.py')

@@ -18,13 +18,13 @@ import time
 
 import pytest
 
-from pipeline import config as config_lib
-from pipeline.local_runner import local_paths
-from pipeline.pipeline import create_pipeline
-from pipeline.run_history import runs
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.pipeline.local_runner import local_paths
+from tfx_distill.pipeline.pipeline import create_pipeline
+from tfx_distill.pipeline.run_history import runs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUN = [sys.executable, '-m', 'pipeline.cli', 'run', '--preset', 'smoke',
+RUN = [sys.executable, '-m', 'tfx_distill.pipeline.cli', 'run', '--preset', 'smoke',
        '--candidates', 'random:1']
 CHANGED_EPOCHS = 30  # long enough a Trainer to kill it in the middle
 KILLED_NODE = 'Trainer_full_s0'

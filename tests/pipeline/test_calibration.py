@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipeline.calibration import bin_statistics, expected_calibration_error
+from tfx_distill.pipeline.calibration import bin_statistics, expected_calibration_error
 
 
 def test_perfectly_calibrated_and_overconfident():

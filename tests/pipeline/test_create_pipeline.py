@@ -2,9 +2,11 @@
 
 import pytest
 
-from pipeline import config as config_lib
-from pipeline.config import PipelinePaths
-from pipeline.pipeline import create_pipeline
+from tfx_distill.components.errors import ConfigError
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.pipeline.config import PipelinePaths
+from tfx_distill.pipeline.pipeline import create_pipeline
+from tfx_distill.trainer.settings import SmallSetTraining
 
 PATHS = PipelinePaths(pipeline_root='/tmp/never-written/pipeline',
                       serving_root='/tmp/never-written/serving')
@@ -25,12 +27,12 @@ def test_every_preset_builds(name):
           'Evaluator_full_s0', 'Pusher_full', 'LatestBlessedFullModel'} <= ids
   assert ('Tuner' in ids) == config.enable_tuner
   trainers = [i for i in ids if i.startswith('Trainer_')]
-  assert len(trainers) == (len(config.candidates) + 1) * config.train.seeds
+  assert len(trainers) == (len(config.candidates) + 1) * config.seeds
 
 
 def test_kip_sets_and_seeds_add_models():
   config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('a.npz', 'gs://b/c.npz'),
-                              train={'seeds': 2})
+                              seeds=2)
   ids = node_ids(create_pipeline(config, PATHS))
   assert {'KipImport_0', 'KipImport_1', 'Trainer_kipset_1_s1', 'Evaluator_kipset_0_s1',
           'Pusher_kipset_1'} <= ids
@@ -38,20 +40,20 @@ def test_kip_sets_and_seeds_add_models():
 
 
 def test_trainer_gets_the_configured_epochs_and_seed():
-  config = config_lib.replace(config_lib.preset('smoke'), train={'epochs': 3, 'seeds': 2})
+  config = config_lib.replace(config_lib.preset('smoke'), train={'epochs': 3}, seeds=2)
   pipeline = create_pipeline(config, PATHS)
   trainers = {c.id: c for c in pipeline.components if c.id.startswith('Trainer_')}
   full = trainers['Trainer_full_s1'].exec_properties['custom_config']
   assert '"epochs": 3' in full and '"seed": 1' in full
   small = trainers['Trainer_random_1_s0'].exec_properties['custom_config']
-  assert f'"epochs": {config.train.distilled_epochs}' in small
+  assert f'"epochs": {config.small_sets.epochs}' in small
   assert '"augment": true' in small and '"augment": false' in full
 
 
 def test_larger_small_sets_get_fewer_epochs():
-  train = config_lib.TrainConfig(distilled_epochs=300, distilled_max_passes=50_000)
-  assert [train.epochs_for(n) for n in (10, 100, 500, 60_000)] == [300, 300, 100, 1]
-  config = config_lib.replace(config_lib.preset('demo'), train={'seeds': 1})
+  small_sets = SmallSetTraining(epochs=300, max_passes=50_000)
+  assert [small_sets.epochs_for(n) for n in (10, 100, 500, 60_000)] == [300, 300, 100, 1]
+  config = config_lib.replace(config_lib.preset('demo'), seeds=1)
   trainers = {c.id: c for c in create_pipeline(config, PATHS).components
               if c.id.startswith('Trainer_')}
   assert '"epochs": 100' in trainers['Trainer_kip_50_s0'].exec_properties['custom_config']
@@ -68,6 +70,6 @@ def test_larger_small_sets_get_fewer_epochs():
 ])
 def test_bad_config_names_the_field(changes, message):
   config = config_lib.replace(config_lib.preset('smoke'), **changes)
-  with pytest.raises(config_lib.ConfigError, match=message.replace('(', r'\(').replace(
+  with pytest.raises(ConfigError, match=message.replace('(', r'\(').replace(
       ')', r'\)').replace('[', r'\[').replace(']', r'\]')):
     create_pipeline(config, PATHS)

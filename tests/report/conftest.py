@@ -6,11 +6,11 @@ import os
 import pytest
 from tfx.types import standard_artifacts
 
-from components.report.component import Report
-from components.report.executor import Executor
+from tfx_distill.components.report.component import Report
+from tfx_distill.components.report.executor import Executor
 from tests.report.fake_run import make_run
 
-CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'train': {'seeds': 2}}
+CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'seeds': 2}
 
 
 def tfx_artifact(ref):

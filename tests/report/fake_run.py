@@ -13,9 +13,9 @@ from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
                                              validation_result_pb2)
 from tensorflow_model_analysis.writers import eval_config_writer
 
-from components.example_format import make_split, plain_label_vectors, write_split
-from components.report.collect import ArtifactRef
-from trainer.record import write_record
+from tfx_distill.components.example_format import make_split, plain_label_vectors, write_split
+from tfx_distill.components.report.collect import ArtifactRef
+from tfx_distill.components.model_format import write_record
 
 ACCURACY = 'sparse_categorical_accuracy'
 

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from components.report import plots
-from components.report.plots import plt
-from components.report.render import INDEX_HTML
+from tfx_distill.components.report import plots
+from tfx_distill.components.report.plots import plt
+from tfx_distill.components.report.render import INDEX_HTML
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 pytestmark = pytest.mark.skipif(CHROMIUM is None,

@@ -1,7 +1,6 @@
 """The Report executor on a synthetic two-seed run (fixtures in conftest.py), and the
 `report` subcommand on an ML Metadata store that records the same artifacts."""
 
-import argparse
 import json
 import os
 import re
@@ -11,8 +10,8 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 from tfx.types.artifact_utils import get_artifact_type_class
 
-from components.report import cli as report_cli
-from components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
+from tfx_distill.pipeline import cli
+from tfx_distill.components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
 
 
 def test_summary_json_rows(report_dir):
@@ -85,11 +84,8 @@ def _store_with_run(metadata_path, refs):
 def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
   root, refs = fake_run
   _store_with_run(os.path.join(root, 'metadata.sqlite'), refs)
-  parser = argparse.ArgumentParser()
-  report_cli.register(parser.add_subparsers(dest='command'))
   out = str(tmp_path / 'regenerated')
-  args = parser.parse_args(['report', '--pipeline-root', root, '--out', out])
-  assert args.func(args) == 0
+  assert cli.main(['report', '--pipeline-root', root, '--out', out]) == 0
   assert capsys.readouterr().out.strip().splitlines()[-1] == f'report: {out}/{INDEX_HTML}'
   with open(os.path.join(out, SUMMARY_JSON), encoding='utf-8') as handle:
     summary = json.load(handle)
@@ -98,9 +94,8 @@ def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
   assert summary['provenance']['pipeline_name'] == 'tfx-distill'
 
 
-def test_report_subcommand_without_store(tmp_path):
-  parser = argparse.ArgumentParser()
-  report_cli.register(parser.add_subparsers(dest='command'))
-  args = parser.parse_args(['report', '--pipeline-root', str(tmp_path)])
-  with pytest.raises(FileNotFoundError, match='metadata.sqlite'):
-    args.func(args)
+def test_report_subcommand_without_store(tmp_path, capsys):
+  assert cli.main(['report', '--pipeline-root', str(tmp_path)]) == 2
+  assert capsys.readouterr().err.strip() == (
+      f'tfx-distill: error: {tmp_path}/metadata.sqlite: no ML Metadata store (run the '
+      'pipeline first)')

@@ -1,6 +1,6 @@
 """Formatting of the summary table (pure functions of a summary dict)."""
 
-from components.report.render import COLUMNS, markdown, page, table_cells, with_std
+from tfx_distill.components.report.render import COLUMNS, markdown, page, table_cells, with_std
 
 ROW = {
     'training_set': 'kip_50', 'method': 'kip', 'images_per_class': 50, 'support_size': 500,

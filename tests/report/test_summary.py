@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from components.report.summary import (FLOOR, MAX_DROP, MISSING, PASSED, SLICE, UNKNOWN,
+from tfx_distill.components.report.summary import (FLOOR, MAX_DROP, MISSING, PASSED, SLICE, UNKNOWN,
                                        Failure, ModelResult, Thresholds,
                                        blessing_decision, describe_set, mean_std,
                                        summarise)

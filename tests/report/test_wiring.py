@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from components.report.component import ReportComponent, input_channels
-from pipeline import config as config_lib
-from pipeline.config import PipelinePaths
-from pipeline.pipeline import create_pipeline
+from tfx_distill.components.report.component import ReportComponent, input_channels
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.pipeline.config import PipelinePaths
+from tfx_distill.pipeline.pipeline import create_pipeline
 
 
 @pytest.fixture(scope='module')
 def smoke_pipeline():
-  config = config_lib.replace(config_lib.preset('smoke'), train={'seeds': 2})
+  config = config_lib.replace(config_lib.preset('smoke'), seeds=2)
   paths = PipelinePaths(pipeline_root='gs://bucket/root',
                         serving_root='gs://bucket/root/serving')
   return config, create_pipeline(config, paths)

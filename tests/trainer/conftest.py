@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from components.example_format import make_split, plain_label_vectors, write_split
-from components.ingest.sources import SAMPLE_PATH
+from tfx_distill.components.example_format import make_split, plain_label_vectors, write_split
+from tfx_distill.components.ingest.sources import SAMPLE_PATH
 
 TRAIN_IMAGES = 40
 

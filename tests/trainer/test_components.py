@@ -12,8 +12,8 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types import standard_component_specs as keys
 from tfx.utils import json_utils, proto_utils
 
-from components.example_format import make_split, write_split
-from trainer import record
+from tfx_distill.components.example_format import make_split, write_split
+from tfx_distill.components import model_format
 
 from tests.trainer.conftest import sample_digits
 
@@ -53,7 +53,7 @@ def test_tuner_then_trainer_executors(tmp_path):
       {keys.EXAMPLES_KEY: [examples], keys.HYPERPARAMETERS_KEY: [best]},
       {keys.MODEL_KEY: [model], keys.MODEL_RUN_KEY: [model_run]},
       {**common, keys.RUN_FN_KEY: 'trainer.task.run_fn'})
-  run = record.read_record(model_run.uri)
+  run = model_format.read_record(model_run.uri)
   assert run['examples'] == 40
   assert (run['learning_rate'], run['dropout'], run['width']) == (
       tuned['learning_rate'], tuned['dropout'], tuned['width'])

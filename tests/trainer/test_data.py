@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainer import data
+from tfx_distill.trainer import data
 
 from tests.trainer.conftest import TRAIN_IMAGES, learned_split, sample_digits, train_pattern
 

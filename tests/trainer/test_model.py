@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainer import model as model_lib
-from trainer.data import soft_targets
+from tfx_distill.trainer import model as model_lib
+from tfx_distill.trainer.data import soft_targets
 
 SEED_LAYERS = [
     ('Conv2D', {'filters': 64, 'kernel_size': (5, 5), 'padding': 'same',

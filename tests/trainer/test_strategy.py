@@ -9,7 +9,8 @@ import sys
 import pytest
 import tensorflow as tf
 
-from trainer import record, strategy as strategy_lib
+from tfx_distill.components import model_format
+from tfx_distill.trainer import strategy as strategy_lib
 
 from tests.trainer.conftest import TRAIN_IMAGES, train_pattern
 
@@ -85,7 +86,7 @@ def test_global_batch_scales_with_replicas():
 def test_mirrored_over_two_logical_cpus(tmp_path, plain_examples):
   worker = spec(tmp_path, plain_examples, 'mirrored', logical_cpus=2)
   run_workers([(worker, {})])
-  run = record.read_record(worker['model_run_dir'])
+  run = model_format.read_record(worker['model_run_dir'])
   assert run['strategy_class'] == 'MirroredStrategy' and run['replicas'] == 2
   assert run['global_batch_size'] == 16 and run['steps_per_epoch'] == 3
   assert tf.io.gfile.exists(os.path.join(worker['serving_model_dir'], 'saved_model.pb'))
@@ -99,7 +100,7 @@ def test_multi_worker_chief_writes_and_worker_cleans_up(tmp_path, plain_examples
              for index in range(2)]
   run_workers(workers)
   serving = workers[0][0]['serving_model_dir']
-  run = record.read_record(workers[0][0]['model_run_dir'])
+  run = model_format.read_record(workers[0][0]['model_run_dir'])
   assert run['strategy_class'] == 'MultiWorkerStrategy'
   assert run['replicas'] == 2 and run['workers'] == 2 and run['examples'] == TRAIN_IMAGES
   assert tf.io.gfile.exists(os.path.join(serving, 'saved_model.pb'))

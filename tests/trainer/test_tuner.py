@@ -3,8 +3,8 @@
 import keras_tuner
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from trainer import settings as settings_lib
-from trainer.tuner import tuner_fn
+from tfx_distill.trainer import settings as settings_lib
+from tfx_distill.trainer.tuner import tuner_fn
 
 from tests.trainer.conftest import train_pattern
 

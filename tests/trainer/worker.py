@@ -17,7 +17,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import tensorflow as tf  # pylint: disable=wrong-import-position
 
-from trainer.task import run_fn  # pylint: disable=wrong-import-position
+from tfx_distill.trainer.task import run_fn  # pylint: disable=wrong-import-position
 
 
 def main(spec: dict) -> None:

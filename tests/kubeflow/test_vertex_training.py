@@ -8,8 +8,8 @@ from tfx.extensions.google_cloud_ai_platform.constants import (ENABLE_VERTEX_KEY
                                                                 VERTEX_REGION_KEY)
 from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_ARGS_KEY
 
-from trainer.settings import from_config
-from trainer.vertex import VertexTraining, WorkerPool, vertex_custom_config
+from tfx_distill.trainer.settings import from_config
+from tfx_distill.kubeflow.vertex_training import VertexTraining, WorkerPool, vertex_custom_config
 
 IMAGE = 'europe-docker.pkg.dev/p/tfx-distill/trainer:1'
 TRAINER = {'epochs': 8, 'batch_size': 250, 'strategy': 'auto', 'seed': 1}

@@ -17,8 +17,9 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from components.example_format import IMAGE_SHAPE, NUM_CLASSES, standardise
-from components.ingest.sources import DataError, read_bytes
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.files import read_bytes
+from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, standardise
 
 # Zip member timestamps are fixed so that the same arrays always give the same bytes.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)

@@ -1,0 +1,59 @@
+"""Checkpoints of a running distillation, so that a killed run continues where it
+stopped: `tfx-distill distill --resume` keeps one beside its output file
+(`FILE.npz.ckpt.npz`).
+
+A checkpoint holds the KIP state (plain arrays, see `kip.KipState`) and a fingerprint of
+everything that must match for it to be resumed: the data, the method, the images per
+class and every setting except `steps` and `time_budget_s` (so a finished run can be
+extended with more steps). Resuming gives the same result as an uninterrupted run,
+unless a time budget stopped it.
+"""
+
+import dataclasses
+import io
+import json
+
+import numpy as np
+import tensorflow as tf
+
+from tfx_distill.components.distiller import kip
+from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.errors import DataError
+
+SUFFIX = '.ckpt.npz'
+
+
+def checkpoint_path(out: str) -> str:
+  """Where the checkpoint of a run writing `out` lives."""
+  return out + SUFFIX
+
+
+def fingerprint(settings: DistillSettings, method: str, images_per_class: int,
+                data: dict) -> str:
+  """What must match for a checkpoint to be resumed; `data` describes the pool."""
+  values = dataclasses.asdict(settings)
+  for key in ('steps', 'time_budget_s'):
+    values.pop(key)
+  values.update(data, method=method, ipc=images_per_class)
+  return json.dumps(values, sort_keys=True)
+
+
+def save_checkpoint(path: str, state: kip.KipState, key: str) -> None:
+  """Writes the state with its fingerprint, via a temporary file and a rename."""
+  buffer = io.BytesIO()
+  np.savez(buffer, fingerprint=np.asarray(key), **state.to_arrays())
+  with tf.io.gfile.GFile(path + '.tmp', 'wb') as f:
+    f.write(buffer.getvalue())
+  tf.io.gfile.rename(path + '.tmp', path, overwrite=True)
+
+
+def load_checkpoint(path: str, key: str) -> kip.KipState:
+  """The state saved at `path`; DataError if there is none or it was made otherwise."""
+  if not tf.io.gfile.exists(path):
+    raise DataError(path, 'no checkpoint to resume from')
+  with tf.io.gfile.GFile(path, 'rb') as f:
+    arrays = dict(np.load(io.BytesIO(f.read()), allow_pickle=False))
+  if str(arrays.pop('fingerprint')) != key:
+    raise DataError(path, 'checkpoint was made with other settings; remove it or '
+                    'rerun without --resume')
+  return kip.KipState.from_arrays(arrays)

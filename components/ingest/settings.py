@@ -1,0 +1,47 @@
+"""Where the digits come from and how they are split: the Ingest component's settings,
+defined once for the pipeline config, the component and the command line."""
+
+import dataclasses
+
+from tfx_distill.components.errors import check
+from tfx_distill.components.options import option
+
+SCHEMES = ('sample', 'tfds', 'idx', 'csv', 'npz')
+FILE_SCHEMES = ('idx', 'csv', 'npz')  # schemes whose argument is a path
+EVAL_SOURCES = ('split', 'test')
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestSettings:
+  """A source (`sample`, `tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`) cut into
+  stratified, seeded `train` and `eval` splits."""
+  data: str = option('sample', '--data',
+                     'sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH')
+  eval_fraction: float = option(0.2, '--eval-fraction',
+                                "held-out share of the source's train part")
+  eval_source: str = option('split', '--eval-source',
+                            "split: cut eval out of the train part; test: the source's "
+                            'own test part (tfds, idx, npz with x_test)', EVAL_SOURCES)
+  max_examples: int = option(0, '--max-examples',
+                             'cap on ingested examples, stratified (0 = all)')
+  seed: int = option(0, '--split-seed', 'seed of the stratified split and cap')
+  tfds_data_dir: str = option('', '--tfds-data-dir',
+                              'tfds data dir (default $TFDS_DATA_DIR)')
+  tfds_manual_dir: str = option('', '--tfds-manual-dir', 'tfds manual download dir')
+
+  @property
+  def scheme(self) -> str:
+    return self.data.partition(':')[0]
+
+  def validate(self) -> 'IngestSettings':
+    """Raises ConfigError naming the first bad value; returns self."""
+    check(self.scheme in SCHEMES,
+          f'ingest.data: unknown source scheme in {self.data!r} '
+          '(use sample, tfds:NAME, idx:DIR, csv:PATH or npz:PATH)')
+    check(0.0 < self.eval_fraction < 1.0,
+          f'ingest.eval_fraction must be in (0, 1), got {self.eval_fraction}')
+    check(self.eval_source in EVAL_SOURCES,
+          f'ingest.eval_source must be one of {EVAL_SOURCES}, got {self.eval_source!r}')
+    check(self.max_examples >= 0,
+          f'ingest.max_examples must be >= 0, got {self.max_examples}')
+    return self

@@ -1,0 +1,96 @@
+"""The names of the pipeline's nodes and training sets: built here by `create_pipeline`,
+parsed here by the Report. This module is the only place that knows how they are spelled.
+
+Training sets are `full`, `<method>_<images per class>` (a distilled candidate) and
+`kipset_<index>` (an imported KIP file). Nodes are `Ingest`, `Distiller_<set>`,
+`KipImport_<index>`, `Trainer_<set>_s<seed>`, `Evaluator_<set>_s<seed>`,
+`Pusher_<set>` and `Report`. The local runner puts the node id in every artifact uri
+(`<pipeline_root>/<node_id>/<output_key>/<execution_id>`); Kubeflow and Vertex spell
+task names in lower case with '-' for '_' (`trainer-kip-1-s0`), sometimes with a numeric
+suffix. `producer_of` reads them back from an artifact uri.
+"""
+
+import re
+from typing import NamedTuple, Optional
+
+FULL = 'full'
+KIP_SET_PREFIX = 'kipset_'
+INGEST = 'Ingest'
+REPORT = 'Report'
+LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
+KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'ingest', 'report')
+
+_SET = r'(full|[a-z]+_\d+)'  # full, <method>_<images per class>, kipset_<index>
+_SEEDED = re.compile(r'^(trainer|evaluator)_' + _SET + r'_s(\d+)$')
+_PER_SET = re.compile(r'^(distiller|pusher)_' + _SET + r'$')
+_KIP_IMPORT = re.compile(r'^kipimport_(\d+)$')
+
+
+def candidate_set(method: str, images_per_class: int) -> str:
+  """The training set of a distilled candidate, e.g. `kip_50`."""
+  return f'{method}_{images_per_class}'
+
+
+def kip_set(index: int) -> str:
+  """The training set of the index-th imported KIP file, e.g. `kipset_0`."""
+  return f'{KIP_SET_PREFIX}{index}'
+
+
+def distiller(training_set: str) -> str:
+  return f'Distiller_{training_set}'
+
+
+def kip_import(index: int) -> str:
+  return f'KipImport_{index}'
+
+
+def trainer(training_set: str, seed: int) -> str:
+  return f'Trainer_{training_set}_s{seed}'
+
+
+def evaluator(training_set: str, seed: int) -> str:
+  return f'Evaluator_{training_set}_s{seed}'
+
+
+def pusher(training_set: str) -> str:
+  return f'Pusher_{training_set}'
+
+
+class Producer(NamedTuple):
+  """kind: one of KINDS; training_set: e.g. 'full', 'kip_50', 'kipset_0' (None for
+  Ingest); seed: the seed index of a trainer or evaluator, else None."""
+  kind: str
+  training_set: Optional[str] = None
+  seed: Optional[int] = None
+
+
+def _normalise(component: str) -> str:
+  return component.strip().lower().replace('-', '_')
+
+
+def parse_node_id(node_id: str) -> Optional[Producer]:
+  """A node id or task name -> Producer; None if it is not one of the pipeline's."""
+  name = _normalise(node_id)
+  match = _SEEDED.match(name)
+  if match:
+    return Producer(match.group(1), match.group(2), int(match.group(3)))
+  match = _KIP_IMPORT.match(name)
+  if match:
+    return Producer('kipimport', kip_set(int(match.group(1))))
+  match = _PER_SET.match(name)
+  if match:
+    return Producer(match.group(1), match.group(2))
+  if name in (_normalise(INGEST), _normalise(REPORT)):
+    return Producer(name)
+  return None
+
+
+def producer_of(uri: str) -> Optional[Producer]:
+  """The producer named in an artifact uri: the innermost path component that parses
+  as a node id, tolerating a Kubeflow/Vertex '_<task id>' suffix on it."""
+  for component in reversed(uri.rstrip('/').split('/')):
+    for candidate in (component, re.sub(r'[-_]\d+$', '', component)):
+      producer = parse_node_id(candidate)
+      if producer is not None:
+        return producer
+  return None

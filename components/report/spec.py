@@ -1,0 +1,24 @@
+"""The Report component's interface: its parameter, output key, the Report artifact,
+and the artifact types it reads (one optional input per upstream output channel)."""
+
+from tfx.types import artifact, standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
+
+REPORT_KEY = 'report'
+CONFIG_KEY = 'config'  # the PipelineConfig as JSON, recorded for provenance
+# The artifact types the report reads.
+INPUT_TYPES = (standard_artifacts.ModelEvaluation, standard_artifacts.ModelRun,
+               standard_artifacts.Model, standard_artifacts.ModelBlessing,
+               standard_artifacts.Examples, standard_artifacts.PushedModel)
+
+
+class Report(artifact.Artifact):
+  """A report directory: index.html (self-contained), summary.json, summary.md."""
+  TYPE_NAME = 'tfx_distill.Report'
+
+
+class ReportSpec(ComponentSpec):
+  """Parameters and output; `component.spec_class_for` adds one pipeline's inputs."""
+  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
+  INPUTS = {}
+  OUTPUTS = {REPORT_KEY: ChannelParameter(type=Report)}

@@ -1,0 +1,79 @@
+"""What each `tfx-distill` command does, given its parsed arguments; heavy imports stay
+inside the command that needs them."""
+
+import argparse
+import dataclasses
+import os
+import sys
+
+from tfx_distill.pipeline.cli.options import config_from_args
+
+
+def run(args: argparse.Namespace) -> int:
+  """Runs the pipeline locally and prints where its outputs are."""
+  from tfx_distill.components.report.mlmd import latest_report_index  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.local_runner import run_local  # pylint: disable=g-import-not-at-top
+  config = config_from_args(args)
+  root = args.pipeline_root or os.path.join('runs', config.preset)
+  paths = run_local(config, root, runner=args.runner)
+  print(f'pipeline root: {paths.pipeline_root}')
+  print(f'metadata: {paths.metadata_path}')
+  print(f'pushed models: {paths.serving_root}')
+  print(f'report: {latest_report_index(paths.metadata_path)}')
+  return 0
+
+
+def distill(args: argparse.Namespace) -> int:
+  """Distils the train split of --data into --out, with a checkpoint beside it."""
+  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller import checkpoint  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller.distill import distill as distill_set  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.progress import ProgressLine  # pylint: disable=g-import-not-at-top
+  config = config_from_args(args)
+  train = build_splits(config.ingest)['train']
+  key = checkpoint.fingerprint(config.distill, args.method, args.ipc,
+                               dataclasses.asdict(config.ingest))
+  path = checkpoint.checkpoint_path(args.out)
+  resume = checkpoint.load_checkpoint(path, key) if args.resume else None
+  result = distill_set(
+      train.images, train.labels, args.method, args.ipc, config.distill,
+      progress=ProgressLine(config.distill.steps),
+      checkpoint=lambda state: checkpoint.save_checkpoint(path, state, key),
+      resume=resume)
+  kip_format.save(args.out, result.images, result.labels)
+  summary = ', '.join(f'{k} {v:.4g}' for k, v in sorted(result.info.items()))
+  print(f'wrote {args.out}: {len(result.images)} images ({summary})', file=sys.stderr)
+  return 0
+
+
+def report(args: argparse.Namespace) -> int:
+  """Regenerates the latest run's report from its ML Metadata."""
+  from tfx_distill.components.report import mlmd  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.report.build import build_report  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.report.render import INDEX_HTML  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.local_runner import local_paths  # pylint: disable=g-import-not-at-top
+  paths = local_paths(args.pipeline_root)
+  out = os.path.abspath(args.out or os.path.join(args.pipeline_root, 'report'))
+  store = mlmd.connect(paths.metadata_path)
+  latest = mlmd.latest_run(store)
+  provenance = {**mlmd.run_provenance(store, latest), 'generated_by': 'tfx-distill report'}
+  summary = build_report(mlmd.run_artifacts(store, latest), out, provenance)
+  print(f"models: {len(summary['models'])}, training sets: {len(summary['rows'])}")
+  print(f'report: {os.path.join(out, INDEX_HTML)}')
+  return 0
+
+
+def compile_pipeline(args: argparse.Namespace) -> int:
+  """Writes the Kubeflow Pipelines v2 / Vertex AI job spec of the configured pipeline."""
+  from tfx_distill.kubeflow.compile import kfp_package_path  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.cli.deployment import beam_config, deployment_from_args  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.kubeflow_runner import compile_job  # pylint: disable=g-import-not-at-top
+  config = config_from_args(args)
+  deployment = deployment_from_args(args)
+  job = compile_job(config, deployment, args.out, beam_config(args, deployment.image))
+  tasks = job['pipelineSpec']['root']['dag']['tasks']
+  print(f'{args.out}: {len(tasks)} tasks for {args.target}, image {deployment.image}')
+  if args.target == 'kubeflow':
+    print(f'{kfp_package_path(args.out)}: the same pipeline as a kfp.Client package')
+  return 0

@@ -1,0 +1,86 @@
+"""`compile`'s own options: where the compiled pipeline runs (orchestrator, storage,
+image, Beam, Vertex training), turned into a kubeflow Deployment and a Beam config."""
+
+import argparse
+from importlib import metadata
+
+from tfx_distill.components.errors import ConfigError
+from tfx_distill.kubeflow.deployment import TARGETS, Deployment
+from tfx_distill.pipeline import beam as beam_lib
+
+
+def add_deployment_options(p: argparse.ArgumentParser) -> None:
+  p.add_argument('--target', required=True, choices=TARGETS)
+  p.add_argument('--out', required=True, help='the PipelineJob JSON file to write')
+  p.add_argument('--pipeline-root', required=True,
+                 help='gs://... (Vertex) or gs:// / s3:// (Kubeflow) for artifacts')
+  p.add_argument('--image', help='the image built from kubeflow/Dockerfile (default: '
+                 'REGION-docker.pkg.dev/PROJECT/tfx-distill/tfx-distill:VERSION)')
+  p.add_argument('--project', default='', help='Google Cloud project')
+  p.add_argument('--region', default='', help='Google Cloud region, e.g. europe-west4')
+  p.add_argument('--beam', default='direct', choices=('direct', 'dataflow'),
+                 help='run the Beam components in their container or on Dataflow')
+  p.add_argument('--dataflow-size', default='small',
+                 choices=sorted(beam_lib.DATAFLOW_MACHINES))
+  p.add_argument('--temp-location', help='Dataflow temp gs:// path '
+                 '(default PIPELINE_ROOT/tmp)')
+  p.add_argument('--trainer-in-pipeline', action='store_true',
+                 help='vertex: train inside the pipeline step, not as a CustomJob')
+  p.add_argument('--trainer-machine-type', default='n1-standard-8')
+  p.add_argument('--trainer-accelerator', default='',
+                 help='TYPE:COUNT per replica, e.g. NVIDIA_TESLA_T4:1 or TPU_V3:8')
+  p.add_argument('--trainer-workers', type=int, default=0,
+                 help='further worker replicas for multi-worker training')
+  p.add_argument('--service-account', default='', help='for the Vertex training jobs')
+
+
+def default_image(project: str, region: str) -> str:
+  """The Artifact Registry path kubeflow/README.md pushes the image to."""
+  if not (project and region):
+    raise ConfigError('--image is required without --project and --region')
+  return (f'{region}-docker.pkg.dev/{project}/tfx-distill/'
+          f'tfx-distill:{metadata.version("tfx-distill")}')
+
+
+def worker_pool(machine_type: str, accelerator: str, replicas: int = 1):
+  """A WorkerPool from --trainer-machine-type and --trainer-accelerator TYPE:COUNT."""
+  from tfx_distill.kubeflow.vertex_training import WorkerPool  # pylint: disable=g-import-not-at-top
+  kind, _, count = accelerator.partition(':')
+  if accelerator and not count.isdigit():
+    raise ConfigError(f'--trainer-accelerator {accelerator!r}: expected TYPE:COUNT, '
+                      'e.g. NVIDIA_TESLA_T4:1')
+  return WorkerPool(machine_type=machine_type, accelerator_type=kind,
+                    accelerator_count=int(count) if accelerator else 0,
+                    replica_count=replicas)
+
+
+def image_of(args: argparse.Namespace) -> str:
+  return args.image or default_image(args.project, args.region)
+
+
+def beam_config(args: argparse.Namespace, image: str) -> beam_lib.BeamConfig:
+  """Beam in each component's container, or Dataflow workers running `image`."""
+  if args.beam == 'dataflow':
+    return beam_lib.dataflow(args.project, args.region,
+                             args.temp_location or f'{args.pipeline_root.rstrip("/")}/tmp',
+                             args.dataflow_size, sdk_container_image=image)
+  return beam_lib.DirectBeam()
+
+
+def deployment_from_args(args: argparse.Namespace):
+  """The kubeflow Deployment the arguments describe, validated."""
+  from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-import-not-at-top
+  image = image_of(args)
+  vertex_training = None
+  if args.target == 'vertex' and not args.trainer_in_pipeline:
+    if not (args.project and args.region):
+      raise ConfigError('--target vertex trains on Vertex AI: give --project and '
+                        '--region (or --trainer-in-pipeline)')
+    chief = worker_pool(args.trainer_machine_type, args.trainer_accelerator)
+    workers = (worker_pool(args.trainer_machine_type, args.trainer_accelerator,
+                           args.trainer_workers) if args.trainer_workers else None)
+    vertex_training = VertexTraining(project=args.project, region=args.region,
+                                     image_uri=image, chief=chief, workers=workers,
+                                     service_account=args.service_account)
+  return Deployment(target=args.target, pipeline_root=args.pipeline_root, image=image,
+                    vertex_training=vertex_training).validate()

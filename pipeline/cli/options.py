@@ -1,0 +1,104 @@
+"""The command line's options, and the one function that turns any command's arguments
+into a PipelineConfig.
+
+Every settings field that declares a flag (`components/options.py`) becomes an option
+of each command that uses its section: `run` and `compile` take them all, `distill`
+the ingest and distill ones. What the user does not give comes from `--preset` (for
+`distill` without one: the settings' own defaults).
+"""
+
+import argparse
+import os
+from typing import Iterable, Tuple
+
+from tfx_distill.components.distiller.settings import METHODS, DistillSettings
+from tfx_distill.components.ingest.settings import FILE_SCHEMES, IngestSettings
+from tfx_distill.components.options import CHOICES, FLAG, HELP, flagged_fields
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
+
+# (PipelineConfig field, its settings class); '' is PipelineConfig's own fields.
+SECTIONS = {
+    'ingest': IngestSettings,
+    'distill': DistillSettings,
+    'train': TrainSettings,
+    'small_sets': SmallSetTraining,
+    'eval': config_lib.EvalSettings,
+    '': config_lib.PipelineConfig,
+}
+ALL_SECTIONS = tuple(SECTIONS)
+DISTILL_SECTIONS = ('ingest', 'distill')
+
+
+def _dest(section: str, name: str) -> str:
+  return f'{section}.{name}' if section else name
+
+
+def add_settings_options(parser: argparse.ArgumentParser, sections: Iterable[str],
+                         required: Tuple[str, ...] = ()) -> None:
+  """Adds the flag of every flagged field of the given sections; `required` names
+  flags (e.g. '--data') this command cannot do without."""
+  for section in sections:
+    group = parser.add_argument_group(f'{section or "pipeline"} settings')
+    for field in flagged_fields(SECTIONS[section]):
+      flag = field.metadata[FLAG]
+      kwargs = {'dest': _dest(section, field.name), 'default': None,
+                'help': field.metadata[HELP], 'required': flag in required}
+      if isinstance(field.default, bool):
+        kwargs['action'] = argparse.BooleanOptionalAction
+      else:
+        kwargs['type'] = type(field.default)
+        kwargs['metavar'] = field.name.upper()
+      if field.metadata[CHOICES]:
+        kwargs['choices'] = field.metadata[CHOICES]
+        kwargs.pop('metavar', None)
+      group.add_argument(flag, **kwargs)
+
+
+def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+  """--preset and the training sets: what `run` and `compile` share beyond settings."""
+  parser.add_argument('--preset', default='smoke', choices=sorted(config_lib.PRESETS),
+                      help='the settings not given on the command line (default smoke)')
+  parser.add_argument('--candidates', help='comma-separated METHOD:IMAGES_PER_CLASS, '
+                      'e.g. random:1,kip:50 (methods: ' + ', '.join(METHODS) + ')')
+  parser.add_argument('--kip-set', action='append', default=[],
+                      help='a published KIP .npz to evaluate as one more candidate '
+                      '(repeatable; local path or gs://)')
+  add_settings_options(parser, ALL_SECTIONS)
+
+
+def absolute(path: str) -> str:
+  """A local path made absolute (executors may run elsewhere); URLs such as gs://
+  unchanged."""
+  return path if '://' in path else os.path.abspath(path)
+
+
+def absolute_source(spec: str) -> str:
+  """`npz:rel.npz` -> `npz:/abs/rel.npz` for the file schemes."""
+  scheme, _, path = spec.partition(':')
+  return f'{scheme}:{absolute(path)}' if scheme in FILE_SCHEMES and path else spec
+
+
+def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
+  """The preset named by --preset (or the defaults) with every setting the command line
+  gives, validated. The one place arguments become a config, for every command."""
+  preset = getattr(args, 'preset', None)
+  config = config_lib.preset(preset) if preset else config_lib.PipelineConfig()
+  changes = {}
+  for section, cls in SECTIONS.items():
+    given = {f.name: getattr(args, _dest(section, f.name))
+             for f in flagged_fields(cls)
+             if getattr(args, _dest(section, f.name), None) is not None}
+    if section:
+      changes[section] = given
+    else:
+      changes.update(given)
+  if 'data' in changes['ingest']:
+    changes['ingest']['data'] = absolute_source(changes['ingest']['data'])
+  if getattr(args, 'kip_set', None):
+    changes['kip_sets'] = tuple(absolute(path) for path in args.kip_set)
+  if getattr(args, 'candidates', None) is not None:
+    changes['candidates'] = tuple(config_lib.parse_candidate(c)
+                                  for c in args.candidates.split(',') if c)
+  return config_lib.replace(config, **changes).validate()
+
