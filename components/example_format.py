@@ -1,7 +1,12 @@
 """The on-disk contract every component of tfx-distill reads and writes.
 
 An Examples artifact holds GZIP TFRecord files of `tf.Example` under
-`<uri>/Split-<split>/`, one record per image, with these features:
+`<uri>/Split-<split>/`, one record per image. The ingested data has three splits:
+`train` (what models and distillers learn from), `valid` (a stratified slice of the
+source's train part that nothing learns from: early stopping and calibration) and
+`eval` (TFMA's, for the comparison only). Every training set (the full data, a
+distilled or an imported set) carries `train` and a copy of the ingested `valid`, so
+that each Trainer finds real held-out images in its own examples. The features:
 
 - `image`: 784 floats, the 28x28 image row-major in pixel/255 space (real images are in
   [0, 1]; distilled images may lie outside it, the trainer decides whether to clip);
@@ -29,6 +34,7 @@ NUM_CLASSES = 10
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 FILE_FORMAT = 'tfrecords_gzip'
+TRAIN, VALID, EVAL = 'train', 'valid', 'eval'  # split names
 RECORD_FILE = 'data_tfrecord-00000-of-00001.gz'
 
 FEATURE_SPEC = {

@@ -112,13 +112,13 @@ def replace(config: PipelineConfig, **sections) -> PipelineConfig:
 
 
 PRESETS: Dict[str, PipelineConfig] = {
-    # About a minute on 2 cores: 2,000 digits, one epoch, a random and a (5-step) KIP
+    # About a minute on 2 cores: 2,000 digits, two epochs, a random and a (5-step) KIP
     # set of one image per class.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
         distill=DistillSettings(steps=5, target_batch=200, num_networks=1),
-        train=TrainSettings(epochs=1),
+        train=TrainSettings(epochs=2),
         small_sets=SmallSetTraining(epochs=20),
         eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9),
         candidates=(Candidate('random', 1), Candidate('kip', 1)),

@@ -9,7 +9,7 @@ from tfx import v1 as tfx
 from tfx_distill.components import node_ids
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY
-from tfx_distill.components.example_format import NUM_CLASSES
+from tfx_distill.components.example_format import NUM_CLASSES, TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
@@ -49,22 +49,22 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # Searches learning rate, dropout and width for the full-data model.
     tuner = tfx.components.Tuner(
         tuner_fn=TUNER_FN, examples=examples,
-        train_args=tfx.proto.TrainArgs(splits=['train']),
-        eval_args=tfx.proto.EvalArgs(splits=['eval']),
+        train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
+        eval_args=tfx.proto.EvalArgs(splits=[VALID]),
         custom_config=config.train.to_custom_config())
     hyperparameters = tuner.outputs['best_hyperparameters']
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples, the split to hand the Trainer as eval split, training settings).
-  training_sets = {node_ids.FULL: (examples, 'eval', config.train)}
+  # set: (examples with `train` and `valid` splits, training settings).
+  training_sets = {node_ids.FULL: (examples, config.train)}
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
     node = Distiller(examples, candidate.method, candidate.images_per_class,
                      config.distill).with_id(node_ids.distiller(candidate.name))
     components.append(node)
     training_sets[candidate.name] = (
-        node.outputs[DISTILLED_KEY], 'train',
+        node.outputs[DISTILLED_KEY],
         config.small_sets.settings_for(config.train,
                                        NUM_CLASSES * candidate.images_per_class))
   for index, path in enumerate(config.kip_sets):
@@ -72,18 +72,18 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     node = KipImport(path=path, examples=examples).with_id(node_ids.kip_import(index))
     components.append(node)
     training_sets[node_ids.kip_set(index)] = (
-        node.outputs[IMPORTED_KEY], 'train',
+        node.outputs[IMPORTED_KEY],
         dataclasses.replace(config.train, epochs=config.small_sets.epochs,
                             augment=config.small_sets.augment))
 
   models = {}
-  for name, (train_examples, eval_split, settings) in training_sets.items():
+  for name, (train_examples, settings) in training_sets.items():
     for k in range(config.seeds):
-      # The CNN trained on one training set with one seed.
+      # The CNN trained on one training set with one seed (`valid`: real held-out images).
       trainer = tfx.components.Trainer(
           run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
-          train_args=tfx.proto.TrainArgs(splits=['train']),
-          eval_args=tfx.proto.EvalArgs(splits=[eval_split]),
+          train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
+          eval_args=tfx.proto.EvalArgs(splits=[VALID]),
           custom_config=trainer_settings(settings, k).to_custom_config(),
       ).with_id(node_ids.trainer(name, k))
       components.append(trainer)

@@ -14,7 +14,8 @@ from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import (DISTILLED_KEY, EXAMPLES_KEY,
                                                    IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    KIP_SET_KEY, METHOD_KEY)
-from tfx_distill.components.example_format import make_split, unstandardise
+from tfx_distill.components.example_format import (TRAIN, VALID, make_split,
+                                                   unstandardise)
 from tfx_distill.components.parameters import from_properties
 
 
@@ -23,8 +24,8 @@ class Executor(base_executor.BaseExecutor):
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]],
          exec_properties: Dict[str, Any]) -> None:
-    pool = read_examples(artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY]),
-                         'train')
+    ingested = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
+    pool = read_examples(ingested, TRAIN)
     settings = from_properties(DistillSettings, exec_properties)
     method = exec_properties[METHOD_KEY]
     images_per_class = exec_properties[IMAGES_PER_CLASS_KEY]
@@ -35,8 +36,10 @@ class Executor(base_executor.BaseExecutor):
     kip_set = artifact_utils.get_single_instance(output_dict[KIP_SET_KEY])
     kip_format.save(os.path.join(kip_set.uri, KIP_SET_FILE), result.images, result.labels)
     distilled = artifact_utils.get_single_instance(output_dict[DISTILLED_KEY])
-    write_examples(distilled, {'train': make_split(
-        unstandardise(result.images[..., 0]), result.classes, result.labels)})
+    write_examples(distilled, {
+        TRAIN: make_split(unstandardise(result.images[..., 0]), result.classes,
+                          result.labels),
+        VALID: read_examples(ingested, VALID)})
     for artifact in (distilled, kip_set):
       artifact.set_string_custom_property(METHOD_KEY, method)
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)

@@ -8,7 +8,7 @@ from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.parameters import execution_parameters
 
 EXAMPLES_KEY = 'examples'  # input: the ingested Examples (its `train` split is the pool)
-DISTILLED_KEY = 'distilled'  # output: the set as Examples (split `train`)
+DISTILLED_KEY = 'distilled'  # output: the set as Examples (`train`; `valid` copied)
 KIP_SET_KEY = 'kip_set'  # output: the set in the published KIP format
 METHOD_KEY = 'method'
 IMAGES_PER_CLASS_KEY = 'images_per_class'

@@ -14,11 +14,14 @@ EVAL_SOURCES = ('split', 'test')
 @dataclasses.dataclass(frozen=True)
 class IngestSettings:
   """A source (`sample`, `tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`) cut into
-  stratified, seeded `train` and `eval` splits."""
+  stratified, seeded `train`, `valid` and `eval` splits (components/example_format.py)."""
   data: str = option('sample', '--data',
                      'sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH')
   eval_fraction: float = option(0.2, '--eval-fraction',
                                 "held-out share of the source's train part")
+  valid_fraction: float = option(0.1, '--valid-fraction',
+                                 'share of the train part held out as `valid` (early '
+                                 'stopping, calibration; never the eval split)')
   eval_source: str = option('split', '--eval-source',
                             "split: cut eval out of the train part; test: the source's "
                             'own test part (tfds, idx, npz with x_test)', EVAL_SOURCES)
@@ -40,6 +43,8 @@ class IngestSettings:
           '(use sample, tfds:NAME, idx:DIR, csv:PATH or npz:PATH)')
     check(0.0 < self.eval_fraction < 1.0,
           f'ingest.eval_fraction must be in (0, 1), got {self.eval_fraction}')
+    check(0.0 < self.valid_fraction < 1.0,
+          f'ingest.valid_fraction must be in (0, 1), got {self.valid_fraction}')
     check(self.eval_source in EVAL_SOURCES,
           f'ingest.eval_source must be one of {EVAL_SOURCES}, got {self.eval_source!r}')
     check(self.max_examples >= 0,

@@ -36,10 +36,11 @@ def cap(labels: np.ndarray, max_examples: int, seed: int) -> np.ndarray:
   return stratified_indices(labels, max_examples / len(labels), rng)[:max_examples]
 
 
-def train_eval_split(labels: np.ndarray, eval_fraction: float,
-                     seed: int) -> Tuple[np.ndarray, np.ndarray]:
-  """Disjoint (train, eval) index arrays, eval stratified by class."""
-  rng = np.random.default_rng([seed, 2])
+def train_eval_split(labels: np.ndarray, eval_fraction: float, seed: int,
+                     stream: int = 2) -> Tuple[np.ndarray, np.ndarray]:
+  """Disjoint (train, eval) index arrays, eval stratified by class; `stream` picks an
+  independent random stream for each cut made with the same seed."""
+  rng = np.random.default_rng([seed, stream])
   eval_idx = stratified_indices(labels, eval_fraction, rng)
   mask = np.ones(len(labels), bool)
   mask[eval_idx] = False

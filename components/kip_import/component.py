@@ -1,9 +1,8 @@
 """The KipImport component: a published KIP `.npz` (local or gs://) -> validated
-Examples (split `train`) in the pipeline's example format, learned labels kept.
-
-The constructor's `examples` (the ingested Examples, input key `ingested`) is accepted
-for a ZCA transform fitted on their train split; ZCA-whitened files are refused with a
-DataError for now (see `importer`), so it is optional and unused."""
+Examples in the pipeline's example format, learned labels kept: split `train`, and the
+`valid` split of the ingested Examples (input key `ingested`) copied beside it, as every
+training set has (components/example_format.py). ZCA-whitened files are refused with a
+DataError (see `importer`)."""
 
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
@@ -19,7 +18,7 @@ class KipImport(base_component.BaseComponent):
   SPEC_CLASS = KipImportSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, path: str, examples=None):
+  def __init__(self, path: str, examples):
     spec = KipImportSpec(**{
         PATH_KEY: path, INGESTED_KEY: examples,
         EXAMPLES_KEY: channel_utils.as_channel([standard_artifacts.Examples()])})

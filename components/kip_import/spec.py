@@ -4,11 +4,11 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 PATH_KEY = 'path'
-INGESTED_KEY = 'ingested'  # optional input: the ingested Examples (for a future ZCA fit)
-EXAMPLES_KEY = 'examples'  # output: the imported set as Examples (split `train`)
+INGESTED_KEY = 'ingested'  # input: the ingested Examples (their `valid` split is copied)
+EXAMPLES_KEY = 'examples'  # output: the imported set as Examples (`train`; `valid` copied)
 
 
 class KipImportSpec(ComponentSpec):
   PARAMETERS = {PATH_KEY: ExecutionParameter(type=str)}
-  INPUTS = {INGESTED_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True)}
+  INPUTS = {INGESTED_KEY: ChannelParameter(type=standard_artifacts.Examples)}
   OUTPUTS = {EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}

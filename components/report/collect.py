@@ -8,7 +8,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 import tensorflow as tf
 from absl import logging
 
-from tfx_distill.components.example_format import Split, read_split
+from tfx_distill.components.example_format import EVAL, TRAIN, Split, read_split
 from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
 from tfx_distill.components.node_ids import producer_of
 from tfx_distill.components.report.evaluation_result import Evaluation, read_evaluation
@@ -114,10 +114,10 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
         collected.pushed[producer.training_set] = str(
             ref.properties.get('pushed_destination') or ref.uri)
     elif ref.type_name == EXAMPLES and producer.kind == 'ingest':
-      collected.eval_examples = _read_split(ref.uri, 'eval')
+      collected.eval_examples = _read_split(ref.uri, EVAL)
       collected.data_source = ref.properties.get('source')
     elif ref.type_name == EXAMPLES and producer.kind in ('distiller', 'kipimport'):
-      split = _read_split(ref.uri, 'train')
+      split = _read_split(ref.uri, TRAIN)
       if split is not None:
         collected.distilled[producer.training_set] = split
   for key in sorted(set(records) | set(collected.evaluations), key=str):

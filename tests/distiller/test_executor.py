@@ -21,7 +21,8 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   images[np.arange(60), 3 + 2 * labels, 5:22] = 1.0
   examples = standard_artifacts.Examples()
   examples.uri = str(tmp_path / 'examples')
-  write_examples(examples, {'train': make_split(images, labels)})
+  valid = make_split(images[:10], labels[:10])
+  write_examples(examples, {'train': make_split(images, labels), 'valid': valid})
   distilled = standard_artifacts.Examples()
   distilled.uri = str(tmp_path / 'distilled')
   kip_set = KipSet()
@@ -38,5 +39,6 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   np.testing.assert_array_equal(split.labels, np.arange(10))
   np.testing.assert_allclose(split.images, unstandardise(saved.images[..., 0]), atol=1e-6)
   np.testing.assert_array_equal(split.label_vectors, saved.labels)
+  np.testing.assert_array_equal(read_examples(distilled, 'valid').images, valid.images)
   assert distilled.get_string_custom_property('method') == 'kip'
   assert kip_set.get_float_custom_property('steps') == 2.0

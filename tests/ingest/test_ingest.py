@@ -37,9 +37,12 @@ def test_cap_keeps_every_class():
 
 def test_build_splits_on_sample_with_cap():
   splits = build_splits(IngestSettings('sample', max_examples=500, seed=1))
-  assert len(splits['train'].labels) + len(splits['eval'].labels) == 500
-  assert len(splits['eval'].labels) == 100
-  assert set(splits['eval'].labels.tolist()) == set(range(10))
+  assert [len(splits[name].labels) for name in ('train', 'valid', 'eval')] == [360, 40, 100]
+  for name in ('valid', 'eval'):
+    assert set(splits[name].labels.tolist()) == set(range(10))
+  seen = [set(map(bytes, splits[name].images.reshape(len(splits[name].images), -1)))
+          for name in ('train', 'valid', 'eval')]
+  assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
 
 
 def run_executor(tmp_path, **props):
@@ -54,13 +57,15 @@ def test_executor_writes_readable_examples(tmp_path, digits):
   images, labels = digits
   np.savez(tmp_path / 'd.npz', x=np.concatenate([images] * 4), y=np.tile(labels, 4))
   examples = run_executor(tmp_path, data=f'npz:{tmp_path / "d.npz"}')
-  assert artifact_utils.decode_split_names(examples.split_names) == ['train', 'eval']
+  assert artifact_utils.decode_split_names(examples.split_names) == ['train', 'valid',
+                                                                     'eval']
   assert examples.get_string_custom_property('file_format') == 'tfrecords_gzip'
   train, evaluation = read_examples(examples, 'train'), read_examples(examples, 'eval')
-  assert len(train.labels) == 96 and len(evaluation.labels) == 24
-  assert examples.get_int_custom_property('num_train') == 96
+  valid = read_examples(examples, 'valid')
+  assert (len(train.labels), len(valid.labels), len(evaluation.labels)) == (86, 10, 24)
+  assert examples.get_int_custom_property('num_train') == 86
   np.testing.assert_allclose(train.label_vectors, plain_label_vectors(train.labels))
-  pool = np.concatenate([train.images, evaluation.images]) * 255
+  pool = np.concatenate([train.images, valid.images, evaluation.images]) * 255
   assert np.allclose(np.sort(pool.reshape(-1)),
                      np.sort(np.concatenate([images] * 4).reshape(-1).astype(float)),
                      atol=1e-3)
@@ -84,5 +89,6 @@ def test_fashion_mnist_idx_from_debian():
   import os  # pylint: disable=g-import-not-at-top
   splits = build_splits(IngestSettings(f'idx:{os.path.dirname(found[0])}',
                                        eval_source='test'))
-  assert len(splits['train'].labels) == 60000 and len(splits['eval'].labels) == 10000
-  assert np.bincount(splits['train'].labels).tolist() == [6000] * 10
+  assert len(splits['train'].labels) == 54000 and len(splits['valid'].labels) == 6000
+  assert len(splits['eval'].labels) == 10000
+  assert np.bincount(splits['train'].labels).tolist() == [5400] * 10

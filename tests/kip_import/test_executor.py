@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from tfx.types import standard_artifacts
 
-from tfx_distill.components.artifacts import read_examples
+from tfx_distill.components.artifacts import read_examples, write_examples
 from tfx_distill.components import kip_format
-from tfx_distill.components.example_format import standardise
+from tfx_distill.components.example_format import make_split, standardise
 from tfx_distill.components.errors import DataError
 from tfx_distill.components.kip_import.executor import Executor
 from tfx_distill.components.kip_import.importer import import_kip_set
@@ -24,10 +24,16 @@ def _kip_file(path, seed=0):
 def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
   path = tmp_path / 'ConvNet_ssize20_nozca_l_noaug_ckpt1000.npz'
   pixels, labels = _kip_file(path)
+  ingested = standard_artifacts.Examples()
+  ingested.uri = str(tmp_path / 'ingested')
+  valid = make_split(pixels[:10], np.arange(10))
+  write_examples(ingested, {'train': make_split(pixels, np.arange(20) // 2),
+                            'valid': valid})
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
-  Executor().Do({}, {'examples': [imported]}, {'path': str(path)})
+  Executor().Do({'ingested': [ingested]}, {'examples': [imported]}, {'path': str(path)})
   split = read_examples(imported, 'train')
+  np.testing.assert_array_equal(read_examples(imported, 'valid').images, valid.images)
   np.testing.assert_allclose(split.images, pixels, atol=1e-5)
   np.testing.assert_array_equal(split.label_vectors, labels)
   np.testing.assert_array_equal(split.labels, np.argmax(labels, axis=1))
@@ -51,8 +57,10 @@ def test_bad_files_fail_before_anything_is_written(tmp_path):
   assert not (tmp_path / 'imported').exists()
 
 
-def test_component_wires_path_and_optional_ingested_examples():
+def test_component_wires_path_and_the_ingested_examples():
+  from tfx.types import channel_utils  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.kip_import.component import KipImport  # pylint: disable=g-import-not-at-top
-  node = KipImport(path='gs://kip-datasets/kip/mnist/x.npz')
+  ingested = channel_utils.as_channel([standard_artifacts.Examples()])
+  node = KipImport(path='gs://kip-datasets/kip/mnist/x.npz', examples=ingested)
   assert node.exec_properties['path'] == 'gs://kip-datasets/kip/mnist/x.npz'
-  assert 'examples' in node.outputs
+  assert node.inputs['ingested'] is ingested and 'examples' in node.outputs

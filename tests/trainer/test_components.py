@@ -43,7 +43,7 @@ def test_tuner_then_trainer_executors(tmp_path):
       {keys.BEST_HYPERPARAMETERS_KEY: [best],
        keys.TUNER_RESULTS_KEY: [artifact(standard_artifacts.TunerResults,
                                          str(tmp_path / 'results'))]},
-      {**common, keys.TUNER_FN_KEY: 'trainer.tuner.tuner_fn'})
+      {**common, keys.TUNER_FN_KEY: 'tfx_distill.trainer.tuner.tuner_fn'})
   with open(os.path.join(best.uri, os.listdir(best.uri)[0])) as handle:
     tuned = json.load(handle)['values']
 
@@ -52,7 +52,7 @@ def test_tuner_then_trainer_executors(tmp_path):
   trainer_executor.GenericExecutor(context).Do(
       {keys.EXAMPLES_KEY: [examples], keys.HYPERPARAMETERS_KEY: [best]},
       {keys.MODEL_KEY: [model], keys.MODEL_RUN_KEY: [model_run]},
-      {**common, keys.RUN_FN_KEY: 'trainer.task.run_fn'})
+      {**common, keys.RUN_FN_KEY: 'tfx_distill.trainer.task.run_fn'})
   run = model_format.read_record(model_run.uri)
   assert run['examples'] == 40
   assert (run['learning_rate'], run['dropout'], run['width']) == (

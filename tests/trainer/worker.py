@@ -1,4 +1,4 @@
-"""Runs trainer.task.run_fn in a fresh process: `python -m tests.trainer.worker SPEC`.
+"""Runs tfx_distill.trainer.task.run_fn in a fresh process: `python -m tests.trainer.worker SPEC`.
 
 SPEC is JSON: train_files, serving_model_dir, model_run_dir, custom_config, and
 optionally logical_cpus (the CPU is split into that many logical devices before
