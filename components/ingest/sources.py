@@ -23,6 +23,7 @@ from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
 IDX_IMAGE_MAGIC = 2051
 IDX_LABEL_MAGIC = 2049
+CSV_HEADER = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]
 
 
 class SourceData(NamedTuple):
@@ -198,30 +199,70 @@ def load_idx_dir(directory: str) -> SourceData:
 
 
 def load_csv(path: str) -> SourceData:
-  """The Kaggle digit-recognizer `train.csv`: header `label,pixel0..pixel783`."""
-  text = read_bytes(path).decode('utf-8', errors='replace')
-  reader = csv.reader(io.StringIO(text))
-  header = next(reader, None)
-  expected = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]
-  if header is None or [h.strip() for h in header] != expected:
+  """The Kaggle digit-recognizer `train.csv`: header `label,pixel0..pixel783`.
+
+  Read by pandas' C parser; a file it cannot read cleanly (a wrong cell count, a
+  non-numeric or empty cell) is then scanned line by line for the first bad line, so
+  that the message names it."""
+  data = read_bytes(path)
+  newline = data.find(b'\n')
+  header_line = data if newline < 0 else data[:newline]
+  header = next(csv.reader([header_line.decode('utf-8', errors='replace')]), None)
+  if header is None or [h.strip() for h in header] != CSV_HEADER:
     got = 'nothing' if header is None else f'{len(header)} columns starting {header[:3]}'
     raise DataError(path, f'expected header label,pixel0..pixel783; got {got}')
-  rows = []
-  for line_number, row in enumerate(reader, start=2):
-    if not row:
-      continue
-    if len(row) != len(expected):
-      raise DataError(path, f'line {line_number} has {len(row)} cells, expected '
-                      f'{len(expected)}')
-    try:
-      rows.append([float(cell) for cell in row])
-    except ValueError:
-      bad = next(c for c in row if not _is_number(c))
-      raise DataError(path, f'line {line_number} has a non-numeric cell {bad!r}') from None
-  if not rows:
+  body = b'' if newline < 0 else data[newline + 1:]
+  del data
+  table = _read_table(body)
+  if table is None or np.isnan(table).any():
+    _raise_first_bad_line(path, body)  # the same messages as a line-by-line reader
+    if table is None:  # pandas refused what Python's float() reads (e.g. '1_0')
+      table = _table_by_lines(body)
+  if not len(table):
     raise DataError(path, 'no data rows after the header')
-  table = np.asarray(rows, dtype=np.float64)
   return SourceData(*validate(path, table[:, 1:], table[:, 0]))
+
+
+def _read_table(body: bytes) -> Optional[np.ndarray]:
+  """The rows as float64 (N, 785) by pandas (integer columns parsed as integers, so
+  exactly), or None when pandas cannot read them as numbers (extra cells, text); missing
+  cells come back as NaN."""
+  import pandas as pd  # pylint: disable=g-import-not-at-top
+  if not body.strip():
+    return np.zeros((0, len(CSV_HEADER)))
+  try:
+    frame = pd.read_csv(io.BytesIO(body), header=None, engine='c', skip_blank_lines=True)
+  except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+    return None
+  if frame.shape[1] != len(CSV_HEADER) or any(
+      dtype.kind not in 'iuf' for dtype in frame.dtypes):
+    return None  # a column with text in it
+  return frame.to_numpy(dtype=np.float64)  # as Python's float() reads them
+
+
+def _csv_rows(body: bytes):
+  """(line number, cells) of every non-empty row after the header."""
+  reader = csv.reader(io.StringIO(body.decode('utf-8', errors='replace')))
+  for line_number, row in enumerate(reader, start=2):
+    if row:
+      yield line_number, row
+
+
+def _raise_first_bad_line(path: str, body: bytes) -> None:
+  """DataError naming the first line with a wrong cell count or a non-numeric cell."""
+  for line_number, row in _csv_rows(body):
+    if len(row) != len(CSV_HEADER):
+      raise DataError(path, f'line {line_number} has {len(row)} cells, expected '
+                      f'{len(CSV_HEADER)}')
+    bad = next((c for c in row if not _is_number(c)), None)
+    if bad is not None:
+      raise DataError(path, f'line {line_number} has a non-numeric cell {bad!r}')
+
+
+def _table_by_lines(body: bytes) -> np.ndarray:
+  """The rows read with Python's float(), for what pandas does not parse."""
+  rows = [[float(cell) for cell in row] for _, row in _csv_rows(body)]
+  return np.asarray(rows, dtype=np.float64).reshape(-1, len(CSV_HEADER))
 
 
 def _is_number(cell: str) -> bool:
