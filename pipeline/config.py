@@ -158,3 +158,7 @@ class PipelinePaths:
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
+
+  def checkpoint_dir(self, node_id: str) -> str:
+    """Where a node keeps checkpoints that outlive a killed execution."""
+    return f'{self.pipeline_root}/{node_id}/.checkpoints'

@@ -22,6 +22,7 @@ import dataclasses
 import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
+from tfx_distill.components.errors import ConfigError
 from tfx_distill.trainer import data, model as model_lib, settings as settings_lib
 from tfx_distill.trainer import strategy as strategy_lib
 
@@ -45,9 +46,9 @@ class SearchSettings:
                  epochs=int(config.get('tuner_epochs', config.get('epochs', cls.epochs))),
                  hyperband_factor=int(config.get('hyperband_factor', cls.hyperband_factor)))
     if search.tuner not in TUNERS:
-      raise ValueError(f'tuner must be one of {TUNERS}, got {search.tuner!r}')
+      raise ConfigError(f'tuner must be one of {TUNERS}, got {search.tuner!r}')
     if search.max_trials < 1 or search.epochs < 1 or search.hyperband_factor < 2:
-      raise ValueError('max_trials and tuner_epochs must be >= 1, hyperband_factor >= 2')
+      raise ConfigError('max_trials and tuner_epochs must be >= 1, hyperband_factor >= 2')
     return search
 
 

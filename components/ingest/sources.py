@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.errors import DataError
-from tfx_distill.components.files import read_bytes
+from tfx_distill.components.files import exists, first_line, read_bytes
 from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
@@ -35,13 +35,14 @@ class SourceData(NamedTuple):
   test_labels: Optional[np.ndarray] = None
 
 
-def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '') -> SourceData:
+def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '',
+                tfds_download: bool = True) -> SourceData:
   """Reads and validates the digits named by `spec`."""
   scheme, _, arg = spec.partition(':')
   if scheme == 'sample' and not arg:
     return load_npz(SAMPLE_PATH)
   if scheme == 'tfds' and arg:
-    return load_tfds(arg, tfds_data_dir, tfds_manual_dir)
+    return load_tfds(arg, tfds_data_dir, tfds_manual_dir, tfds_download)
   if scheme == 'idx' and arg:
     return load_idx_dir(arg)
   if scheme == 'csv' and arg:
@@ -159,7 +160,7 @@ def find_idx_file(directory: str, stem: str) -> Optional[str]:
   for name in (stem, stem + '.gz', stem.replace('-idx', '.idx'),
                stem.replace('-idx', '.idx') + '.gz'):
     path = os.path.join(directory, name)
-    if tf.io.gfile.exists(path):
+    if exists(path):
       return path
   return None
 
@@ -273,28 +274,51 @@ def _is_number(cell: str) -> bool:
     return False
 
 
-def load_tfds(name: str, data_dir: str = '', manual_dir: str = '') -> SourceData:
+def tfds_builder(name: str, data_dir: str = ''):
+  """The tfds builder of `name` (e.g. 'mnist', 'mnist:3.*.*') for `data_dir` (default
+  TFDS_DATA_DIR, then tfds' own); DataError for a name tfds does not know."""
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  try:
+    return tfds.builder(name, data_dir=data_dir or os.environ.get('TFDS_DATA_DIR') or None)
+  except Exception as e:  # pylint: disable=broad-except  # tfds raises several types.
+    raise DataError(f'tfds:{name}', first_line(e)) from None
+
+
+# What a failed tfds download raises: requests' errors are OSErrors; tfds asserts that
+# a manual download directory has the files.
+DOWNLOAD_ERRORS = (OSError, AssertionError, tf.errors.OpError)
+
+
+def load_tfds(name: str, data_dir: str = '', manual_dir: str = '',
+              download: bool = True) -> SourceData:
   """`tfds.load(name)`: its train split, and its test split when it has one.
 
-  Honours TFDS_DATA_DIR (or `data_dir`) and a manual download directory."""
+  Honours TFDS_DATA_DIR (or `data_dir`) and a manual download directory. A dataset not
+  yet prepared there is downloaded, unless `download` is off; a failed download (e.g.
+  offline) is a DataError."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-  kwargs = dict(data_dir=data_dir or os.environ.get('TFDS_DATA_DIR') or None,
-                as_supervised=True,
-                download_and_prepare_kwargs={'download_config': tfds.download.DownloadConfig(
-                    manual_dir=manual_dir or None)})
-  try:
-    builder = tfds.builder(name, data_dir=kwargs['data_dir'])
-  except Exception as e:  # tfds raises several types for unknown names.
-    raise DataError(f'tfds:{name}', str(e).splitlines()[0]) from None
+  builder = tfds_builder(name, data_dir)
+  where = f'tfds:{name}'
+  if not builder.is_prepared():
+    if not download:
+      raise DataError(where, f'not prepared in {builder.data_dir} and downloads are off '
+                      '(--no-tfds-download)')
+    try:
+      builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+          manual_dir=manual_dir or None))
+    except DOWNLOAD_ERRORS as e:
+      raise DataError(where, f'not prepared in {builder.data_dir} and the download '
+                      f'failed: {first_line(e)}') from None
   parts = {}
   for split in ('train', 'test'):
     if builder.info.splits and split not in builder.info.splits:
       continue
-    batches = list(tfds.as_numpy(tfds.load(name, split=split, **kwargs).batch(10000)))
+    batches = list(tfds.as_numpy(
+        builder.as_dataset(split=split, as_supervised=True).batch(10000)))
     images = np.concatenate([b[0] for b in batches]) if batches else np.zeros((0, 28, 28))
     labels = np.concatenate([b[1] for b in batches]) if batches else np.zeros((0,))
-    parts[split] = validate(f'tfds:{name}[{split}]', images, labels,
+    parts[split] = validate(f'{where}[{split}]', images, labels,
                             require_all_classes=(split == 'train'))
   if 'train' not in parts:
-    raise DataError(f'tfds:{name}', f'has no train split ({list(builder.info.splits)})')
+    raise DataError(where, f'has no train split ({list(builder.info.splits)})')
   return SourceData(*parts['train'], *parts.get('test', (None, None)))

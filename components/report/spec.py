@@ -4,6 +4,8 @@ and the artifact types it reads (one optional input per upstream output channel)
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from tfx_distill.components.parameters import CODE_VERSION, cache_key_parameters
+
 REPORT_KEY = 'report'
 CONFIG_KEY = 'config'  # the PipelineConfig as JSON, recorded for provenance
 # The artifact types the report reads.
@@ -19,6 +21,7 @@ class Report(artifact.Artifact):
 
 class ReportSpec(ComponentSpec):
   """Parameters and output; `component.spec_class_for` adds one pipeline's inputs."""
-  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
+  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str),
+                **cache_key_parameters(CODE_VERSION)}
   INPUTS = {}
   OUTPUTS = {REPORT_KEY: ChannelParameter(type=Report)}
