@@ -16,25 +16,28 @@ from typing import Optional
 
 from tfx_distill.components.errors import UserError
 
-ENVIRONMENT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
-# The strerror texts TensorFlow's filesystems put in their errors' messages.
-ENVIRONMENT_MESSAGES = ('No space left on device', 'Disk quota exceeded',
-                        'Read-only file system', 'Permission denied')
-ADVICE = 'free some space or use another --pipeline-root'
+FULL = 'free some space or use another --pipeline-root'
+NOT_WRITABLE = 'check the permissions or use another --pipeline-root'
+# errno -> advice; and the strerror texts TensorFlow's filesystems put in messages.
+ENVIRONMENT_ERRNOS = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: NOT_WRITABLE,
+                      errno.EACCES: NOT_WRITABLE, errno.EPERM: NOT_WRITABLE}
+ENVIRONMENT_MESSAGES = {'No space left on device': FULL, 'Disk quota exceeded': FULL,
+                        'Read-only file system': NOT_WRITABLE,
+                        'Permission denied': NOT_WRITABLE}
 
 
 def _environment_message(error: BaseException) -> Optional[str]:
-  """'PATH: No space left on device (...)' for a filesystem refusal, else None."""
+  """'PATH: No space left on device; ADVICE' for a filesystem refusal, else None."""
   if isinstance(error, OSError) and error.errno in ENVIRONMENT_ERRNOS:
     where = f'{error.filename}: ' if error.filename else ''
-    return f'{where}{error.strerror}; {ADVICE}'
+    return f'{where}{error.strerror}; {ENVIRONMENT_ERRNOS[error.errno]}'
   message = str(getattr(error, 'message', '') or '')
   if type(error).__module__.startswith('tensorflow') and message:
-    for text in ENVIRONMENT_MESSAGES:
+    for text, advice in ENVIRONMENT_MESSAGES.items():
       if text in message:
         path = re.search(r'(\S+); ' + re.escape(text), message)
         where = f'{path.group(1)}: ' if path else ''
-        return f'{where}{text}; {ADVICE}'
+        return f'{where}{text}; {advice}'
   return None
 
 
