@@ -113,6 +113,9 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   provenance: what made the run (pipeline name, run id, config, ...), shown as given."""
   collected = collect(refs)
   rows = summarise(collected.results, collected.pushed)
+  for row in rows:  # steps done: a time budget makes them vary from run to run
+    steps, by_budget = collected.distill_steps.get(row['training_set'], (None, None))
+    row.update(distill_steps=steps, stopped_by_budget=by_budget)
   notes: List[str] = []
   if not rows:
     notes.append('no trained or evaluated models were found')

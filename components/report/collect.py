@@ -43,6 +43,8 @@ class Collected:
   distilled: Dict[str, Split] = dataclasses.field(default_factory=dict)
   eval_examples: Optional[Split] = None
   pushed: Dict[str, str] = dataclasses.field(default_factory=dict)
+  # training set -> (optimisation steps done, whether the time budget stopped them)
+  distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
   uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
 
@@ -120,6 +122,9 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
       split = _read_split(ref.uri, TRAIN)
       if split is not None:
         collected.distilled[producer.training_set] = split
+      if ref.properties.get('steps') is not None:
+        collected.distill_steps[producer.training_set] = (
+            int(ref.properties['steps']), bool(ref.properties.get('stopped_by_budget')))
   for key in sorted(set(records) | set(collected.evaluations), key=str):
     record = records.get(key, {})
     evaluation = collected.evaluations.get(key)

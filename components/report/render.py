@@ -46,11 +46,19 @@ def _blessed(row: dict) -> str:
   return text if len(row['seeds']) == 1 else f"{text} ({row['blessed_seeds']} seeds)"
 
 
+def _method(row: dict) -> str:
+  """'kip, 5 steps', 'kip, 312 steps (time budget)': the steps a distillation did."""
+  if row.get('distill_steps') is None:
+    return row['method']
+  budget = ' (time budget)' if row.get('stopped_by_budget') else ''
+  return f"{row['method']}, {row['distill_steps']} steps{budget}"
+
+
 def table_cells(row: dict) -> List[str]:
   """One table row as text, in COLUMNS order."""
   gap = row['gap_to_full_points']
   return [
-      row['training_set'], row['method'],
+      row['training_set'], _method(row),
       '-' if row['images_per_class'] is None else str(row['images_per_class']),
       '-' if row['support_size'] is None else str(row['support_size']),
       '-' if row['epochs'] is None else str(row['epochs']),

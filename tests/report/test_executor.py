@@ -28,6 +28,8 @@ def test_summary_json_rows(report_dir):
   assert kip_1['blessed'] is True and kip_1['decided_by'] == 'passed'
   assert kip_1['pushed_to'].endswith('serving/kip_1/1')
   assert random_1['blessed'] is False and random_1['decided_by'] == 'max drop vs baseline'
+  assert (kip_1['distill_steps'], kip_1['stopped_by_budget']) == (312, True)
+  assert random_1['distill_steps'] is None
   assert 'dropped 42.0 pts' in random_1['decision'] and random_1['pushed_to'] is None
   assert summary['provenance']['preset'] == 'test'
   assert summary['provenance']['seeds'] == 2
@@ -40,6 +42,7 @@ def test_markdown_table(report_dir):
     text = handle.read()
   assert '| full | full | - | 1000 | 2 | 10.50 ± 0.71 | 96.5 ± 0.7 | +0.0 |' in text
   assert '| random_1 | random | 1 | 10 | 20 |' in text and 'no (0/2 seeds)' in text
+  assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 | 20 |' in text
 
 
 def test_html_is_self_contained(report_dir):
@@ -74,6 +77,8 @@ def _store_with_run(metadata_path, refs):
     for name, value in ref.properties.items():
       if isinstance(value, int):
         artifact.custom_properties[name].int_value = value
+      elif isinstance(value, float):
+        artifact.custom_properties[name].double_value = value
       else:
         artifact.custom_properties[name].string_value = value
     event = metadata_store_pb2.Event(type=metadata_store_pb2.Event.OUTPUT)

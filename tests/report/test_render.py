@@ -27,6 +27,8 @@ def test_table_cells():
   assert cells[8] == '4.3'
   assert cells[9] == 'no (1/3 seeds)' and cells[10] == 'max drop vs baseline'
   assert cells[-1] == '-'
+  assert table_cells({**ROW, 'distill_steps': 1000, 'stopped_by_budget': False})[1] == (
+      'kip, 1000 steps')
 
 
 def test_markdown_and_html_escape():
