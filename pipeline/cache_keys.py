@@ -20,7 +20,9 @@ which no executor reads:
   run TFX's code on our artifacts: a re-run step upstream gives them new inputs.
 
 Reading a fingerprint is also the first check of each input: a missing file, or a
-gs:// path that cannot be read, raises a DataError before the pipeline starts.
+gs:// path that cannot be read, raises a DataError before the pipeline starts. Local
+runs carry both kinds (`local_runner.py`); a Kubeflow/Vertex compile carries the code
+versions only, as the machine that compiles need not reach the data.
 """
 
 import ast

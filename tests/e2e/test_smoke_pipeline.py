@@ -57,6 +57,8 @@ def test_every_execution_completes(smoke_run):
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
   root, result = smoke_run
   assert f'pipeline root: {local_paths(root).pipeline_root}' in result.stdout
+  # The KIP Distiller's progress on the terminal (smoke: 5 steps).
+  assert '] step 5/5 loss ' in result.stderr and ' elapsed, ETA ' in result.stderr
   store = metadata_store(root)
   executions = store.get_executions()
   done = {metadata_store_pb2.Execution.COMPLETE, metadata_store_pb2.Execution.CACHED}

@@ -44,8 +44,9 @@ def test_base_image_is_the_official_tfx_image_of_the_pinned_version():
   froms = [args for op, args in instructions() if op == 'FROM']
   assert froms[-1] == f'tensorflow/tfx:{pinned("tfx")}'
   assert pinned('tfx', IMAGE_CONSTRAINTS) == pinned('tfx')
-  # Models trained locally and in the image by the same TensorFlow.
+  # Models trained locally and in the image by the same TensorFlow and Keras.
   assert pinned('tensorflow', IMAGE_CONSTRAINTS) == pinned('tensorflow')
+  assert pinned('keras', IMAGE_CONSTRAINTS) == pinned('keras')
 
 
 def test_the_beam_sdk_matches_the_beam_boot_binary():

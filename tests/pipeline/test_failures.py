@@ -14,6 +14,7 @@ full one (a real tmpfs when this runs as root, which can mount one) and a full d
 (/dev/full) met while writing.
 """
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -107,10 +108,23 @@ def test_tfds_download_failing_offline_inside_ingest_is_one_line(tmp_path, capsy
   assert runs(local_paths(root).metadata_path)[-1]['Ingest'].state == 'FAILED'
 
 
+@contextlib.contextmanager
+def tmpfs(directory, options):
+  """A tmpfs mounted on `directory` for the block (root only; skips elsewhere)."""
+  mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', options, 'tmpfs', str(directory)],
+                           capture_output=True, text=True, check=False)
+  if mounted.returncode != 0:
+    pytest.skip(f'cannot mount a tmpfs here: {mounted.stderr.strip()}')
+  try:
+    yield directory
+  finally:
+    subprocess.run(['umount', str(directory)], check=True)
+
+
 @pytest.fixture
 def read_only_dir(tmp_path):
   """A directory this process cannot write: chmod for a normal user; for root (whom
-  modes do not stop) a read-only tmpfs, skipped where mounting is not allowed."""
+  modes do not stop) a read-only tmpfs."""
   directory = tmp_path / 'read_only'
   directory.mkdir()
   if os.geteuid() != 0:
@@ -118,12 +132,8 @@ def read_only_dir(tmp_path):
     yield directory
     directory.chmod(0o755)
     return
-  mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs',
-                            str(directory)], capture_output=True, check=False)
-  if mounted.returncode != 0:
-    pytest.skip(f'running as root and cannot mount a read-only tmpfs: {mounted.stderr}')
-  yield directory
-  subprocess.run(['umount', str(directory)], check=True)
+  with tmpfs(directory, 'ro,size=1m'):
+    yield directory
 
 
 def test_a_read_only_pipeline_root_fails_before_the_start(read_only_dir, capsys):
@@ -136,16 +146,12 @@ def test_a_read_only_pipeline_root_fails_before_the_start(read_only_dir, capsys)
 
 @pytest.fixture
 def full_dir(tmp_path):
-  """A 4 MB tmpfs, nearly full (root only)."""
+  """A 4 MB tmpfs with 3 MB used."""
   directory = tmp_path / 'small'
   directory.mkdir()
-  mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs',
-                            str(directory)], capture_output=True, check=False)
-  if mounted.returncode != 0:
-    pytest.skip(f'cannot mount a tmpfs here: {mounted.stderr}')
-  (directory / 'filler').write_bytes(b'\0' * (3 * 2**20))
-  yield directory
-  subprocess.run(['umount', str(directory)], check=True)
+  with tmpfs(directory, 'size=4m'):
+    (directory / 'filler').write_bytes(b'\0' * (3 * 2**20))
+    yield directory
 
 
 def test_a_full_pipeline_root_fails_before_the_start(full_dir, capsys):
