@@ -132,7 +132,7 @@ PRESETS: Dict[str, PipelineConfig] = {
         small_sets=SmallSetTraining(epochs=300),
         eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4),
         candidates=(Candidate('random', 1), Candidate('random', 50),
-                    Candidate('kip', 1), Candidate('kip', 50)),
+                    Candidate('nfr', 1), Candidate('nfr', 50)),
     ),
 }
 PRESETS['tune'] = dataclasses.replace(PRESETS['smoke'], preset='tune', enable_tuner=True)

@@ -73,7 +73,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     node_id = node_ids.distiller(candidate.name)
     node = Distiller(examples, candidate.method, candidate.images_per_class,
                      config.distill, checkpoint_dir=paths.checkpoint_dir(node_id),
-                     code_version=keys.code_of('distiller')).with_id(node_id)
+                     code_version=keys.code_of('distiller'),
+                     architecture=config.train.architecture).with_id(node_id)
     components.append(node)
     training_sets[candidate.name] = (
         node.outputs[DISTILLED_KEY],

@@ -23,12 +23,12 @@ from typing import Optional
 import keras
 import tensorflow as tf
 
+from tfx_distill.components.architectures import (ARCHITECTURES, DEFAULT_DROPOUT,
+                                                  DEFAULT_WIDTH)
 from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES
-from tfx_distill.trainer.settings import ARCHITECTURES, LABEL_LOSSES
+from tfx_distill.trainer.settings import LABEL_LOSSES
 
 INPUT_SHAPE = IMAGE_SHAPE + (1,)
-DEFAULT_WIDTH = {'seed_cnn': 64, 'kip_convnet': 128}
-DEFAULT_DROPOUT = {'seed_cnn': 0.4, 'kip_convnet': 0.0}
 
 
 def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',

@@ -11,10 +11,10 @@ and its learning_rate, dropout and width override the custom_config.
 import dataclasses
 from typing import Any, Dict, Mapping, Optional
 
+from tfx_distill.components.architectures import ARCHITECTURES
 from tfx_distill.components.errors import check
 from tfx_distill.components.options import option
 
-ARCHITECTURES = ('seed_cnn', 'kip_convnet')
 LABEL_LOSSES = ('mse', 'ce')
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
 TUNED = ('learning_rate', 'dropout', 'width')

@@ -4,11 +4,12 @@ stopped: `tfx-distill distill --resume` keeps one beside its output file
 named by the fingerprint of its run (`execution_checkpoint`), resumes it in the next
 execution and removes it when the distillation is done.
 
-A checkpoint holds the KIP state (plain arrays, see `kip.KipState`) and a fingerprint of
-everything that must match for it to be resumed: the data, the method, the images per
-class and every setting except `steps` and `time_budget_s` (so a finished run can be
-extended with more steps). Resuming gives the same result as an uninterrupted run,
-unless a time budget stopped it.
+A checkpoint holds the state of an nfr or KIP run (plain arrays, see
+`nfr_state.NfrState`, `kip.KipState`) and a fingerprint of everything that must match for
+it to be resumed: the data, the method, the images per class, the architecture and
+every setting except `steps` and `time_budget_s` (so a finished run can be extended with
+more steps). Resuming gives the same result as an uninterrupted run with the same
+settings, unless a time budget stopped it.
 """
 
 import dataclasses
@@ -16,16 +17,20 @@ import hashlib
 import io
 import json
 import posixpath
-from typing import Optional
+from typing import Dict, Optional, Type, Union
 
 import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import kip
+from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.errors import DataError
 
 SUFFIX = '.ckpt.npz'
+# The methods that keep checkpoints, and the class of their state.
+STATES: Dict[str, Type] = {'nfr': NfrState, 'kip': kip.KipState}
+State = Union[NfrState, kip.KipState]
 
 
 def checkpoint_path(out: str) -> str:
@@ -43,7 +48,7 @@ def fingerprint(settings: DistillSettings, method: str, images_per_class: int,
   return json.dumps(values, sort_keys=True)
 
 
-def save_checkpoint(path: str, state: kip.KipState, key: str) -> None:
+def save_checkpoint(path: str, state: State, key: str) -> None:
   """Writes the state with its fingerprint, via a temporary file and a rename."""
   buffer = io.BytesIO()
   np.savez(buffer, fingerprint=np.asarray(key), **state.to_arrays())
@@ -53,8 +58,9 @@ def save_checkpoint(path: str, state: kip.KipState, key: str) -> None:
   tf.io.gfile.rename(path + '.tmp', path, overwrite=True)
 
 
-def load_checkpoint(path: str, key: str) -> kip.KipState:
-  """The state saved at `path`; DataError if there is none or it was made otherwise."""
+def load_checkpoint(path: str, key: str) -> State:
+  """The state saved at `path` (of the method the fingerprint `key` names); DataError
+  if there is none or it was made otherwise."""
   if not tf.io.gfile.exists(path):
     raise DataError(path, 'no checkpoint to resume from')
   with tf.io.gfile.GFile(path, 'rb') as f:
@@ -62,7 +68,7 @@ def load_checkpoint(path: str, key: str) -> kip.KipState:
   if str(arrays.pop('fingerprint')) != key:
     raise DataError(path, 'checkpoint was made with other settings; remove it or '
                     'rerun without --resume')
-  return kip.KipState.from_arrays(arrays)
+  return STATES[json.loads(key)['method']].from_arrays(arrays)
 
 
 class RunCheckpoint:
@@ -71,7 +77,7 @@ class RunCheckpoint:
   def __init__(self, path: str, key: str):
     self.path, self.key = path, key
 
-  def load(self) -> Optional[kip.KipState]:
+  def load(self) -> Optional[State]:
     """The saved state, or None when there is none (or it was made otherwise)."""
     if not tf.io.gfile.exists(self.path):
       return None
@@ -80,7 +86,7 @@ class RunCheckpoint:
     except DataError:
       return None
 
-  def save(self, state: kip.KipState) -> None:
+  def save(self, state: State) -> None:
     save_checkpoint(self.path, state, self.key)
 
   def remove(self) -> None:
@@ -90,16 +96,18 @@ class RunCheckpoint:
 
 
 def execution_checkpoint(directory: str, settings: DistillSettings, method: str,
-                         images_per_class: int, pool: str) -> Optional[RunCheckpoint]:
+                         images_per_class: int, pool: str,
+                         architecture: str = 'seed_cnn') -> Optional[RunCheckpoint]:
   """The checkpoint of a pipeline execution distilling the pool at uri `pool`: in
-  `directory`, named by the fingerprint of the pool, method and every setting (`steps`
-  and the time budget too, so that a resumed run gives what an uninterrupted one with
-  the same settings gives). None when there is no directory or the method keeps no
-  checkpoints (only KIP does)."""
-  if not directory or method != 'kip':
+  `directory`, named by the fingerprint of the pool, method, architecture and every
+  setting (`steps` and the time budget too, so that a resumed run gives what an
+  uninterrupted one with the same settings gives). None when there is no directory or
+  the method keeps no checkpoints (only nfr and kip do)."""
+  if not directory or method not in STATES:
     return None
   key = fingerprint(settings, method, images_per_class,
                     {'pool': pool, 'steps': settings.steps,
-                     'time_budget_s': settings.time_budget_s})
+                     'time_budget_s': settings.time_budget_s,
+                     'architecture': architecture})
   name = hashlib.sha256(key.encode()).hexdigest()[:16] + SUFFIX
   return RunCheckpoint(posixpath.join(directory, name), key)

@@ -6,28 +6,35 @@ from tfx.types import channel_utils, standard_artifacts
 
 from tfx_distill.components.distiller import executor
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
-from tfx_distill.components.distiller.spec import (CHECKPOINT_DIR_KEY, DISTILLED_KEY,
-                                                   EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
-                                                   KIP_SET_KEY, METHOD_KEY, DistillerSpec,
-                                                   KipSet)
+from tfx_distill.components.architectures import ARCHITECTURES
+from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
+                                                   DISTILLED_KEY, EXAMPLES_KEY,
+                                                   IMAGES_PER_CLASS_KEY, KIP_SET_KEY,
+                                                   METHOD_KEY, DistillerSpec, KipSet)
+from tfx_distill.components.errors import check
 from tfx_distill.components.parameters import CODE_VERSION, to_parameters
 
 
 class Distiller(base_component.BaseComponent):
-  """Distils the `train` split of `examples` with `method` (random | first | herding |
-  kip | logreg) into `images_per_class` images per class."""
+  """Distils the `train` split of `examples` with `method` (nfr | random | first |
+  herding | kip | logreg) into `images_per_class` images per class; nfr for networks of
+  the Trainer's `architecture`."""
 
   SPEC_CLASS = DistillerSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, examples, method: str, images_per_class: int,
                settings: DistillSettings = DistillSettings(), checkpoint_dir: str = '',
-               code_version: str = ''):
-    """checkpoint_dir: where an interrupted KIP run's checkpoint survives for the next
-    execution ('' = none); code_version: for TFX's cache (pipeline/cache_keys.py)."""
+               code_version: str = '', architecture: str = 'seed_cnn'):
+    """checkpoint_dir: where an interrupted nfr or KIP run's checkpoint survives for
+    the next execution ('' = none); code_version: for TFX's cache
+    (pipeline/cache_keys.py); architecture: the Trainer's (config.train.architecture)."""
     check_candidate(method, images_per_class)
+    check(architecture in ARCHITECTURES,
+          f'architecture must be one of {ARCHITECTURES}, got {architecture!r}')
     spec = DistillerSpec(**{
         EXAMPLES_KEY: examples, METHOD_KEY: method, IMAGES_PER_CLASS_KEY: images_per_class,
+        ARCHITECTURE_KEY: architecture,
         **to_parameters(settings.validate()), CHECKPOINT_DIR_KEY: checkpoint_dir,
         CODE_VERSION: code_version,
         DISTILLED_KEY: channel_utils.as_channel([standard_artifacts.Examples()]),

@@ -6,8 +6,10 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
-from tfx_distill.components.distiller import baselines, bilevel, herding, kip
-from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
+from tfx_distill.components.distiller import baselines, bilevel, herding, kip, nfr
+from tfx_distill.components.distiller.checkpoint import State
+from tfx_distill.components.distiller.settings import (DistillSettings, check_candidate,
+                                                       for_method)
 from tfx_distill.components.errors import ConfigError
 from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
@@ -45,18 +47,25 @@ def from_indices(images01: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> D
 def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_class: int,
             settings: DistillSettings = DistillSettings(),
             progress: Progress = None,
-            checkpoint: Optional[Callable[[kip.KipState], None]] = None,
-            resume: Optional[kip.KipState] = None) -> DistilledSet:
+            checkpoint: Optional[Callable[[State], None]] = None,
+            resume: Optional[State] = None,
+            architecture: str = 'seed_cnn') -> DistilledSet:
   """Makes a class-balanced set of `images_per_class` images per class from real images
   (N, 28, 28) in pixel/255 space with integer labels.
 
-  random / first / herding pick real images; kip learns images (and labels) by kernel
-  inducing points; logreg by bi-level logistic regression. `checkpoint` and `resume`
-  (KIP only) save and continue a run's state."""
+  nfr learns images and labels by neural feature regression with a pool of networks of
+  the Trainer's `architecture`; random / first / herding pick real images; kip learns
+  images (and labels) by kernel inducing points; logreg by bi-level logistic
+  regression. `checkpoint` and `resume` (nfr and kip) save and continue a run's state."""
   check_candidate(method, images_per_class)
   check_pool(labels, images_per_class)
+  settings = for_method(settings, method)
   start = time.perf_counter()
-  if method == 'random':
+  if method == 'nfr':
+    out = nfr.run_nfr(images01, labels, settings, images_per_class, architecture,
+                      progress, checkpoint, resume)
+    result = DistilledSet(out.images, out.labels, out.classes, out.info)
+  elif method == 'random':
     result = from_indices(images01, labels,
                           baselines.random_per_class(labels, images_per_class, settings.seed))
   elif method == 'first':

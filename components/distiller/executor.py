@@ -1,6 +1,6 @@
 """Executor of the Distiller component: adapts artifacts, calls `distill.distill`.
 
-A KIP run shows its progress on standard error (`components/progress.py`) and keeps a
+An nfr or KIP run shows its progress on standard error (`components/progress.py`) and keeps a
 checkpoint in the component's `checkpoint_dir` (saved every few minutes), named by the
 fingerprint of its pool and settings: an execution killed part-way is resumed by the
 next one from its last checkpoint, with the same result as an uninterrupted run (unless
@@ -18,9 +18,10 @@ from tfx_distill.components.artifacts import read_examples, write_examples
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.distiller.spec import (CHECKPOINT_DIR_KEY, DISTILLED_KEY,
-                                                   EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
-                                                   KIP_SET_FILE, KIP_SET_KEY, METHOD_KEY)
+from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
+                                                   DISTILLED_KEY, EXAMPLES_KEY,
+                                                   IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
+                                                   KIP_SET_KEY, METHOD_KEY)
 from tfx_distill.components.example_format import (TRAIN, VALID, make_split,
                                                    unstandardise)
 from tfx_distill.components.parameters import from_properties
@@ -39,8 +40,10 @@ class Executor(base_executor.BaseExecutor):
     settings = from_properties(DistillSettings, exec_properties)
     method = exec_properties[METHOD_KEY]
     images_per_class = exec_properties[IMAGES_PER_CLASS_KEY]
+    architecture = exec_properties.get(ARCHITECTURE_KEY) or 'seed_cnn'
     checkpoint = execution_checkpoint(exec_properties.get(CHECKPOINT_DIR_KEY) or '',
-                                      settings, method, images_per_class, ingested.uri)
+                                      settings, method, images_per_class, ingested.uri,
+                                      architecture)
     resume = checkpoint.load() if checkpoint else None
     if resume is not None:
       logging.info('distill %s: resuming from step %d (%s)', method, resume.step,
@@ -51,7 +54,7 @@ class Executor(base_executor.BaseExecutor):
         budget_s=max(settings.time_budget_s - spent, 0.0) if settings.time_budget_s else 0.0)
     result = distill(pool.images, pool.labels, method, images_per_class, settings,
                      progress=progress, checkpoint=checkpoint.save if checkpoint else None,
-                     resume=resume)
+                     resume=resume, architecture=architecture)
     kip_set = artifact_utils.get_single_instance(output_dict[KIP_SET_KEY])
     kip_format.save(os.path.join(kip_set.uri, KIP_SET_FILE), result.images, result.labels)
     distilled = artifact_utils.get_single_instance(output_dict[DISTILLED_KEY])
@@ -62,6 +65,7 @@ class Executor(base_executor.BaseExecutor):
     for artifact in (distilled, kip_set):
       artifact.set_string_custom_property(METHOD_KEY, method)
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)
+      artifact.set_string_custom_property(ARCHITECTURE_KEY, architecture)
       for key, value in result.info.items():
         artifact.set_float_custom_property(key, float(value))
       if resume is not None:

@@ -1,5 +1,5 @@
-"""The Distiller component's interface: parameters (method, images per class and the
-fields of DistillSettings), input and output keys, the KipSet artifact and its file."""
+"""The Distiller component's interface: parameters (method, images per class, the
+Trainer's architecture and the fields of DistillSettings), input and output keys, the KipSet artifact and its file."""
 
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
@@ -13,6 +13,8 @@ DISTILLED_KEY = 'distilled'  # output: the set as Examples (`train`; `valid` cop
 KIP_SET_KEY = 'kip_set'  # output: the set in the published KIP format
 METHOD_KEY = 'method'
 IMAGES_PER_CLASS_KEY = 'images_per_class'
+# The Trainer's architecture (nfr trains its model pool with it): config.train's.
+ARCHITECTURE_KEY = 'architecture'
 # Where a KIP run keeps its checkpoints across executions ('' = none); see executor.py.
 CHECKPOINT_DIR_KEY = 'checkpoint_dir'
 KIP_SET_FILE = 'kip_set.npz'
@@ -28,6 +30,7 @@ class DistillerSpec(ComponentSpec):
   PARAMETERS = {
       METHOD_KEY: ExecutionParameter(type=str),
       IMAGES_PER_CLASS_KEY: ExecutionParameter(type=int),
+      ARCHITECTURE_KEY: ExecutionParameter(type=str),
       **execution_parameters(DistillSettings),
       CHECKPOINT_DIR_KEY: ExecutionParameter(type=str, optional=True),
       **cache_key_parameters(CODE_VERSION),

@@ -1,7 +1,7 @@
 """The `tfx-distill` command line: run, distill, report, compile.
 
     tfx-distill run [--preset smoke|demo|tune|full] [settings ...]
-    tfx-distill distill --data SOURCE --method METHOD --ipc N --out FILE.npz [settings ...]
+    tfx-distill distill --data SOURCE [--method METHOD] --ipc N --out FILE.npz [settings ...]
     tfx-distill report --pipeline-root DIR [--out DIR]
     tfx-distill compile --target vertex|kubeflow --out FILE.json --pipeline-root gs://...
 
@@ -25,7 +25,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # google-api-core and aiplatform warn on every import about Python 3.10 (TFX 1.16's).
 warnings.filterwarnings('ignore', category=FutureWarning, module=r'google\..*')
 
-from tfx_distill.components.distiller.settings import METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.distiller.settings import DEFAULT_METHOD, METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli import commands, options  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli.deployment import add_deployment_options  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -49,11 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
       'distill', help='distil a digit source into a small KIP-format .npz set',
       description='Reads the train split of --data (as the Ingest component does), '
       'distils it, prints progress lines on stderr and writes the set in the published '
-      'KIP format. KIP runs keep a checkpoint beside the output (FILE.npz.ckpt.npz), '
+      'KIP format. nfr and KIP runs keep a checkpoint beside the output (FILE.npz.ckpt.npz), '
       'saved every three minutes and at the end; --resume continues from it (the same '
       'result as an uninterrupted run unless a time budget stopped it), also with a '
       'larger --steps to extend a finished run.')
-  distill.add_argument('--method', required=True, choices=METHODS)
+  distill.add_argument('--method', default=DEFAULT_METHOD, choices=METHODS,
+                       help=f'distillation method (default {DEFAULT_METHOD})')
   distill.add_argument('--ipc', type=int, required=True, help='images per class')
   distill.add_argument('--out', required=True, help='output .npz (local or gs://)')
   distill.add_argument('--resume', action='store_true',
@@ -61,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
   distill.add_argument('--preset', choices=sorted(config_lib.PRESETS),
                        help="take the settings not given from this preset's "
                        '(default: the settings\' own defaults)')
-  options.add_settings_options(distill, options.DISTILL_SECTIONS, required=('--data',))
+  options.add_settings_options(distill, options.DISTILL_SECTIONS, required=('--data',),
+                               only=options.DISTILL_FIELDS)
   distill.set_defaults(func=commands.distill)
 
   report = sub.add_parser('report', help="regenerate the latest run's report from ML "

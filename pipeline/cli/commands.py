@@ -32,15 +32,17 @@ def distill(args: argparse.Namespace) -> int:
   from tfx_distill.components.progress import ProgressLine  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   train = build_splits(config.ingest)['train']
+  architecture = config.train.architecture
   key = checkpoint.fingerprint(config.distill, args.method, args.ipc,
-                               dataclasses.asdict(config.ingest))
+                               {**dataclasses.asdict(config.ingest),
+                                'architecture': architecture})
   path = checkpoint.checkpoint_path(args.out)
   resume = checkpoint.load_checkpoint(path, key) if args.resume else None
   result = distill_set(
       train.images, train.labels, args.method, args.ipc, config.distill,
       progress=ProgressLine(config.distill.steps),
       checkpoint=lambda state: checkpoint.save_checkpoint(path, state, key),
-      resume=resume)
+      resume=resume, architecture=architecture)
   kip_format.save(args.out, result.images, result.labels)
   summary = ', '.join(f'{k} {v:.4g}' for k, v in sorted(result.info.items()))
   print(f'wrote {args.out}: {len(result.images)} images ({summary})', file=sys.stderr)

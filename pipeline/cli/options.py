@@ -3,13 +3,13 @@ into a PipelineConfig.
 
 Every settings field that declares a flag (`components/options.py`) becomes an option
 of each command that uses its section: `run` and `compile` take them all, `distill`
-the ingest and distill ones. What the user does not give comes from `--preset` (for
+the ingest and distill ones and the Trainer's architecture (nfr's networks). What the user does not give comes from `--preset` (for
 `distill` without one: the settings' own defaults).
 """
 
 import argparse
 import os
-from typing import Iterable, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 from tfx_distill.components.distiller.settings import METHODS, DistillSettings
 from tfx_distill.components.ingest.settings import FILE_SCHEMES, IngestSettings
@@ -27,7 +27,9 @@ SECTIONS = {
     '': config_lib.PipelineConfig,
 }
 ALL_SECTIONS = tuple(SECTIONS)
-DISTILL_SECTIONS = ('ingest', 'distill')
+DISTILL_SECTIONS = ('ingest', 'distill', 'train')
+# Of these sections, `distill` takes only the named fields.
+DISTILL_FIELDS = {'train': ('architecture',)}
 
 
 def _dest(section: str, name: str) -> str:
@@ -35,12 +37,16 @@ def _dest(section: str, name: str) -> str:
 
 
 def add_settings_options(parser: argparse.ArgumentParser, sections: Iterable[str],
-                         required: Tuple[str, ...] = ()) -> None:
-  """Adds the flag of every flagged field of the given sections; `required` names
-  flags (e.g. '--data') this command cannot do without."""
+                         required: Tuple[str, ...] = (),
+                         only: Optional[Dict[str, Tuple[str, ...]]] = None) -> None:
+  """Adds the flag of every flagged field of the given sections (of a section in
+  `only`, just the fields it names); `required` names flags (e.g. '--data') this
+  command cannot do without."""
   for section in sections:
     group = parser.add_argument_group(f'{section or "pipeline"} settings')
     for field in flagged_fields(SECTIONS[section]):
+      if only and section in only and field.name not in only[section]:
+        continue
       flag = field.metadata[FLAG]
       kwargs = {'dest': _dest(section, field.name), 'default': None,
                 'help': field.metadata[HELP], 'required': flag in required}

@@ -50,14 +50,22 @@ def test_trainer_gets_the_configured_epochs_and_seed():
   assert '"augment": true' in small and '"augment": false' in full
 
 
+def test_distillers_get_the_trainers_architecture():
+  config = config_lib.replace(config_lib.preset('demo'), train={'architecture': 'kip_convnet'})
+  distillers = [c for c in create_pipeline(config, PATHS).components
+                if c.id.startswith('Distiller_')]
+  assert {c.exec_properties['method'] for c in distillers} == {'random', 'nfr'}
+  assert {c.exec_properties['architecture'] for c in distillers} == {'kip_convnet'}
+
+
 def test_larger_small_sets_get_fewer_epochs():
   small_sets = SmallSetTraining(epochs=300, max_passes=50_000)
   assert [small_sets.epochs_for(n) for n in (10, 100, 500, 60_000)] == [300, 300, 100, 1]
   config = config_lib.replace(config_lib.preset('demo'), seeds=1)
   trainers = {c.id: c for c in create_pipeline(config, PATHS).components
               if c.id.startswith('Trainer_')}
-  assert '"epochs": 100' in trainers['Trainer_kip_50_s0'].exec_properties['custom_config']
-  assert '"epochs": 300' in trainers['Trainer_kip_1_s0'].exec_properties['custom_config']
+  assert '"epochs": 100' in trainers['Trainer_nfr_50_s0'].exec_properties['custom_config']
+  assert '"epochs": 300' in trainers['Trainer_nfr_1_s0'].exec_properties['custom_config']
 
 
 @pytest.mark.parametrize('changes,message', [

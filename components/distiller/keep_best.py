@@ -1,0 +1,107 @@
+"""Keep-best for nfr: which support a run returns. Every `eval_every` steps the support
+is scored on `holdout` class-balanced pool images that are never target images nor
+initial support images, and the best-scoring one is kept (the last iterate competes
+too). Scores (`keep_best`):
+
+- fit: accuracy on the held-out images of `eval_models` fresh networks of the Trainer's
+  architecture trained `eval_fit_steps` Adam steps on the support (the Trainer's loss,
+  Adam at model_lr with cosine decay, batch min(n, 256), shifts, dropout; the same
+  initial weights and random draws at every evaluation, so scores compare sets);
+- krr_pool: mean KRR accuracy under the features of the current pool models;
+- krr_fixed: the same under `eval_models` fixed fresh networks;
+- none: no scoring, the last iterate is returned.
+"""
+
+import math
+from typing import Callable, List, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from tfx_distill.components.distiller import networks
+from tfx_distill.components.distiller.feature_regression import batched, feature_krr
+from tfx_distill.components.distiller.kip import class_balanced_batch
+from tfx_distill.components.distiller.model_pool import pool_update_fn
+from tfx_distill.components.distiller.nfr_state import NfrState
+from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,
+                                                             tf_seeds)
+from tfx_distill.components.distiller.settings import DistillSettings
+
+FIT_BATCH = 256  # images per step of a keep-best fit (at most)
+
+
+def split_holdout(pool_classes: np.ndarray, settings: DistillSettings
+                  ) -> Tuple[np.ndarray, np.ndarray]:
+  """(target candidates, held-out indices): `holdout` class-balanced pool images that
+  are never target images nor initial support images."""
+  if settings.holdout <= 0:
+    return np.arange(len(pool_classes)), np.zeros(0, np.int64)
+  held = np.sort(class_balanced_batch(pool_classes, settings.holdout,
+                                      stream(settings.seed, HOLDOUT)))
+  rest = np.setdiff1d(np.arange(len(pool_classes)), held)
+  return rest, held
+
+
+class Scorer:
+  """Scores a support (images in pixel/255 space, label vectors) on the held-out pool
+  images, by the settings' `keep_best`."""
+
+  def __init__(self, settings: DistillSettings, architecture: str, kind: str,
+               holdout_images: np.ndarray, holdout_classes: np.ndarray,
+               feature_fn: Callable):
+    self.settings, self.architecture = settings, architecture
+    self.width = networks.width_of(architecture)
+    self.update_fn = (pool_update_fn(settings, architecture)
+                      if settings.keep_best == 'fit' else None)
+    self.logits_fn = tf.function(
+        lambda params, images: networks.forward(architecture, params, images)['logits'],
+        reduce_retracing=True)
+    self.images, self.classes = holdout_images, holdout_classes
+    self.feature_fn = feature_fn
+    self.fixed: List[Tuple[list, tf.Tensor]] = []
+    if settings.keep_best == 'krr_fixed':
+      for e in range(settings.eval_models):
+        params = [tf.constant(p) for p in
+                  networks.init_params(architecture, self.width, (settings.seed, EVAL, e))]
+        self.fixed.append((params, batched(feature_fn, params, holdout_images)))
+
+  def krr_accuracy(self, params: list, f_h: tf.Tensor, images: np.ndarray,
+                   labels: np.ndarray) -> float:
+    """Accuracy on the held-out images of KRR from the support under one network."""
+    f_s = self.feature_fn(params, tf.constant(images))
+    pred = feature_krr(f_s, tf.constant(labels), f_h, self.settings.ridge).numpy()
+    return float(np.mean(np.argmax(pred, 1) == self.classes))
+
+  def fit_accuracy(self, images: np.ndarray, labels: np.ndarray, index: int) -> float:
+    """Trains fresh network `index` on the support; its held-out accuracy."""
+    s = self.settings
+    params = [tf.constant(p) for p in networks.init_params(
+        self.architecture, self.width, (s.seed, EVAL, 1000 + index))]
+    m = [tf.zeros_like(p) for p in params]
+    v = [tf.zeros_like(p) for p in params]
+    n = len(images)
+    batch = min(n, FIT_BATCH)
+    steps = s.eval_fit_steps
+    for t in range(1, steps + 1):
+      rng = stream(s.seed, EVAL, index, t)
+      idx = np.sort(rng.choice(n, batch, replace=False)) if n > batch else np.arange(n)
+      lr = s.model_lr * 0.5 * (1.0 + math.cos(math.pi * (t - 1) / steps))
+      params, m, v, _ = self.update_fn(params, m, v, tf.constant(t, tf.int32),
+                                       tf.constant(lr, tf.float32),
+                                       tf.constant(images[idx]), tf.constant(labels[idx]),
+                                       tf_seeds(rng, 5))
+    pred = batched(self.logits_fn, params, self.images).numpy()
+    return float(np.mean(np.argmax(pred, 1) == self.classes))
+
+  def __call__(self, state: NfrState, images: np.ndarray, labels: np.ndarray) -> float:
+    if self.settings.keep_best == 'fit':
+      return float(np.mean([self.fit_accuracy(images, labels, e)
+                            for e in range(self.settings.eval_models)]))
+    if self.settings.keep_best == 'krr_fixed':
+      models = self.fixed
+    else:
+      models = []
+      for p in state.params:
+        params = [tf.constant(a) for a in p]
+        models.append((params, batched(self.feature_fn, params, self.images)))
+    return float(np.mean([self.krr_accuracy(p, f, images, labels) for p, f in models]))

@@ -1,0 +1,113 @@
+"""The online model pool of nfr: `pool_models` networks of the Trainer's architecture,
+trained on the current support between distillation steps with the Trainer's loss (MSE
+on the label vectors, linear head), random shifts and the architecture's dropout, each
+re-initialised after `reset_every` updates. At the start model j is pre-trained for
+j * reset_every / pool_models updates, so the pool always holds networks of different
+ages; step s uses (and then updates) model s mod pool_models.
+
+Weights and Adam moments live in the NfrState as numpy arrays."""
+
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from tfx_distill.components.distiller import networks
+from tfx_distill.components.distiller.nfr_state import NfrState
+from tfx_distill.components.distiller.random_streams import INIT, tf_seeds
+from tfx_distill.components.distiller.settings import DistillSettings
+
+ADAM_B1, ADAM_B2 = 0.9, 0.999
+MODEL_EPS = 1e-7  # Adam epsilon of the networks (Keras's)
+
+
+def make_model_update(architecture: str, rate: float, max_shift: int) -> Callable:
+  """tf.function (params, m, v, t, lr, X, y, seeds (5, 2) int32) -> (params, m, v, loss):
+  one Adam step of a network on (X, y) with the Trainer's loss (MSE on the label
+  vectors), random shifts (seeds[0]) and dropout `rate` (seeds[1:4])."""
+
+  @tf.function(reduce_retracing=True)
+  def model_update(params, m, v, t, lr, x, y, seeds):
+    offsets = tf.random.stateless_uniform([tf.shape(x)[0], 2], seeds[0], -max_shift,
+                                          max_shift + 1, dtype=tf.int32)
+    x = networks.shift_images(x, offsets, max_shift)
+    with tf.GradientTape() as tape:
+      tape.watch(params)
+      logits = networks.forward(architecture, params, x, rate, seeds[1:4])['logits']
+      loss = tf.reduce_mean(tf.square(logits - y))
+    grads = tape.gradient(loss, params)
+    t = tf.cast(t, tf.float32)
+    lr_t = lr * tf.sqrt(1.0 - ADAM_B2**t) / (1.0 - ADAM_B1**t)
+    new_p, new_m, new_v = [], [], []
+    for p, g, mi, vi in zip(params, grads, m, v):
+      mi = ADAM_B1 * mi + (1.0 - ADAM_B1) * g
+      vi = ADAM_B2 * vi + (1.0 - ADAM_B2) * tf.square(g)
+      new_p.append(p - lr_t * mi / (tf.sqrt(vi) + MODEL_EPS))
+      new_m.append(mi)
+      new_v.append(vi)
+    return new_p, new_m, new_v, loss
+
+  return model_update
+
+
+def pool_update_fn(settings: DistillSettings, architecture: str) -> Callable:
+  """The model update of the pool's settings (dropout on or off, shifts)."""
+  rate = networks.dropout_of(architecture) if settings.model_dropout else 0.0
+  return make_model_update(architecture, rate, settings.model_shift)
+
+
+def model_slot(step: int, settings: DistillSettings) -> int:
+  """The pool model used at a step: round robin."""
+  return step % settings.pool_models
+
+
+def stagger_updates(slot: int, settings: DistillSettings) -> int:
+  """Updates model `slot` gets before the first step, so that the pool's ages are
+  spread evenly over [0, reset_every)."""
+  return (slot * settings.reset_every) // settings.pool_models
+
+
+class Pool:
+  """Resets, staggers and updates the pool models held in an NfrState."""
+
+  def __init__(self, settings: DistillSettings, architecture: str):
+    self.settings, self.architecture = settings, architecture
+    self.width = networks.width_of(architecture)
+    self.update_fn = pool_update_fn(settings, architecture)
+
+  def fresh(self, state: NfrState, slot: int) -> None:
+    """Re-initialises model `slot` (its next generation) and its Adam state."""
+    s = self.settings
+    generation = int(state.model_generation[slot])
+    params = networks.init_params(self.architecture, self.width,
+                                  (s.seed, INIT, slot, generation))
+    state.params[slot] = params
+    state.m_params[slot] = [np.zeros_like(p) for p in params]
+    state.v_params[slot] = [np.zeros_like(p) for p in params]
+    state.model_t[slot] = 0
+    state.model_age[slot] = 0
+
+  def train(self, state: NfrState, slot: int, rng: np.random.Generator) -> float:
+    """One update of model `slot` on (a batch of) the current support; resets it when
+    it reaches `reset_every` updates. Returns the model's loss."""
+    s = self.settings
+    n = len(state.images)
+    idx = (np.sort(rng.choice(n, s.model_batch, replace=False)) if n > s.model_batch
+           else np.arange(n))
+    seeds = tf_seeds(rng, 5)
+    t = int(state.model_t[slot]) + 1
+    params, m, v, loss = self.update_fn(
+        [tf.constant(p) for p in state.params[slot]],
+        [tf.constant(p) for p in state.m_params[slot]],
+        [tf.constant(p) for p in state.v_params[slot]],
+        tf.constant(t, tf.int32), tf.constant(s.model_lr, tf.float32),
+        tf.constant(state.images[idx]), tf.constant(state.labels[idx]), seeds)
+    state.params[slot] = [p.numpy() for p in params]
+    state.m_params[slot] = [p.numpy() for p in m]
+    state.v_params[slot] = [p.numpy() for p in v]
+    state.model_t[slot] = t
+    state.model_age[slot] += 1
+    if state.model_age[slot] >= s.reset_every:
+      state.model_generation[slot] += 1
+      self.fresh(state, slot)
+    return float(loss)
