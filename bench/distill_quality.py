@@ -2,12 +2,21 @@
 
 Pool: the first 8,000 of the bundled digits (components/ingest/data/mnist10k.npz);
 test: the last 2,000. Each row distils `images per class` images per class from the pool
-with one method, then trains the seed CNN on the set with several seeds and reports the
-test accuracy (mean +- std), the distillation wall time and, for the ConvNet
-random-feature kernel, the accuracy of kernel ridge regression from the set. Rows for
-random subsets and the full pool are the baselines.
+with one method (or reads a given KIP-format .npz, `--sets`), then trains a network on
+the set with several seeds and reports the test accuracy (mean +- std), the
+distillation wall time and, for the ConvNet random-feature kernel, the accuracy of
+kernel ridge regression from the set. Rows for random subsets and the full pool are the
+baselines.
 
-    python bench/distill_quality.py --rows random:1,kip:1,random:10,kip:10 --full
+`--recipe trainer` (default) trains as the pipeline's Trainer does (trainer/ code:
+`build_model` of `--architecture`, `data.batches`, TrainSettings with the small-set
+epochs and shifts of SmallSetTraining, MSE on learned label vectors, cross-entropy on
+plain ones; the full pool with the full-data settings); `--recipe legacy` is the recipe
+of the earlier tables (seed CNN, batch 250, 300/100 epochs, RandomTranslation only with
+--cnn-augment, 15 epochs on the full pool).
+
+    python bench/distill_quality.py --rows random:1,nfr:1,random:10,nfr:10 --full
+    python bench/distill_quality.py --rows '' --sets my_set.npz --tag my_set
 
 writes bench/results/distill_quality_<tag>.{md,json} (see bench/README.md).
 """
@@ -25,13 +34,16 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
+from tfx_distill.components import kip_format  # pylint: disable=wrong-import-position
+from tfx_distill.components.architectures import ARCHITECTURES  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.settings import CLIP_MODES, KERNELS, DistillSettings  # pylint: disable=wrong-import-position
 from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
 from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
-from tfx_distill.trainer import model as model_lib  # pylint: disable=wrong-import-position
+from tfx_distill.trainer import data as data_lib, model as model_lib  # pylint: disable=wrong-import-position
+from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -69,6 +81,47 @@ def train_cnn(images01, targets, classes, test_x, test_y, seed, epochs, loss, au
   train_s = time.perf_counter() - start
   pred = model.predict(test_x[..., None], batch_size=1000, verbose=0)
   return float(np.mean(np.argmax(pred, axis=1) == test_y)), train_s
+
+
+def train_like_trainer(images01, vectors, classes, test_x, test_y, seed, architecture,
+                       full=False):
+  """Trains one network as the pipeline's Trainer does (see the module docstring);
+  returns (test accuracy, train seconds, loss, epochs)."""
+  train = TrainSettings(architecture=architecture, seed=seed, verbose=0)
+  if not full:
+    train = SmallSetTraining().settings_for(train, len(images01))
+  plain = bool(np.allclose(vectors, plain_label_vectors(classes),
+                           atol=data_lib.PLAIN_TOLERANCE))
+  loss = model_lib.loss_for(train.label_loss, plain)
+  images = images01[..., None].astype(np.float32)
+  if train.clip_images:
+    images = np.clip(images, 0.0, 1.0)
+  examples = tf.data.Dataset.from_tensor_slices(
+      (images, classes.astype(np.int64), vectors.astype(np.float32)))
+  dataset = data_lib.batches(examples, loss, train.batch_size, shuffle=True, seed=seed,
+                             augment=train.augment)
+  keras.utils.set_random_seed(seed)
+  model = model_lib.build_model(architecture, loss, train.learning_rate, train.dropout,
+                                train.width)
+  start = time.perf_counter()
+  model.fit(dataset, epochs=train.epochs, verbose=0)
+  train_s = time.perf_counter() - start
+  pred = model.predict(test_x[..., None], batch_size=1000, verbose=0)
+  return float(np.mean(np.argmax(pred, axis=1) == test_y)), train_s, loss, train.epochs
+
+
+def fit_row(images01, vectors, classes, test_x, test_y, seed, ipc, method, args,
+            full=False):
+  """(accuracy, train seconds, loss, epochs) of one network on a set, by --recipe."""
+  if args.recipe == 'trainer':
+    return train_like_trainer(images01, vectors, classes, test_x, test_y, seed,
+                              args.architecture, full)
+  learned = not np.allclose(vectors, plain_label_vectors(classes))
+  loss = 'ce' if full else label_loss_for(method, learned, args)
+  epochs = 15 if full else epochs_for(ipc)
+  acc, train_s = train_cnn(images01, vectors, classes, test_x, test_y, seed, epochs, loss,
+                           args.cnn_augment and not full)
+  return acc, train_s, loss, epochs
 
 
 class KernelEval:
@@ -111,11 +164,23 @@ def distil_row(method, ipc, pool_x, pool_y, args):
                       log_every=args.log_every)
     out.info['wall_time_s'] = time.perf_counter() - start
     return out.images, out.labels, out.classes, out.info
+  if method == 'nfr':
+    settings = DistillSettings(steps=args.nfr_steps, learning_rate=args.lr, seed=args.seed,
+                               time_budget_s=budget_for(args, ipc))
+    result = distill(pool_x, pool_y, method, ipc, settings, progress,
+                     architecture=args.architecture)
+    return result.images, result.labels, result.classes, result.info
   settings = DistillSettings(steps=args.logreg_steps, learning_rate=args.lr,
                              num_networks=args.num_networks, seed=args.seed,
                              time_budget_s=budget_for(args, ipc))
   result = distill(pool_x, pool_y, method, ipc, settings, progress)
   return result.images, result.labels, result.classes, result.info
+
+
+def read_given_set(path):
+  """(images_std NHWC, label vectors, classes, info) of a KIP-format .npz (`--sets`)."""
+  loaded = kip_format.load(path)
+  return loaded.images, loaded.labels, np.argmax(loaded.labels, axis=1), {}
 
 
 def load_set(tag, method, ipc):
@@ -147,8 +212,16 @@ def epochs_for(ipc):
 def main(argv=None):
   parser = argparse.ArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument('--rows', default='random:1,kip:1,random:10,kip:10,random:50,kip:50',
-                      help='METHOD:IPC,... (methods: random first herding kip logreg)')
+  parser.add_argument('--rows', default='random:1,nfr:1,random:10,nfr:10,random:50,nfr:50',
+                      help='METHOD:IPC,... (methods: nfr random first herding kip logreg)')
+  parser.add_argument('--sets', default='',
+                      help='comma-separated KIP-format .npz files to evaluate as rows')
+  parser.add_argument('--recipe', default='trainer', choices=['trainer', 'legacy'],
+                      help="how networks train on a set (the pipeline Trainer's or the "
+                      "earlier tables')")
+  parser.add_argument('--architecture', default='seed_cnn', choices=list(ARCHITECTURES),
+                      help='the network trained (trainer recipe) and nfr distils for')
+  parser.add_argument('--nfr-steps', type=int, default=1000)
   parser.add_argument('--full', action='store_true', help='add the full-pool row')
   parser.add_argument('--seeds', type=int, default=3, help='CNN seeds per set')
   parser.add_argument('--seed', type=int, default=0, help='distillation seed')
@@ -186,10 +259,14 @@ def main(argv=None):
   kernel_eval = KernelEval(standardise(test_x)[..., None], args.kernel_networks, args.ridge)
   rows = []
   specs = [(m, int(n)) for m, n in (r.split(':') for r in args.rows.split(',') if r)]
+  specs += [(path, 0) for path in args.sets.split(',') if path]
   for method, ipc in specs:
     print(f'== {method}:{ipc}', file=sys.stderr, flush=True)
     start = time.perf_counter()
-    if args.from_sets:
+    if not ipc:
+      images, vectors, classes, info = read_given_set(method)
+      method, ipc = os.path.basename(method), len(classes) // NUM_CLASSES
+    elif args.from_sets:
       images, vectors, classes, info = load_set(args.from_sets, method, ipc)
     else:
       images, vectors, classes, info = distil_row(method, ipc, pool_x, pool_y, args)
@@ -197,19 +274,17 @@ def main(argv=None):
                images=images, labels=vectors, classes=classes,
                wall_time_s=info.get('wall_time_s', time.perf_counter() - start))
     wall = info.get('wall_time_s', time.perf_counter() - start)
-    learned = not np.allclose(vectors, plain_label_vectors(classes))
     k_acc = kernel_eval.accuracy(images, vectors, test_y)
-    loss = label_loss_for(method, learned, args)
     images01 = np.clip(unstandardise(images[..., 0]), 0.0, 1.0)
     accs, times = [], []
     for s in range(args.seeds):
-      acc, train_s = train_cnn(images01, vectors, classes, test_x, test_y, s,
-                               epochs_for(ipc), loss, args.cnn_augment)
+      acc, train_s, loss, epochs = fit_row(images01, vectors, classes, test_x, test_y, s,
+                                           ipc, method, args)
       accs.append(acc)
       times.append(train_s)
     row = dict(method=method, ipc=ipc, distill_s=round(wall, 1), kernel_acc=k_acc,
                cnn_mean=float(np.mean(accs)), cnn_std=float(np.std(accs)), cnn_accs=accs,
-               cnn_loss=loss, epochs=epochs_for(ipc), train_s=float(np.mean(times)),
+               cnn_loss=loss, epochs=epochs, train_s=float(np.mean(times)),
                info={k: float(v) for k, v in info.items()})
     rows.append(row)
     print(f'   {format_row(row)}', file=sys.stderr, flush=True)
@@ -218,13 +293,14 @@ def main(argv=None):
     print('== full pool', file=sys.stderr, flush=True)
     accs, times = [], []
     for s in range(args.seeds):
-      acc, train_s = train_cnn(pool_x, plain_label_vectors(pool_y), pool_y, test_x, test_y,
-                               s, 15, 'ce', False)
+      acc, train_s, loss, epochs = fit_row(pool_x, plain_label_vectors(pool_y), pool_y,
+                                           test_x, test_y, s, 0, 'full', args, full=True)
       accs.append(acc)
       times.append(train_s)
     rows.append(dict(method='full pool', ipc=POOL_SIZE // NUM_CLASSES, distill_s=0.0,
                      kernel_acc=None, cnn_mean=float(np.mean(accs)),
-                     cnn_std=float(np.std(accs)), cnn_accs=accs, cnn_loss='ce', epochs=15,
+                     cnn_std=float(np.std(accs)), cnn_accs=accs, cnn_loss=loss,
+                     epochs=epochs,
                      train_s=float(np.mean(times)), info={}))
     write_results(args, rows)
   print(table(rows))

@@ -91,3 +91,33 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
                    '--out', out, '--resume']) == 2
   assert 'x.npz.ckpt.npz: no checkpoint to resume from' in capsys.readouterr().err
   assert not os.path.exists(out)
+
+
+NFR = ['--data', 'sample', '--max-examples', '300', '--ipc', '1', '--steps', '2',
+       '--holdout', '50', '--pool-models', '2', '--reset-every', '4',
+       '--keep-best', 'none']  # (keep-best would keep the herded start of 2 steps)
+
+
+def test_the_default_method_is_nfr_for_the_trainers_architecture(tmp_path, capsys):
+  assert cli.main(['distill', *NFR, '--out', str(tmp_path / 'default.npz')]) == 0
+  assert 'nfr_time_s' in capsys.readouterr().err
+  assert cli.main(['distill', *NFR, '--method', 'nfr',
+                   '--out', str(tmp_path / 'nfr.npz')]) == 0
+  assert (tmp_path / 'default.npz').read_bytes() == (tmp_path / 'nfr.npz').read_bytes()
+  assert (tmp_path / 'default.npz.ckpt.npz').exists()
+  assert cli.main(['distill', *NFR, '--architecture', 'kip_convnet',
+                   '--out', str(tmp_path / 'convnet.npz')]) == 0
+  assert (tmp_path / 'default.npz').read_bytes() != (tmp_path / 'convnet.npz').read_bytes()
+  assert kip_format.load(str(tmp_path / 'convnet.npz')).images.shape == (10, 28, 28, 1)
+
+
+@pytest.mark.parametrize('flag,value,message', [
+    ('--pool-models', '0', 'distill.pool_models must be > 0, got 0'),
+    ('--holdout', '5000', 'distill.holdout 5000 leaves 0 pool images of a class for 1 '
+     'per class; lower --holdout'),
+    ('--clip', 'none', "distill.clip must be one of ('step', 'output') for nfr, got 'none'"),
+])
+def test_nfr_config_errors_are_one_line(tmp_path, capsys, flag, value, message):
+  assert cli.main(['distill', *NFR, flag, value, '--out', str(tmp_path / 'x.npz')]) == 2
+  assert capsys.readouterr().err.strip() == f'tfx-distill: error: {message}'
+  assert not (tmp_path / 'x.npz').exists()
