@@ -121,3 +121,24 @@ def test_nfr_config_errors_are_one_line(tmp_path, capsys, flag, value, message):
   assert cli.main(['distill', *NFR, flag, value, '--out', str(tmp_path / 'x.npz')]) == 2
   assert capsys.readouterr().err.strip() == f'tfx-distill: error: {message}'
   assert not (tmp_path / 'x.npz').exists()
+
+
+def test_the_pipelines_distiller_makes_the_clis_nfr_set_for_its_architecture(tmp_path):
+  assert cli.main(['distill', *NFR, '--architecture', 'kip_convnet',
+                   '--out', str(tmp_path / 'cli.npz')]) == 0
+  examples = standard_artifacts.Examples()
+  examples.uri = str(tmp_path / 'examples')
+  ingest_executor.Executor().Do(
+      {}, {'examples': [examples]}, to_parameters(IngestSettings(max_examples=300)))
+  distilled, kip_set = standard_artifacts.Examples(), KipSet()
+  distilled.uri, kip_set.uri = str(tmp_path / 'distilled'), str(tmp_path / 'kip_set')
+  settings = DistillSettings(steps=2, holdout=50, pool_models=2, reset_every=4,
+                             keep_best='none')
+  distiller_executor.Executor().Do(
+      {'examples': [examples]}, {'distilled': [distilled], 'kip_set': [kip_set]},
+      dict(method='nfr', images_per_class=1, architecture='kip_convnet',
+           **to_parameters(settings)))
+  assert (tmp_path / 'cli.npz').read_bytes() == (
+      tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()
+  assert kip_set.get_string_custom_property('architecture') == 'kip_convnet'
+  assert kip_set.get_float_custom_property('steps') == 2.0
