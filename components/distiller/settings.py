@@ -16,8 +16,9 @@ CLIP_MODES = ('auto', 'output', 'step', 'none')
 FEATURES = ('flatten_hidden', 'hidden', 'flatten')
 INITS = ('herding', 'random')
 KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
-# The method's own value of a setting left at 0 / 'auto' (measured best defaults: KIP's
-# in bench/README.md, nfr's in the nfr port's measurements).
+# The method's own value of a setting left at 0 / 'auto': KIP's as measured in
+# bench/README.md; nfr's from its research runs (200 target images scored as 500 do at
+# about 55% of the CPU; clipping after every step).
 METHOD_DEFAULTS = {
     'nfr': {'target_batch': 200, 'clip': 'step'},
     '': {'target_batch': 1000, 'clip': 'output'},  # every other method
