@@ -39,19 +39,26 @@ def test_same_settings_give_the_same_bytes_and_import_reads_them_back(tmp_path):
   np.testing.assert_array_equal(imported.labels, np.argmax(saved.labels, axis=1))
 
 
-def test_the_command_line_makes_the_same_set_as_the_pipeline(tmp_path):
-  """Ingest and Distiller executors on artifacts, with the settings the flags name."""
-  assert distill(tmp_path / 'cli.npz', '--steps', '3') == 0
+def pipeline_set(tmp_path, settings, **parameters):
+  """Ingest and Distiller executors on artifacts (300 examples of `sample`, one image
+  per class); returns the KipSet artifact."""
   examples = standard_artifacts.Examples()
   examples.uri = str(tmp_path / 'examples')
   ingest_executor.Executor().Do(
       {}, {'examples': [examples]}, to_parameters(IngestSettings(max_examples=300)))
   distilled, kip_set = standard_artifacts.Examples(), KipSet()
   distilled.uri, kip_set.uri = str(tmp_path / 'distilled'), str(tmp_path / 'kip_set')
-  settings = DistillSettings(steps=3, target_batch=50, num_networks=1, width=16, seed=3)
   distiller_executor.Executor().Do(
       {'examples': [examples]}, {'distilled': [distilled], 'kip_set': [kip_set]},
-      dict(method='kip', images_per_class=1, **to_parameters(settings)))
+      dict(images_per_class=1, **parameters, **to_parameters(settings)))
+  return kip_set
+
+
+def test_the_command_line_makes_the_same_set_as_the_pipeline(tmp_path):
+  """Ingest and Distiller executors on artifacts, with the settings the flags name."""
+  assert distill(tmp_path / 'cli.npz', '--steps', '3') == 0
+  pipeline_set(tmp_path, DistillSettings(steps=3, target_batch=50, num_networks=1,
+                                         width=16, seed=3), method='kip')
   assert (tmp_path / 'cli.npz').read_bytes() == (
       tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()
 
@@ -126,18 +133,9 @@ def test_nfr_config_errors_are_one_line(tmp_path, capsys, flag, value, message):
 def test_the_pipelines_distiller_makes_the_clis_nfr_set_for_its_architecture(tmp_path):
   assert cli.main(['distill', *NFR, '--architecture', 'kip_convnet',
                    '--out', str(tmp_path / 'cli.npz')]) == 0
-  examples = standard_artifacts.Examples()
-  examples.uri = str(tmp_path / 'examples')
-  ingest_executor.Executor().Do(
-      {}, {'examples': [examples]}, to_parameters(IngestSettings(max_examples=300)))
-  distilled, kip_set = standard_artifacts.Examples(), KipSet()
-  distilled.uri, kip_set.uri = str(tmp_path / 'distilled'), str(tmp_path / 'kip_set')
-  settings = DistillSettings(steps=2, holdout=50, pool_models=2, reset_every=4,
-                             keep_best='none')
-  distiller_executor.Executor().Do(
-      {'examples': [examples]}, {'distilled': [distilled], 'kip_set': [kip_set]},
-      dict(method='nfr', images_per_class=1, architecture='kip_convnet',
-           **to_parameters(settings)))
+  kip_set = pipeline_set(tmp_path, DistillSettings(steps=2, holdout=50, pool_models=2,
+                                                    reset_every=4, keep_best='none'),
+                         method='nfr', architecture='kip_convnet')
   assert (tmp_path / 'cli.npz').read_bytes() == (
       tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()
   assert kip_set.get_string_custom_property('architecture') == 'kip_convnet'
