@@ -10,6 +10,7 @@ values, its command-line flags and its `validate()`:
 | `train`      | TrainSettings      | trainer/settings.py                |
 | `small_sets` | SmallSetTraining   | trainer/settings.py                |
 | `eval`       | EvalSettings       | here (the blessing is the pipeline's) |
+| `validation` | ValidationSettings | components/data_gate/settings.py   |
 
 Runners fill in paths; the command line overrides single fields. `PRESETS['smoke']` is
 the tiny variant that tests and CI use.
@@ -19,6 +20,7 @@ import dataclasses
 from typing import Dict, Tuple
 
 from tfx_distill.components import node_ids
+from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA, ValidationSettings
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
 from tfx_distill.components.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
@@ -74,6 +76,7 @@ class PipelineConfig:
   train: TrainSettings = TrainSettings()
   small_sets: SmallSetTraining = SmallSetTraining()
   eval: EvalSettings = EvalSettings()
+  validation: ValidationSettings = ValidationSettings()
   candidates: Tuple[Candidate, ...] = (Candidate('random', 1),)
   kip_sets: Tuple[str, ...] = ()  # published KIP .npz files to import as candidates
   seeds: int = option(1, '--seeds', 'train each model this many times')
@@ -84,7 +87,8 @@ class PipelineConfig:
 
   def validate(self) -> 'PipelineConfig':
     """Raises ConfigError naming the first bad value; returns self."""
-    for section in (self.ingest, self.distill, self.train, self.small_sets, self.eval):
+    for section in (self.ingest, self.distill, self.train, self.small_sets, self.eval,
+                    self.validation):
       section.validate()
     check(self.seeds >= 1, f'seeds must be >= 1, got {self.seeds}')
     check(bool(self.candidates) or bool(self.kip_sets),
@@ -154,7 +158,9 @@ RUNNERS = ('local', 'beam')  # LocalDagRunner or BeamDagRunner (pipeline/local_r
 
 @dataclasses.dataclass(frozen=True)
 class PipelinePaths:
-  """Where a run keeps its artifacts, metadata and pushed models (set by runners)."""
+  """Where a run keeps its artifacts, metadata and pushed models, and where its steps
+  find the package's curated schema (set by runners)."""
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
+  packaged_schema: str = PACKAGED_SCHEMA  # components/data_gate/digits_schema.pbtxt

@@ -7,6 +7,8 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
 from tfx_distill.components import node_ids
+from tfx_distill.components.data_gate.component import DataGate
+from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY
 from tfx_distill.components.example_format import NUM_CLASSES, TRAIN, VALID
@@ -27,22 +29,37 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                     metadata_connection_config: Optional[
                         metadata_store_pb2.ConnectionConfig] = None,
                     beam_pipeline_args: Optional[List[str]] = None) -> tfx.dsl.Pipeline:
-  """The whole experiment: ingest, validate, distil, train, evaluate, push."""
+  """The whole experiment: ingest, validate, distil, train, evaluate, push. Nothing
+  trains before the DataGate passed."""
   config.validate()
   components = []
   # Digits from the configured source -> stratified train/eval GZIP TFRecords.
   ingest = Ingest(config.ingest).with_id(node_ids.INGEST)
   examples = ingest.outputs[EXAMPLES_KEY]
-  # Dataset statistics of both splits.
-  statistics_gen = tfx.components.StatisticsGen(examples=examples)
-  # A schema inferred from the statistics.
-  schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs['statistics'],
-                                        infer_feature_shape=True)
-  # Anomalies of the data against the schema.
+  validation = config.validation
+  if validation.schema_file == INFER:
+    # Statistics of every split, and a schema inferred from them (a first run's).
+    statistics_gen = tfx.components.StatisticsGen(examples=examples)
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs['statistics'], infer_feature_shape=True)
+    components += [ingest, statistics_gen, schema_gen]
+  else:
+    # The established schema (curated once), and statistics computed with it.
+    validation = dataclasses.replace(
+        validation, schema_file=validation.schema_file or paths.packaged_schema)
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=validation.schema_file)
+    statistics_gen = tfx.components.StatisticsGen(examples=examples,
+                                                  schema=schema_gen.outputs['schema'])
+    components += [ingest, schema_gen, statistics_gen]
+  statistics = statistics_gen.outputs['statistics']
+  # Anomalies of every split against the schema.
   example_validator = tfx.components.ExampleValidator(
-      statistics=statistics_gen.outputs['statistics'],
-      schema=schema_gen.outputs['schema'])
-  components += [ingest, statistics_gen, schema_gen, example_validator]
+      statistics=statistics, schema=schema_gen.outputs['schema'])
+  # Stops the run on anomalies (and eval/train skew) before anything trains.
+  data_gate = DataGate(examples, statistics, schema_gen.outputs['schema'],
+                       example_validator.outputs['anomalies'],
+                       validation).with_id(node_ids.DATA_GATE)
+  components += [example_validator, data_gate]
 
   hyperparameters = None
   if config.enable_tuner:
@@ -52,6 +69,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
         train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
         eval_args=tfx.proto.EvalArgs(splits=[VALID]),
         custom_config=config.train.to_custom_config())
+    tuner.add_upstream_node(data_gate)
     hyperparameters = tuner.outputs['best_hyperparameters']
     components.append(tuner)
 
@@ -62,6 +80,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # A small set of images per class made from the train split.
     node = Distiller(examples, candidate.method, candidate.images_per_class,
                      config.distill).with_id(node_ids.distiller(candidate.name))
+    node.add_upstream_node(data_gate)
     components.append(node)
     training_sets[candidate.name] = (
         node.outputs[DISTILLED_KEY],
@@ -70,6 +89,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
     node = KipImport(path=path, examples=examples).with_id(node_ids.kip_import(index))
+    node.add_upstream_node(data_gate)
     components.append(node)
     training_sets[node_ids.kip_set(index)] = (
         node.outputs[IMPORTED_KEY],
@@ -86,6 +106,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
           eval_args=tfx.proto.EvalArgs(splits=[VALID]),
           custom_config=trainer_settings(settings, k).to_custom_config(),
       ).with_id(node_ids.trainer(name, k))
+      trainer.add_upstream_node(data_gate)
       components.append(trainer)
       models[(name, k)] = trainer.outputs['model']
 

@@ -126,6 +126,7 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   summary = {
       'rows': rows,
       'models': models,
+      'data_check': collected.data_check,
       'provenance': {**provenance, 'data_source': collected.data_source,
                      'generated_at': datetime.datetime.now(datetime.timezone.utc)
                      .isoformat(timespec='seconds'),

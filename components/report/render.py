@@ -62,6 +62,19 @@ def table_cells(row: dict) -> List[str]:
   ]
 
 
+def data_check_lines(check: Optional[dict]) -> List[str]:
+  """The DataGate's verdict as sentences: the schema, then one line per anomaly."""
+  if not check:
+    return ['no data check found (a run made before the DataGate existed?)']
+  anomalies = check.get('anomalies') or []
+  verdict = ('no anomalies' if not anomalies else
+             f'{len(anomalies)} anomalies, allowed by --allow-anomalies')
+  lines = [f"data checked against the schema {check.get('schema')}: {verdict}"]
+  lines += [f"{a['where']}, feature '{a['feature']}' ({a['severity']}): {a['short']}: "
+            f"{a['description']}" for a in anomalies]
+  return lines
+
+
 def markdown(summary: Dict[str, Any]) -> str:
   """The summary table and provenance as Markdown."""
   lines = ['# tfx-distill report', '', '| ' + ' | '.join(COLUMNS) + ' |',
@@ -77,6 +90,8 @@ def markdown(summary: Dict[str, Any]) -> str:
     if provenance.get(key) is not None:
       lines.append(f'- {key}: {provenance[key]}')
   lines += [f'- note: {note}' for note in summary['notes']]
+  lines += ['', '## Data validation', '']
+  lines += [f'- {line}' for line in data_check_lines(summary.get('data_check'))]
   return '\n'.join(lines) + '\n'
 
 
@@ -136,6 +151,9 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
            '"decided by" names the threshold that failed (value floor, max drop vs the '
            'full model) or "passed".</p>']
   parts.append(_models_html(summary.get('models', [])))
+  check = data_check_lines(summary.get('data_check'))
+  parts.append('<h2>Data validation</h2><ul id="data-check">' + ''.join(
+      f'<li>{html.escape(line)}</li>' for line in check) + '</ul>')
   if summary['notes']:
     parts.append('<ul class="notes">' + ''.join(
         f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')

@@ -23,11 +23,41 @@ def test_every_preset_builds(name):
   for candidate in config.candidates:
     assert {f'Distiller_{candidate.name}', f'Trainer_{candidate.name}_s0',
             f'Evaluator_{candidate.name}_s0', f'Pusher_{candidate.name}'} <= ids
-  assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator', 'Trainer_full_s0',
-          'Evaluator_full_s0', 'Pusher_full', 'LatestBlessedFullModel'} <= ids
+  assert {'Ingest', 'StatisticsGen', 'ImportSchemaGen', 'ExampleValidator', 'DataGate',
+          'Trainer_full_s0', 'Evaluator_full_s0', 'Pusher_full',
+          'LatestBlessedFullModel'} <= ids
   assert ('Tuner' in ids) == config.enable_tuner
   trainers = [i for i in ids if i.startswith('Trainer_')]
   assert len(trainers) == (len(config.candidates) + 1) * config.seeds
+
+
+def test_nothing_trains_before_the_data_gate():
+  config = config_lib.replace(config_lib.preset('tune'), kip_sets=('a.npz',), seeds=2)
+  nodes = {c.id: c for c in create_pipeline(config, PATHS).components}
+  gate = nodes['DataGate']
+  assert {n.id for n in gate.upstream_nodes} == {'Ingest', 'StatisticsGen',
+                                                 'ImportSchemaGen', 'ExampleValidator'}
+  training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
+                                                      'Trainer')]
+  assert len(training) == 1 + 2 + 1 + 2 * 4
+  for node_id in training:
+    assert gate in nodes[node_id].upstream_nodes, node_id
+  # The gate checks against the package's curated schema unless told otherwise.
+  assert nodes['ImportSchemaGen'].exec_properties['schema_file'] == PATHS.packaged_schema
+  assert nodes['DataGate'].exec_properties['schema_file'] == PATHS.packaged_schema
+  assert nodes['DataGate'].exec_properties['allow_anomalies'] == 0
+
+
+def test_schema_infer_or_a_given_file():
+  inferred = create_pipeline(config_lib.replace(
+      config_lib.preset('smoke'), validation={'schema_file': 'infer'}), PATHS)
+  ids = node_ids(inferred)
+  assert 'SchemaGen' in ids and 'ImportSchemaGen' not in ids
+  given = {c.id: c for c in create_pipeline(config_lib.replace(
+      config_lib.preset('smoke'), validation={'schema_file': 'gs://b/schema.pbtxt',
+                                              'allow_anomalies': True}), PATHS).components}
+  assert given['ImportSchemaGen'].exec_properties['schema_file'] == 'gs://b/schema.pbtxt'
+  assert given['DataGate'].exec_properties['allow_anomalies'] == 1
 
 
 def test_kip_sets_and_seeds_add_models():

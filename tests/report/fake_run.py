@@ -2,6 +2,7 @@
 TFMA evaluation outputs (metrics, plots, validations, eval_config.json), training.json,
 blessings, pushed models, Examples and tiny serving models."""
 
+import json
 import os
 from typing import Dict, List, Optional, Sequence
 
@@ -143,6 +144,12 @@ def digits(count_per_class: int, seed: int, learned: bool = False):
 ACCURACIES = {'full': [0.97, 0.96], 'random_1': [0.55, 0.61], 'kip_1': [0.86, 0.90]}
 FLOOR = 0.5
 MAX_DROP = 0.2
+# An anomaly the DataGate let through (--allow-anomalies), as it records it.
+ALLOWED_ANOMALY = {
+    'where': 'split eval vs train', 'feature': 'label', 'severity': 'ERROR',
+    'short': 'High Linfty distance between training and serving',
+    'description': 'The Linfty distance between training and serving is 0.12, above the '
+                   'threshold 0.05. The feature value with maximum difference is: 1'}
 
 
 def make_run(root: str) -> List[ArtifactRef]:
@@ -160,6 +167,11 @@ def make_run(root: str) -> List[ArtifactRef]:
   ingest = uri('Ingest', 'examples')
   write_split(ingest, 'eval', digits(3, seed=1))
   refs.append(ArtifactRef('Examples', ingest, {'source': 'synthetic'}))
+  check = uri('DataGate', 'check')
+  with open(os.path.join(check, 'data_check.json'), 'w', encoding='utf-8') as handle:
+    json.dump({'schema': '/schemas/digits.pbtxt', 'source': 'synthetic',
+               'allow_anomalies': True, 'anomalies': [ALLOWED_ANOMALY]}, handle)
+  refs.append(ArtifactRef('tfx_distill.DataCheck', check, {'anomalies': 1}))
   for name, learned in (('random_1', False), ('kip_1', True)):
     distilled = uri(f'Distiller_{name}', 'distilled')
     write_split(distilled, 'train', digits(1, seed=2, learned=learned))

@@ -12,6 +12,7 @@ from tfx.types.artifact_utils import get_artifact_type_class
 
 from tfx_distill.pipeline import cli
 from tfx_distill.components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
+from tests.report.fake_run import ALLOWED_ANOMALY
 
 
 def test_summary_json_rows(report_dir):
@@ -33,6 +34,19 @@ def test_summary_json_rows(report_dir):
   assert summary['provenance']['seeds'] == 2
   assert summary['provenance']['data_source'] == 'synthetic'
   assert not summary['notes']
+  assert summary['data_check']['anomalies'] == [ALLOWED_ANOMALY]
+
+
+def test_allowed_anomalies_are_listed(report_dir):
+  with open(os.path.join(report_dir, INDEX_HTML), encoding='utf-8') as handle:
+    page = handle.read()
+  listed = re.search(r'<ul id="data-check">(.*?)</ul>', page).group(1)
+  assert ('data checked against the schema /schemas/digits.pbtxt: 1 anomalies, allowed '
+          'by --allow-anomalies') in listed
+  assert ("split eval vs train, feature &#x27;label&#x27; (ERROR): High Linfty distance "
+          'between training and serving: The Linfty distance') in listed
+  with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
+    assert "- split eval vs train, feature 'label' (ERROR)" in handle.read()
 
 
 def test_markdown_table(report_dir):
@@ -92,6 +106,7 @@ def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
   assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
   assert summary['provenance']['pipeline_run_id'] == 'run-1'
   assert summary['provenance']['pipeline_name'] == 'tfx-distill'
+  assert summary['data_check']['anomalies'] == [ALLOWED_ANOMALY]
 
 
 def test_report_subcommand_without_store(tmp_path, capsys):
