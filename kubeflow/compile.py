@@ -18,7 +18,9 @@ from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from tfx_distill.components.errors import check
 from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.kubeflow.runtime_parameters import parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
+
 
 def kfp_package_path(out: str) -> str:
   """Where the Kubeflow Pipelines package of the job at `out` goes: FILE.json -> FILE.yaml."""
@@ -33,25 +35,41 @@ def write_kfp_package(job: Dict[str, Any], pipeline_root: str, path: str) -> Non
     yaml.safe_dump(spec, f, sort_keys=False)
 
 
+def with_parameter_defaults(job: Dict[str, Any], defaults: Dict[str, Any]) -> Dict[str, Any]:
+  """The job with each runtime parameter's default also in the PipelineSpec's root
+  inputs (`defaultValue`, optional), so that the spec alone runs with the compiled
+  values: the KFP package has no runtimeConfig."""
+  parameters = job['pipelineSpec']['root'].get('inputDefinitions', {}).get('parameters', {})
+  for name, default in defaults.items():
+    parameters[name].update(defaultValue=default, isOptional=True)
+  return job
+
+
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
-                     out: str) -> Dict[str, Any]:
-  """Writes the PipelineJob JSON of `pipeline` (built for `deployment`'s paths) to `out`
-  (for Vertex AI Pipelines' `PipelineJob(template_path=...)`) and, for --target
-  kubeflow, its PipelineSpec beside it as FILE.yaml (for `kfp.Client`); returns the job."""
+                     out: str, config) -> Dict[str, Any]:
+  """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
+  for `deployment`'s paths) to `out` (for Vertex AI Pipelines'
+  `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
+  it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
+  spec schema 2.1, with the runtime parameters of `runtime_parameters.py` (their
+  defaults: the config's values, in runtimeConfig.parameterValues)."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
     train_on_vertex(pipeline, deployment.vertex_training)
+  defaults = parameterize(pipeline, config)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
-          display_name=display_name, default_image=deployment.image),
+          display_name=display_name, default_image=deployment.image,
+          use_pipeline_spec_2_1=True),
       output_dir=os.path.dirname(os.path.abspath(out)),
       output_filename=os.path.basename(out))
   if os.path.exists(out):
     os.remove(out)
-  runner.run(pipeline)
-  with open(out) as f:
-    job = json.load(f)
+  job = with_parameter_defaults(runner.run(pipeline, parameter_values=defaults,
+                                           write_out=False), defaults)
+  with open(out, 'w') as f:
+    json.dump(job, f, sort_keys=True)
   if deployment.target == 'kubeflow':
     write_kfp_package(job, deployment.root, kfp_package_path(out))
   return job

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
 
 TARGETS = ('vertex', 'kubeflow')
 REMOTE_SCHEMES = ('gs://', 's3://')
+# Where kubeflow/Dockerfile puts the repository's sources in the image (its WORKDIR).
+IMAGE_SOURCE_DIR = '/tfx-distill'
+# The package's curated schema, relative to the repository.
+PACKAGED_SCHEMA = 'components/data_gate/digits_schema.pbtxt'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,3 +47,8 @@ class Deployment:
   def serving_root(self) -> str:
     """Where the Pushers push."""
     return f'{self.root}/serving'
+
+  @property
+  def packaged_schema(self) -> str:
+    """The package's curated schema, as the steps see it in the image."""
+    return f'{IMAGE_SOURCE_DIR}/{PACKAGED_SCHEMA}'

@@ -18,7 +18,7 @@ CHECK_FILE = 'data_check.json'
 class DataCheck(artifact.Artifact):
   """The data validation of one run: `data_check.json` under the uri (the schema, whether
   anomalies were allowed, and every anomaly: split, feature, severity, description)."""
-  TYPE_NAME = 'tfx_distill.DataCheck'
+  TYPE_NAME = 'tfx_distill.DataCheck'  # importable as such: see tfx_distill/__init__.py
 
 
 class DataGateSpec(ComponentSpec):

@@ -2,12 +2,15 @@
 subprocess), and the CLI's handling of bad input and bad config."""
 
 import os
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
+from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.pipeline.local_runner import local_paths
 
 CLI = [sys.executable, '-m', 'tfx_distill.pipeline.cli']
@@ -65,7 +68,7 @@ def test_every_execution_completes(smoke_run):
   for expected in ('Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator',
                    'Distiller', 'Trainer', 'Evaluator', 'Pusher'):
     assert any(expected in name for name in types), (expected, types)
-  kip_sets = [a for a in store.get_artifacts_by_type('tfx_distill.KipSet')
+  kip_sets = [a for a in store.get_artifacts_by_type(KipSet.TYPE_NAME)
               if 'Distiller_kip_1' in a.uri]
   assert len(kip_sets) == 1
   from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
@@ -160,3 +163,39 @@ def test_bad_config_is_refused_before_running(tmp_path, capsys, args, message):
   last = capsys.readouterr().err.strip().splitlines()[-1]
   assert last.startswith('tfx-distill: error: ') and message in last
   assert not os.path.exists(local_paths(str(tmp_path)).metadata_path)
+
+
+def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, tmp_path):
+  """The smoke pipeline run again (on a copy of its root) on new data that Ingest
+  accepts (labels 0..9, pixels in range, every class present) but whose test part, the
+  eval split with --eval-source test, is half ones: the established schema's skew
+  comparator stops the run before anything trains."""
+  from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
+  root = str(tmp_path / 'rerun')
+  shutil.copytree(smoke_run[0], root)
+  data = load_source('sample')
+  rest = np.arange(2000, len(data.labels))
+  test = np.r_[rest[data.labels[rest] == 1][:200], rest[data.labels[rest] != 1][:200]]
+  path = str(tmp_path / 'new.npz')
+  np.savez(path, x_train=data.images[:2000], y_train=data.labels[:2000],
+           x_test=data.images[test], y_test=data.labels[test])
+  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--data',
+                   f'npz:{path}', '--eval-source', 'test')
+  assert result.returncode == 2, result.stderr[-3000:]
+  last = result.stderr.strip().splitlines()[-1]
+  assert last.startswith(f'tfx-distill: error: npz:{path}: the data breaks the schema '
+                         f'{PACKAGED_SCHEMA}: 1 anomaly: split eval vs train, feature '
+                         "'label': High Linfty distance between training and serving"), last
+  store = metadata_store(root)
+  runs = store.get_contexts_by_type('pipeline_run')
+  assert len(runs) == 2
+  rerun = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+  types = {t.id: t.name.rsplit('.', 1)[-1] for t in store.get_execution_types()}
+  states = {types[e.type_id]: e.last_known_state
+            for e in store.get_executions_by_context(rerun.id)}
+  state = metadata_store_pb2.Execution
+  assert states['ImportSchemaGen'] == state.CACHED  # the same established schema
+  assert states['Ingest'] == state.COMPLETE
+  assert states['DataGate'] == state.FAILED
+  assert not {'Distiller', 'KipImport', 'Trainer', 'Evaluator', 'Pusher'} & set(states)

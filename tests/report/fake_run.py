@@ -14,6 +14,7 @@ from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
                                              validation_result_pb2)
 from tensorflow_model_analysis.writers import eval_config_writer
 
+from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.example_format import make_split, plain_label_vectors, write_split
 from tfx_distill.components.report.collect import ArtifactRef
 from tfx_distill.components.model_format import write_record
@@ -171,7 +172,7 @@ def make_run(root: str) -> List[ArtifactRef]:
   with open(os.path.join(check, 'data_check.json'), 'w', encoding='utf-8') as handle:
     json.dump({'schema': '/schemas/digits.pbtxt', 'source': 'synthetic',
                'allow_anomalies': True, 'anomalies': [ALLOWED_ANOMALY]}, handle)
-  refs.append(ArtifactRef('tfx_distill.DataCheck', check, {'anomalies': 1}))
+  refs.append(ArtifactRef(DataCheck.TYPE_NAME, check, {'anomalies': 1}))
   for name, learned in (('random_1', False), ('kip_1', True)):
     distilled = uri(f'Distiller_{name}', 'distilled')
     write_split(distilled, 'train', digits(1, seed=2, learned=learned))
