@@ -5,8 +5,9 @@ import time
 from typing import Callable, Dict, Optional
 
 import numpy as np
+import tensorflow as tf
 
-from tfx_distill.components.distiller import baselines, bilevel, herding, kip
+from tfx_distill.components.distiller import baselines, bilevel, devices, herding, kip
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
 from tfx_distill.components.errors import ConfigError
 from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
@@ -46,15 +47,25 @@ def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_cl
             settings: DistillSettings = DistillSettings(),
             progress: Progress = None,
             checkpoint: Optional[Callable[[kip.KipState], None]] = None,
-            resume: Optional[kip.KipState] = None) -> DistilledSet:
+            resume: Optional[kip.KipState] = None,
+            device: Optional[str] = None) -> DistilledSet:
   """Makes a class-balanced set of `images_per_class` images per class from real images
   (N, 28, 28) in pixel/255 space with integer labels.
 
   random / first / herding pick real images; kip learns images (and labels) by kernel
   inducing points; logreg by bi-level logistic regression. `checkpoint` and `resume`
-  (KIP only) save and continue a run's state."""
+  (KIP only) save and continue a run's state. TensorFlow work runs on `device` (default:
+  the first GPU if any, else the CPU; devices.py)."""
   check_candidate(method, images_per_class)
   check_pool(labels, images_per_class)
+  with tf.device(device or devices.distill_device()):
+    return _distill(images01, labels, method, images_per_class, settings, progress,
+                    checkpoint, resume)
+
+
+def _distill(images01, labels, method, images_per_class, settings, progress, checkpoint,
+             resume) -> DistilledSet:
+  """`distill` on the current device."""
   start = time.perf_counter()
   if method == 'random':
     result = from_indices(images01, labels,

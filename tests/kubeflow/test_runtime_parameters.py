@@ -1,0 +1,170 @@
+"""Compiled pipelines are tunable at submission: the runtime parameters appear in the
+compiled spec (root inputs with their defaults, runtimeConfig parameter values, each
+task's inputs) with the config's values, and the tunable Trainer and Evaluator fold
+them in as the pipeline's own settings would. That they reach the executors of a run:
+test_container_entrypoint.py."""
+
+import dataclasses
+import json
+
+import pytest
+from tfx.orchestration import data_types
+
+from tfx_distill.kubeflow import runtime_parameters, tunable
+from tfx_distill.kubeflow.compile import kfp_package_path
+from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.pipeline import config as config_lib
+from tfx_distill.pipeline.config import PipelinePaths
+from tfx_distill.pipeline.evaluation import eval_config
+from tfx_distill.pipeline.kubeflow_runner import compile_job
+from tfx_distill.pipeline.pipeline import create_pipeline
+from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
+
+IMAGE_SCHEMA = Deployment('kubeflow', 'gs://b/r', 'image').packaged_schema
+# The smoke preset's values (pipeline/config.py), as the compiled defaults.
+SMOKE = {'data': 'sample', 'max_examples': 2000, 'split_seed': 0,
+         'schema_file': IMAGE_SCHEMA, 'allow_anomalies': 0, 'steps': 5,
+         'distill_seed': 0, 'time_budget': 0.0, 'epochs': 2, 'distilled_epochs': 20,
+         'train_seed': 0, 'full_min_accuracy': 0.5, 'candidate_min_accuracy': 0.1,
+         'max_drop': 0.9}
+TYPES = {str: 'STRING', int: 'NUMBER_INTEGER', float: 'NUMBER_DOUBLE'}
+PATHS = PipelinePaths(pipeline_root='gs://b/r', serving_root='gs://b/r/serving')
+
+
+@pytest.fixture(scope='module')
+def smoke_job(tmp_path_factory):
+  out = tmp_path_factory.mktemp('job') / 'smoke.json'
+  job = compile_job(config_lib.preset('smoke'), Deployment('kubeflow', 'gs://b/r', 'image'),
+                    str(out))
+  return job, kfp_package_path(str(out))
+
+
+def task_inputs(job, task):
+  return job['pipelineSpec']['root']['dag']['tasks'][task]['inputs']['parameters']
+
+
+def test_parameters_and_defaults_in_the_spec(smoke_job):
+  job, _ = smoke_job
+  declared = job['pipelineSpec']['root']['inputDefinitions']['parameters']
+  assert set(declared) == set(SMOKE)
+  for name, value in SMOKE.items():
+    assert declared[name] == {'parameterType': TYPES[type(value)], 'defaultValue': value,
+                              'isOptional': True}, name
+  assert job['runtimeConfig']['parameterValues'] == SMOKE
+  # Every task input that names a parameter names a declared one.
+  for task in job['pipelineSpec']['root']['dag']['tasks'].values():
+    for value in task.get('inputs', {}).get('parameters', {}).values():
+      assert value.get('componentInputParameter', 'data') in declared
+
+
+@pytest.mark.parametrize('task,wiring', [
+    ('Ingest', {'data': 'data', 'max_examples': 'max_examples', 'seed': 'split_seed'}),
+    ('ImportSchemaGen', {'schema_file': 'schema_file'}),
+    ('DataGate', {'schema_file': 'schema_file', 'allow_anomalies': 'allow_anomalies'}),
+    ('Distiller_kip_1', {'steps': 'steps', 'seed': 'distill_seed',
+                         'time_budget_s': 'time_budget'}),
+    ('Trainer_full_s0', {'epochs': 'epochs', 'seed': 'train_seed'}),
+    ('Trainer_kip_1_s0', {'epochs': 'distilled_epochs', 'seed': 'train_seed'}),
+    ('Evaluator_full_s0', {'min_accuracy': 'full_min_accuracy', 'max_drop': 'max_drop'}),
+    ('Evaluator_random_1_s0', {'min_accuracy': 'candidate_min_accuracy',
+                               'max_drop': 'max_drop'}),
+])
+def test_each_task_takes_its_parameters(smoke_job, task, wiring):
+  job, _ = smoke_job
+  inputs = task_inputs(job, task)
+  taken = {key: value['componentInputParameter'] for key, value in inputs.items()
+           if 'componentInputParameter' in value}
+  assert taken == wiring
+
+
+def test_trainers_keep_their_fixed_values(smoke_job):
+  job, _ = smoke_job
+  constants = {task: {key: task_inputs(job, task)[key]['runtimeValue']['constant']
+                      for key in ('small_set_images', 'max_passes', 'seed_index')}
+               for task in ('Trainer_full_s0', 'Trainer_kip_1_s0')}
+  assert constants == {'Trainer_full_s0': {'small_set_images': 0, 'max_passes': 50_000,
+                                           'seed_index': 0},
+                       'Trainer_kip_1_s0': {'small_set_images': 10, 'max_passes': 50_000,
+                                            'seed_index': 0}}
+
+
+def test_the_kfp_package_carries_the_defaults(smoke_job):
+  from kfp.client.client import _extract_pipeline_yaml  # pylint: disable=g-import-not-at-top
+  _, package = smoke_job
+  inputs = _extract_pipeline_yaml(package).pipeline_spec.root.input_definitions.parameters
+  assert inputs['epochs'].default_value.number_value == 2
+  assert inputs['data'].default_value.string_value == 'sample'
+  assert inputs['schema_file'].is_optional
+
+
+def parameterized(config):
+  """(defaults returned, {node id: node}) of a pipeline built from config and given its
+  runtime parameters, without compiling."""
+  pipeline = create_pipeline(config, PATHS)
+  defaults = runtime_parameters.parameterize(pipeline, config)
+  return defaults, {node.id: node for node in pipeline.components}
+
+
+def test_defaults_follow_the_config():
+  config = config_lib.replace(
+      config_lib.preset('demo'), train={'epochs': 5, 'seed': 3},
+      eval={'max_drop': 0.02}, ingest={'data': 'tfds:mnist'},
+      validation={'schema_file': 'gs://b/schema.pbtxt', 'allow_anomalies': True}, seeds=2)
+  defaults, nodes = parameterized(config)
+  assert {k: defaults[k] for k in ('epochs', 'train_seed', 'max_drop', 'data', 'schema_file',
+                                   'allow_anomalies', 'distilled_epochs', 'steps')} == {
+      'epochs': 5, 'train_seed': 3, 'max_drop': 0.02, 'data': 'tfds:mnist',
+      'schema_file': 'gs://b/schema.pbtxt', 'allow_anomalies': 1,
+      'distilled_epochs': 300, 'steps': 1000}
+  trainer = nodes['Trainer_kip_50_s1'].exec_properties
+  assert isinstance(trainer['epochs'], data_types.RuntimeParameter)
+  assert trainer['epochs'].name == 'distilled_epochs' and trainer['epochs'].default == 300
+  assert (trainer['small_set_images'], trainer['seed_index']) == (500, 1)
+  ingest = nodes['Ingest'].exec_properties
+  assert ingest['data'].name == 'data' and ingest['data'].ptype is str
+  assert ingest['eval_fraction'] == 0.2  # not a runtime parameter: stays a constant
+
+
+def test_no_schema_parameter_when_the_schema_is_inferred():
+  defaults, nodes = parameterized(config_lib.replace(
+      config_lib.preset('smoke'), validation={'schema_file': 'infer'}))
+  assert 'schema_file' not in defaults and 'ImportSchemaGen' not in nodes
+  assert nodes['DataGate'].exec_properties['schema_file'] == 'infer'
+
+
+def test_every_parameter_names_a_setting_with_its_flag():
+  config = config_lib.preset('smoke')
+  flags = {p.name: p.flag(config) for p in runtime_parameters.PARAMETERS}
+  assert flags['data'] == '--data' and flags['distill_seed'] == '--seed'
+  assert flags['distilled_epochs'] == '--distilled-epochs'
+  assert flags['train_seed'] == ''  # TrainSettings.seed has no flag
+  assert {tunable.EPOCHS, tunable.SEED} <= {f.name for f in dataclasses.fields(
+      TrainSettings)}
+
+
+@pytest.mark.parametrize('epochs,images,index,expected_epochs,expected_seed', [
+    (8, 0, 0, 8, 7),        # the full train split: epochs as given
+    (300, 10, 1, 300, 8),   # a 10-image set: 300 epochs, the second seed
+    (300, 500, 2, 100, 9),  # a 500-image set: at most 50,000 image passes
+])
+def test_trainer_folds_epochs_and_seed(epochs, images, index, expected_epochs,
+                                       expected_seed):
+  vertex_keys = {'ai_platform_enable_vertex': True, 'strategy': 'multi_worker'}
+  folded = tunable.trained_settings({'epochs': 1, 'seed': 0, **vertex_keys}, epochs, images,
+                                    50_000, 7, index)
+  assert folded == {'epochs': expected_epochs, 'seed': expected_seed, **vertex_keys}
+  if images:
+    assert expected_epochs == SmallSetTraining(epochs=epochs).epochs_for(images)
+
+
+@pytest.mark.parametrize('compiled,run', [((0.5, 0.9), (0.97, 0.02)),
+                                          ((0.9, 0.5), (0.1, 0.0))])
+def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
+  # The run's thresholds give exactly the EvalConfig the pipeline builds for them.
+  assert tunable.with_thresholds(eval_config(*compiled), *run) == eval_config(*run)
+
+
+def test_json_job_and_defaults_agree_with_the_file(smoke_job, tmp_path):
+  job, package = smoke_job
+  with open(package.replace('.yaml', '.json'), encoding='utf-8') as handle:
+    assert json.load(handle) == job
