@@ -13,13 +13,45 @@ import os
 from typing import Any, Dict
 
 import yaml
+from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from tfx_distill.components.errors import check
-from tfx_distill.kubeflow.deployment import Deployment
-from tfx_distill.kubeflow.runtime_parameters import parameterize
+from tfx_distill.kubeflow.deployment import Deployment, Resources
+from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
+
+
+ResourceSpec = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec
+
+
+def resource_spec(resources: Resources) -> ResourceSpec:
+  """The container ResourceSpec (what KubeflowV2DagRunner emits for a node's
+  platform_config): vCPU and memory (GB) limits, accelerator type and count."""
+  spec = ResourceSpec(cpu_limit=resources.cpu, memory_limit=resources.memory_gb)
+  if resources.accelerator_count:
+    spec.accelerator.CopyFrom(ResourceSpec.AcceleratorConfig(
+        type=resources.accelerator_type, count=resources.accelerator_count))
+  return spec
+
+
+def request_resources(pipeline: tfx.dsl.Pipeline, deployment: Deployment) -> int:
+  """Gives each Distiller, each Tuner and each Trainer that trains inside its step (not
+  as a Vertex CustomJob) the resources of `deployment`; returns how many nodes ask."""
+  count = 0
+  for node in pipeline.components:
+    kind = node_kind(node)
+    if kind == 'distiller':
+      resources = deployment.distiller
+    elif kind == 'tuner' or (kind == 'trainer' and deployment.vertex_training is None):
+      resources = deployment.trainer
+    else:
+      continue
+    if resources:
+      node.with_platform_config(resource_spec(resources))
+      count += 1
+  return count
 
 
 def kfp_package_path(out: str) -> str:
@@ -52,11 +84,13 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
   it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
   spec schema 2.1, with the runtime parameters of `runtime_parameters.py` (their
-  defaults: the config's values, in runtimeConfig.parameterValues)."""
+  defaults: the config's values, in runtimeConfig.parameterValues) and the heavy steps'
+  resource requests."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
     train_on_vertex(pipeline, deployment.vertex_training)
+  request_resources(pipeline, deployment)
   defaults = parameterize(pipeline, config)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
