@@ -1,7 +1,10 @@
 """The `smoke` preset end to end on LocalDagRunner, run as a user runs it (the CLI in a
 subprocess), and the CLI's handling of bad input and bad config."""
 
+import base64
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +17,7 @@ from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.pipeline.local_runner import local_paths
 
 CLI = [sys.executable, '-m', 'tfx_distill.pipeline.cli']
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run_cli(*args, timeout=900):
@@ -199,3 +203,44 @@ def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, t
   assert states['Ingest'] == state.COMPLETE
   assert states['DataGate'] == state.FAILED
   assert not {'Distiller', 'KipImport', 'Trainer', 'Evaluator', 'Pusher'} & set(states)
+
+
+def readme_block(marker):
+  """The first ```python block after `<!-- MARKER` in README.md."""
+  with open(os.path.join(REPO, 'README.md'), encoding='utf-8') as handle:
+    text = handle.read()
+  after = text[text.index(f'<!-- {marker}'):]
+  return re.search(r'```python\n(.*?)```', after, re.S).group(1)
+
+
+def test_readme_serving_snippets_run_against_a_pushed_model(smoke_run, tmp_path):
+  """README's serving snippets, as written, against the model the smoke run pushed
+  (under the path the README names), and the REST bodies they write fed to the
+  signatures as TensorFlow Serving feeds them (instances -> the one input, batched)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  root, _ = smoke_run
+  work = tmp_path / 'work'
+  (work / 'runs' / 'demo' / 'serving').mkdir(parents=True)
+  pushed = os.path.join(local_paths(root).serving_root, 'full')
+  os.symlink(pushed, work / 'runs' / 'demo' / 'serving' / 'full')
+  code = readme_block('serving: request bodies') + readme_block('serving: python')
+  result = subprocess.run([sys.executable, '-c', code], cwd=work, capture_output=True,
+                          text=True, timeout=600,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
+  assert result.returncode == 0, result.stderr[-3000:]
+  printed = re.search(r'predicted: \[([\d ]+)\] true: \[([\d ]+)\]', result.stdout)
+  assert printed and len(printed.group(1).split()) == 8, result.stdout
+  model = tf.saved_model.load(os.path.join(pushed, os.listdir(pushed)[0]))
+  outputs = {}
+  for body in ('images.json', 'examples.json'):
+    with open(work / body, encoding='utf-8') as handle:
+      request = json.load(handle)
+    signature = model.signatures[request['signature_name']]
+    (name, spec), = signature.structured_input_signature[1].items()
+    rows = request['instances']
+    if spec.dtype == tf.string:
+      rows = [base64.b64decode(row['b64']) for row in rows]
+    outputs[body] = signature(**{name: tf.constant(rows, spec.dtype)})['outputs'].numpy()
+  assert outputs['images.json'].shape == (2, 10)
+  np.testing.assert_allclose(outputs['images.json'].sum(axis=1), 1.0, atol=1e-5)
+  np.testing.assert_allclose(outputs['images.json'], outputs['examples.json'], atol=1e-6)
