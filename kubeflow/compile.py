@@ -23,7 +23,8 @@ from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
 
 
-ResourceSpec = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec
+ResourceSpec = (pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
+                .ResourceSpec)
 
 
 def resource_spec(resources: Resources) -> ResourceSpec:
@@ -67,11 +68,13 @@ def write_kfp_package(job: Dict[str, Any], pipeline_root: str, path: str) -> Non
     yaml.safe_dump(spec, f, sort_keys=False)
 
 
-def with_parameter_defaults(job: Dict[str, Any], defaults: Dict[str, Any]) -> Dict[str, Any]:
+def with_parameter_defaults(job: Dict[str, Any],
+                            defaults: Dict[str, Any]) -> Dict[str, Any]:
   """The job with each runtime parameter's default also in the PipelineSpec's root
   inputs (`defaultValue`, optional), so that the spec alone runs with the compiled
   values: the KFP package has no runtimeConfig."""
-  parameters = job['pipelineSpec']['root'].get('inputDefinitions', {}).get('parameters', {})
+  root = job['pipelineSpec']['root']
+  parameters = root.get('inputDefinitions', {}).get('parameters', {})
   for name, default in defaults.items():
     parameters[name].update(defaultValue=default, isOptional=True)
   return job

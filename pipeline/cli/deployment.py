@@ -8,7 +8,8 @@ import re
 from importlib import metadata
 
 from tfx_distill.components.errors import ConfigError
-from tfx_distill.kubeflow.deployment import PRESET_RESOURCES, TARGETS, Deployment, Resources
+from tfx_distill.kubeflow.deployment import (PRESET_RESOURCES, TARGETS, Deployment,
+                                             Resources)
 from tfx_distill.pipeline import beam as beam_lib
 
 # Memory units of --*-memory, in GB (Kubernetes' spelling: G = 10^9, Gi = 2^30 bytes).

@@ -104,7 +104,8 @@ def test_skewed_eval_split_stops_the_run(statistics, tmp_path):
           '10 unique values but found only 9.)') in message
   # 0.5 ones in eval against about 0.11 in train.
   assert ("split eval vs train, feature 'label': High Linfty distance between training "
-          'and serving (The Linfty distance between training and serving is 0.38') in message
+          'and serving (The Linfty distance between training and serving is '
+          '0.38') in message
   assert message.endswith('rerun with --allow-anomalies to train anyway (the report then '
                           'lists them)')
   assert not os.path.exists(tmp_path / 'check')

@@ -5,7 +5,6 @@ them in as the pipeline's own settings would. That they reach the executors of a
 test_container_entrypoint.py."""
 
 import dataclasses
-import json
 
 import pytest
 from tfx.orchestration import data_types
@@ -34,8 +33,8 @@ PATHS = PipelinePaths(pipeline_root='gs://b/r', serving_root='gs://b/r/serving')
 @pytest.fixture(scope='module')
 def smoke_job(tmp_path_factory):
   out = tmp_path_factory.mktemp('job') / 'smoke.json'
-  job = compile_job(config_lib.preset('smoke'), Deployment('kubeflow', 'gs://b/r', 'image'),
-                    str(out))
+  job = compile_job(config_lib.preset('smoke'),
+                    Deployment('kubeflow', 'gs://b/r', 'image'), str(out))
   return job, kfp_package_path(str(out))
 
 
@@ -163,8 +162,3 @@ def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
   # The run's thresholds give exactly the EvalConfig the pipeline builds for them.
   assert tunable.with_thresholds(eval_config(*compiled), *run) == eval_config(*run)
 
-
-def test_json_job_and_defaults_agree_with_the_file(smoke_job, tmp_path):
-  job, package = smoke_job
-  with open(package.replace('.yaml', '.json'), encoding='utf-8') as handle:
-    assert json.load(handle) == job
