@@ -161,4 +161,3 @@ def test_trainer_folds_epochs_and_seed(epochs, images, index, expected_epochs,
 def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
   # The run's thresholds give exactly the EvalConfig the pipeline builds for them.
   assert tunable.with_thresholds(eval_config(*compiled), *run) == eval_config(*run)
-
