@@ -5,13 +5,17 @@ them in as the pipeline's own settings would. That they reach the executors of a
 test_container_entrypoint.py."""
 
 import dataclasses
+import json
+from unittest import mock
 
 import pytest
+from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
 
 from tfx_distill.kubeflow import runtime_parameters, tunable
 from tfx_distill.kubeflow.compile import kfp_package_path
 from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.kubeflow.vertex_training import VertexTraining, vertex_custom_config
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.pipeline.evaluation import eval_config
@@ -161,3 +165,21 @@ def test_trainer_folds_epochs_and_seed(epochs, images, index, expected_epochs,
 def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
   # The run's thresholds give exactly the EvalConfig the pipeline builds for them.
   assert tunable.with_thresholds(eval_config(*compiled), *run) == eval_config(*run)
+
+
+def test_the_vertex_job_trains_with_the_run_values():
+  """The Vertex Trainer step folds the run's values in before TFX submits the CustomJob
+  (the submission itself, a cloud call, is stood in for), and the job's replicas run
+  TFX's generic Trainer executor, not this one again."""
+  custom = vertex_custom_config(VertexTraining('p', 'europe-west4', 'image:1'),
+                                {'epochs': 2, 'seed': 0, 'strategy': 'auto'})
+  properties = {'custom_config': json.dumps(custom), 'run_fn': 'f', 'epochs': 12,
+                'small_set_images': 0, 'max_passes': 50_000, 'seed': 5, 'seed_index': 1}
+  with mock.patch.object(vertex_executor.runner, 'start_cloud_training') as submit:
+    tunable.VertexTrainerExecutor().Do({}, {}, properties)
+  _, _, submitted, executor_path, job_args = submit.call_args.args[:5]
+  assert executor_path == 'tfx.components.trainer.executor.GenericExecutor'
+  assert set(submitted) == {'custom_config', 'run_fn'}
+  folded = json.loads(submitted['custom_config'])
+  assert (folded['epochs'], folded['seed'], folded['strategy']) == (12, 6, 'default')
+  assert job_args == custom['ai_platform_training_args']
