@@ -29,6 +29,9 @@ LABEL_LOSSES = ('mse', 'ce')
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
 SCHEDULES = ('constant', 'cosine')
 TUNED = ('learning_rate', 'dropout', 'width')
+# TrainSettings fields that only the full set's regime uses (a small set's recipe has
+# its own steps, batch, learning rate and shifts).
+FULL_SET_ONLY = ('epochs', 'patience', 'batch_size', 'learning_rate', 'max_shift')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,8 +73,12 @@ class SmallSetTraining:
 
   def settings_for(self, full: 'TrainSettings') -> 'TrainSettings':
     """The settings of a run on a small set, from the full model's: the same network,
-    loss, strategy and seed, trained with this recipe."""
-    return dataclasses.replace(full, small_set=self)
+    loss, strategy and seed, trained with this recipe. The full set's own fields
+    (FULL_SET_ONLY) are left at their defaults, so that changing them (e.g. --epochs)
+    does not change, and re-run, the small sets' Trainers."""
+    defaults = TrainSettings()
+    return dataclasses.replace(full, small_set=self, **{
+        name: getattr(defaults, name) for name in FULL_SET_ONLY})
 
 
 @dataclasses.dataclass(frozen=True)
