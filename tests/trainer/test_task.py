@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from tfx_distill.components import model_format
 from tfx_distill.components.errors import ConfigError
-from tfx_distill.trainer import task
+from tfx_distill.trainer import inputs, task
 from tfx_distill.trainer.settings import from_config
 
 from tests.trainer.conftest import (TRAIN_IMAGES, VALID_IMAGES, examples_artifact,
@@ -156,6 +156,17 @@ def test_arguments_it_cannot_honour_are_refused(tmp_path, plain_examples, change
   with pytest.raises(ConfigError, match=message):
     task.run_fn(args)
   assert not os.path.exists(args.serving_model_dir)
+
+
+@pytest.mark.parametrize('field,message', [
+    ('base_model', r'Trainer\(base_model=...\) is not supported'),
+    ('transform_graph_path', r'Trainer\(transform_graph=...\) is not supported'),
+])
+def test_warm_start_and_transform_are_refused(tmp_path, plain_examples, field, message):
+  args = make_fn_args(tmp_path, plain_examples, {**BASE, 'epochs': 1})
+  setattr(args, field, str(tmp_path / 'elsewhere'))
+  with pytest.raises(ConfigError, match=message):
+    inputs.check_fn_args(args)
 
 
 def test_tuned_hyperparameters_override_custom_config():
