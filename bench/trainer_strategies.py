@@ -72,8 +72,10 @@ def run_worker(spec: dict) -> None:
         [tf.config.LogicalDeviceConfiguration()] * spec['logical_cpus'])
   from tfx_bsl.tfxio import tf_example_record  # pylint: disable=import-outside-toplevel
   from tfx_distill.trainer.task import run_fn  # pylint: disable=import-outside-toplevel
-  factory = lambda files, options, schema: tf_example_record.TFExampleRecord(  # pylint: disable=unnecessary-lambda-assignment
-      files, schema=schema).TensorFlowDataset(options)
+
+  def factory(files, options, schema):  # the DataAccessor TFX makes for tf.Example
+    return tf_example_record.TFExampleRecord(files, schema=schema).TensorFlowDataset(options)
+
   run_fn(types.SimpleNamespace(
       train_files=[os.path.join(spec['uri'], 'Split-train', '*')],
       eval_files=[os.path.join(spec['uri'], 'Split-valid', '*')],

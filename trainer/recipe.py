@@ -76,7 +76,10 @@ def plan_for(settings: TrainSettings, images: int, replicas: int = 1,
               settings.patience)
 
 
-def learning_rate(plan: Plan) -> Union[float, keras.optimizers.schedules.LearningRateSchedule]:
+Rate = Union[float, keras.optimizers.schedules.LearningRateSchedule]
+
+
+def learning_rate(plan: Plan) -> Rate:
   """The optimiser's learning rate: constant, or linear warm-up to the peak then a
   cosine decay to 0 at the last step."""
   if plan.schedule == 'constant':

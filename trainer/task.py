@@ -26,7 +26,6 @@ import dataclasses
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import logging
 
@@ -48,16 +47,14 @@ def early_stopping(plan: recipe.Plan):
                                        restore_best_weights=True)
 
 
-def stopping_record(stopper, history: dict, epochs_run: int, plan: recipe.Plan):
+def stopping_record(stopper, epochs_run: int, plan: recipe.Plan):
   """What early stopping did, for training.json (None for a small set)."""
   if plan.regime != recipe.FULL:
     return None
-  values = history.get(recipe.VALID_MONITOR, [])
-  best = int(np.argmin(values)) if values else None
   return {'monitor': recipe.VALID_MONITOR, 'patience': plan.patience,
           'max_epochs': plan.epochs, 'epochs_run': epochs_run,
-          'best_epoch': None if best is None else best + 1,
-          'best_value': None if best is None else values[best],
+          'best_epoch': None if stopper is None else stopper.best_epoch + 1,
+          'best_value': None if stopper is None else float(stopper.best),
           'stopped_early': bool(stopper is not None and stopper.stopped_epoch > 0),
           'restored_best_weights': stopper is not None}
 
@@ -129,7 +126,7 @@ def run_fn(fn_args) -> None:
       'epoch_seconds': times.epoch_seconds,
       'epoch_cpu_seconds': times.epoch_cpu_seconds,
       'history': times.history,
-      'early_stopping': stopping_record(stopper, times.history, epochs_run, plan),
+      'early_stopping': stopping_record(stopper, epochs_run, plan),
       'calibration': calibrated.to_record(),
       'plain_labels': run.summary.plain_labels,
       'label_loss': run.label_loss,
