@@ -10,7 +10,7 @@ from tfx import v1 as tfx
 from tfx_distill.components import node_ids
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY
-from tfx_distill.components.example_format import NUM_CLASSES, TRAIN, VALID
+from tfx_distill.components.example_format import TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
@@ -52,12 +52,15 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       statistics=statistics_gen.outputs['statistics'],
       schema=schema_gen.outputs['schema'])
   components += [ingest, statistics_gen, schema_gen, example_validator]
+  # The ingested data's schema: every Trainer (and the Tuner) reads its examples with
+  # it; distilled and imported sets carry the same features.
+  schema = schema_gen.outputs['schema']
 
   hyperparameters = None
   if config.enable_tuner:
     # Searches learning rate, dropout and width for the full-data model.
     tuner = tfx.components.Tuner(
-        tuner_fn=TUNER_FN, examples=examples,
+        tuner_fn=TUNER_FN, examples=examples, schema=schema,
         train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
         eval_args=tfx.proto.EvalArgs(splits=[VALID]),
         custom_config={**config.train.to_custom_config(),
@@ -66,7 +69,9 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples with `train` and `valid` splits, training settings).
+  # set: (examples with `train` and `valid` splits, training settings). Every small set
+  # trains with the same step recipe, sized by run_fn on the set it reads.
+  small_set_settings = config.small_sets.settings_for(config.train)
   training_sets = {node_ids.FULL: (examples, config.train)}
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
@@ -75,27 +80,23 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                      config.distill, checkpoint_dir=paths.checkpoint_dir(node_id),
                      code_version=keys.code_of('distiller')).with_id(node_id)
     components.append(node)
-    training_sets[candidate.name] = (
-        node.outputs[DISTILLED_KEY],
-        config.small_sets.settings_for(config.train,
-                                       NUM_CLASSES * candidate.images_per_class))
+    training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
     node = KipImport(path=path, examples=examples, source_fingerprint=keys.kip_set(index),
                      code_version=keys.code_of('kip_import')).with_id(
                          node_ids.kip_import(index))
     components.append(node)
-    training_sets[node_ids.kip_set(index)] = (
-        node.outputs[IMPORTED_KEY],
-        dataclasses.replace(config.train, epochs=config.small_sets.epochs,
-                            augment=config.small_sets.augment))
+    training_sets[node_ids.kip_set(index)] = (node.outputs[IMPORTED_KEY],
+                                              small_set_settings)
 
   models = {}
   for name, (train_examples, settings) in training_sets.items():
     for k in range(config.seeds):
       # The CNN trained on one training set with one seed (`valid`: real held-out images).
       trainer = tfx.components.Trainer(
-          run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
+          run_fn=RUN_FN, examples=train_examples, schema=schema,
+          hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
           eval_args=tfx.proto.EvalArgs(splits=[VALID]),
           custom_config={**trainer_settings(settings, k).to_custom_config(),

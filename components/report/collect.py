@@ -128,12 +128,21 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
   for key in sorted(set(records) | set(collected.evaluations), key=str):
     record = records.get(key, {})
     evaluation = collected.evaluations.get(key)
+    calibration = record.get('calibration') or {}
     collected.results.append(ModelResult(
         training_set=key[0], seed=key[1],
         accuracy=evaluation.accuracy if evaluation else None,
         calibration_error=evaluation.calibration_error if evaluation else None,
-        fit_seconds=record.get('fit_seconds'), epochs=record.get('epochs'),
-        support_size=record.get('examples'), blessed=blessings.get(key),
+        fit_seconds=record.get('fit_seconds'),
+        # Records written before the step recipe have 'epochs' and 'examples'.
+        epochs=record.get('passes', record.get('epochs')),
+        images=record.get('images', record.get('examples')),
+        optimizer_steps=record.get('optimizer_steps'),
+        images_processed=record.get('images_processed'),
+        temperature=calibration.get('temperature'),
+        valid_ece_before=calibration.get('valid_ece_before'),
+        valid_ece_after=calibration.get('valid_ece_after'),
+        blessed=blessings.get(key),
         validation_ok=evaluation.validation_ok if evaluation else None,
         failures=evaluation.failures if evaluation else (),
         thresholds=evaluation.thresholds if evaluation else Thresholds(),
