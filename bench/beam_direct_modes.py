@@ -25,6 +25,8 @@ from tfx.dsl.components.base import base_beam_executor  # pylint: disable=g-impo
 from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfx_distill.components.ingest.executor import Executor as IngestExecutor  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.ingest.settings import IngestSettings  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.beam import DirectBeam  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -34,9 +36,7 @@ def ingest(data: str, uri: str):
   examples = standard_artifacts.Examples()
   examples.uri = uri
   IngestExecutor().Do({}, {'examples': [examples]},
-                      {'data': data, 'eval_fraction': 0.2, 'eval_source': 'split',
-                       'max_examples': 0, 'seed': 0, 'tfds_data_dir': '',
-                       'tfds_manual_dir': ''})
+                      to_parameters(IngestSettings(data=data)))
   return examples
 
 

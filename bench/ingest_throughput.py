@@ -32,6 +32,8 @@ from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,
 
 from tfx_distill.components.example_format import NUM_CLASSES  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.executor import Executor  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.ingest.settings import IngestSettings  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
 PARTS = {'train': 'train', 'eval': 't10k'}
@@ -44,8 +46,7 @@ def run_component(data_dir: str, out: str) -> int:
   examples = standard_artifacts.Examples()
   examples.uri = out
   Executor().Do({}, {'examples': [examples]},
-                {'data': f'idx:{data_dir}', 'eval_fraction': 0.2, 'eval_source': 'test',
-                 'max_examples': 0, 'seed': 0, 'tfds_data_dir': '', 'tfds_manual_dir': ''})
+                to_parameters(IngestSettings(data=f'idx:{data_dir}', eval_source='test')))
   return sum(examples.get_int_custom_property(f'num_{name}') for name in PARTS)
 
 

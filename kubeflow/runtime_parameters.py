@@ -14,7 +14,7 @@ so that one compiled file serves many runs (Vertex AI:
 | `distill_seed`           | distill.seed (`--seed`)                  | Distillers      |
 | `time_budget`            | distill.time_budget_s (`--time-budget`)  | Distillers      |
 | `epochs`                 | train.epochs (`--epochs`)                | full Trainers   |
-| `distilled_epochs`       | small_sets.epochs (`--distilled-epochs`) | other Trainers  |
+| `small_steps`            | small_sets.steps (`--small-steps`)       | other Trainers  |
 | `train_seed`             | train.seed (+ the model's seed index)    | Trainers        |
 | `full_min_accuracy`      | eval.full_min_accuracy                   | full Evaluators |
 | `candidate_min_accuracy` | eval.candidate_min_accuracy              | other Evaluators |
@@ -37,7 +37,6 @@ from tfx import v1 as tfx
 from tfx.orchestration import data_types
 
 from tfx_distill.components import node_ids
-from tfx_distill.components.example_format import NUM_CLASSES
 from tfx_distill.components.options import FLAG
 from tfx_distill.kubeflow.tunable import tune_evaluator, tune_trainer
 
@@ -86,7 +85,7 @@ PARAMETERS = (
     Parameter('distill_seed', 'distill.seed', int, ('distiller',)),
     Parameter('time_budget', 'distill.time_budget_s', float, ('distiller',)),
     Parameter('epochs', 'train.epochs', int),
-    Parameter('distilled_epochs', 'small_sets.epochs', int),
+    Parameter('small_steps', 'small_sets.steps', int),
     Parameter('train_seed', 'train.seed', int),
     Parameter('full_min_accuracy', 'eval.full_min_accuracy', float),
     Parameter('candidate_min_accuracy', 'eval.candidate_min_accuracy', float),
@@ -106,7 +105,6 @@ def parameterize(pipeline: tfx.dsl.Pipeline, config) -> Dict[str, Any]:
   params = {p.name: p.runtime_parameter(config) for p in PARAMETERS}
   kinds = {node_kind(node) for node in pipeline.components}
   direct = [p for p in PARAMETERS if p.nodes and p.nodes[0] in kinds]
-  images = {c.name: NUM_CLASSES * c.images_per_class for c in config.candidates}
   used = set()
   for node in pipeline.components:
     kind = node_kind(node)
@@ -119,10 +117,11 @@ def parameterize(pipeline: tfx.dsl.Pipeline, config) -> Dict[str, Any]:
     producer = node_ids.parse_node_id(node.id)
     full = producer.training_set == node_ids.FULL
     if kind == 'trainer':
-      epochs = 'epochs' if full else 'distilled_epochs'
-      tune_trainer(node, params[epochs], images.get(producer.training_set, 0),
-                   config.small_sets.max_passes, params['train_seed'], producer.seed)
-      used |= {epochs, 'train_seed'}
+      length = 'epochs' if full else 'small_steps'
+      tune_trainer(node, params['epochs'] if full else 0,
+                   0 if full else params['small_steps'], params['train_seed'],
+                   producer.seed)
+      used |= {length, 'train_seed'}
     else:
       floor = 'full_min_accuracy' if full else 'candidate_min_accuracy'
       tune_evaluator(node, params[floor], params['max_drop'])

@@ -7,13 +7,13 @@ values a user changes between runs sit inside two of TFX's: the epochs and seed 
 the Trainer's `custom_config` (a JSON dict, trainer/settings.py) and the accuracy
 thresholds inside the Evaluator's `eval_config` (a TFMA proto). So:
 
-- `tune_trainer(trainer, ...)` gives a built Trainer the parameters `epochs`,
-  `small_set_images` and `max_passes` (a distilled set of that many images trains
-  `SmallSetTraining(epochs, max_passes).epochs_for(images)` epochs, trainer/settings.py;
-  0 images: `epochs` as given), `seed` and `seed_index` (the k-th model of a training
-  set trains with seed + k); its executor writes the epochs and seed into custom_config,
-  then runs TFX's generic Trainer executor, or the Vertex AI Training one (which passes
-  that custom_config on to the CustomJob).
+- `tune_trainer(trainer, ...)` gives a built Trainer the parameters `epochs` (the
+  full-data model's most epochs), `small_steps` (the optimiser steps of a small set's
+  step recipe, trainer/settings.py SmallSetTraining; the one a Trainer's custom_config
+  has no recipe for is 0 and unused), `seed` and `seed_index` (the k-th model of a
+  training set trains with seed + k); its executor writes them into custom_config, then
+  runs TFX's generic Trainer executor, or the Vertex AI Training one (which passes that
+  custom_config on to the CustomJob).
 - `tune_evaluator(evaluator, ...)` gives a built Evaluator `min_accuracy` and
   `max_drop`; its executor sets every value threshold's lower bound to min_accuracy and
   every change threshold's bound to -max_drop (the pipeline's EvalConfigs carry one of
@@ -37,14 +37,13 @@ from tfx.types.component_spec import ComponentSpec, ExecutionParameter
 from tfx.types.standard_component_specs import EvaluatorSpec, TrainerSpec
 from tfx.utils import json_utils, proto_utils
 
-from tfx_distill.trainer.settings import SmallSetTraining
-
 CUSTOM_CONFIG_KEY = 'custom_config'
 EVAL_CONFIG_KEY = 'eval_config'
 # EPOCHS and SEED are also the keys of TrainSettings' custom_config (trainer/settings.py).
 EPOCHS, SEED, SEED_INDEX = 'epochs', 'seed', 'seed_index'
-SMALL_SET_IMAGES, MAX_PASSES = 'small_set_images', 'max_passes'
-TRAINER_PARAMETERS = (EPOCHS, SMALL_SET_IMAGES, MAX_PASSES, SEED, SEED_INDEX)
+SMALL_STEPS = 'small_steps'
+SMALL_SET, STEPS = 'small_set', 'steps'  # TrainSettings.small_set, SmallSetTraining.steps
+TRAINER_PARAMETERS = (EPOCHS, SMALL_STEPS, SEED, SEED_INDEX)
 MIN_ACCURACY, MAX_DROP = 'min_accuracy', 'max_drop'
 Value = Union[int, float, data_types.RuntimeParameter]
 
@@ -61,12 +60,15 @@ class TunableEvaluatorSpec(EvaluatorSpec):
                 MAX_DROP: ExecutionParameter(type=float)}
 
 
-def trained_settings(custom_config: Dict[str, Any], epochs: int, small_set_images: int,
-                     max_passes: int, seed: int, seed_index: int) -> Dict[str, Any]:
-  """custom_config with the run's epochs (fewer on a larger small set) and seed."""
+def trained_settings(custom_config: Dict[str, Any], epochs: int, small_steps: int,
+                     seed: int, seed_index: int) -> Dict[str, Any]:
+  """custom_config with the run's seed, and its epochs (full set) or the steps of its
+  small-set recipe."""
   config = dict(custom_config)
-  config[EPOCHS] = (SmallSetTraining(epochs=epochs, max_passes=max_passes).validate()
-                    .epochs_for(small_set_images) if small_set_images else epochs)
+  if config.get(SMALL_SET):
+    config[SMALL_SET] = {**config[SMALL_SET], STEPS: small_steps}
+  else:
+    config[EPOCHS] = epochs
   config[SEED] = seed + seed_index
   return config
 
@@ -145,13 +147,12 @@ def _respec(component: base_component.BaseComponent, spec_class: type,
   component.executor_spec = executor_spec.ExecutorClassSpec(executor_class)
 
 
-def tune_trainer(trainer: tfx.components.Trainer, epochs: Value, small_set_images: int,
-                 max_passes: int, seed: Value, seed_index: int) -> None:
-  """Makes a built Trainer (generic or Vertex) take epochs and seed as parameters."""
+def tune_trainer(trainer: tfx.components.Trainer, epochs: Value, small_steps: Value,
+                 seed: Value, seed_index: int) -> None:
+  """Makes a built Trainer (generic or Vertex) take its length and seed as parameters."""
   executor_class = TUNABLE_TRAINER_EXECUTORS[trainer.executor_spec.executor_class]
   _respec(trainer, TunableTrainerSpec, executor_class, {
-      EPOCHS: epochs, SMALL_SET_IMAGES: small_set_images, MAX_PASSES: max_passes,
-      SEED: seed, SEED_INDEX: seed_index})
+      EPOCHS: epochs, SMALL_STEPS: small_steps, SEED: seed, SEED_INDEX: seed_index})
 
 
 def tune_evaluator(evaluator: tfx.components.Evaluator, min_accuracy: Value,

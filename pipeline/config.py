@@ -31,7 +31,9 @@ from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
 @dataclasses.dataclass(frozen=True)
 class EvalSettings:
-  """Blessing thresholds for TFMA (pipeline/evaluation.py)."""
+  """Blessing thresholds for TFMA (pipeline/evaluation.py), as fractions: accuracy
+  floors, the largest drops (a candidate below this run's full model, a full model
+  below the latest blessed one) and the largest expected calibration error."""
   full_min_accuracy: float = option(0.9, '--full-min-accuracy',
                                     "the full-data model's accuracy floor")
   candidate_min_accuracy: float = option(0.1, '--candidate-min-accuracy',
@@ -39,6 +41,12 @@ class EvalSettings:
   max_drop: float = option(0.5, '--max-drop',
                            'bless a candidate only if its accuracy is at most this far '
                            'below the full model (e.g. 0.02)')
+  full_max_drop: float = option(0.0, '--full-max-drop',
+                                'bless a full-data model only if its accuracy is at most '
+                                'this far below the latest blessed full model (0: no drop)')
+  max_ece: float = option(0.05, '--max-ece',
+                          "bless a model only if its expected calibration error on the "
+                          "eval split is at most this (1: no limit)")
 
   def validate(self) -> 'EvalSettings':
     for f in dataclasses.fields(self):
@@ -117,14 +125,15 @@ def replace(config: PipelineConfig, **sections) -> PipelineConfig:
 
 PRESETS: Dict[str, PipelineConfig] = {
     # About a minute on 2 cores: 2,000 digits, two epochs, a random and a (5-step) KIP
-    # set of one image per class.
+    # set of one image per class, 30 steps on each.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
         distill=DistillSettings(steps=5, target_batch=200, num_networks=1),
-        train=TrainSettings(epochs=2),
-        small_sets=SmallSetTraining(epochs=20),
-        eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9),
+        train=TrainSettings(epochs=2, patience=1),
+        small_sets=SmallSetTraining(steps=30),
+        eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9,
+                          max_ece=0.2),
         candidates=(Candidate('random', 1), Candidate('kip', 1)),
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
@@ -132,9 +141,10 @@ PRESETS: Dict[str, PipelineConfig] = {
         preset='demo',
         distill=DistillSettings(steps=1000, width=64, num_networks=4, refresh_every=50,
                                 time_budget_s=240.0),
-        train=TrainSettings(epochs=8),
-        small_sets=SmallSetTraining(epochs=300),
-        eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4),
+        train=TrainSettings(epochs=30, patience=3),
+        small_sets=SmallSetTraining(steps=300),
+        eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4,
+                          max_ece=0.05),
         candidates=(Candidate('random', 1), Candidate('random', 50),
                     Candidate('kip', 1), Candidate('kip', 50)),
     ),
@@ -164,3 +174,7 @@ class PipelinePaths:
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
   packaged_schema: str = PACKAGED_SCHEMA  # components/data_gate/digits_schema.pbtxt
+
+  def checkpoint_dir(self, node_id: str) -> str:
+    """Where a node keeps checkpoints that outlive a killed execution."""
+    return f'{self.pipeline_root}/{node_id}/.checkpoints'

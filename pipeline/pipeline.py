@@ -1,4 +1,5 @@
-"""`create_pipeline`: wires the tfx-distill components. Pure: it builds, never runs."""
+"""`create_pipeline`: wires the tfx-distill components. Pure: it builds, never runs
+(`cache_keys` brings what TFX's cache must see besides the settings; see cache_keys.py)."""
 
 import dataclasses
 from typing import List, Optional
@@ -11,12 +12,15 @@ from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY
-from tfx_distill.components.example_format import NUM_CLASSES, TRAIN, VALID
+from tfx_distill.components.example_format import TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
 from tfx_distill.components.kip_import.spec import EXAMPLES_KEY as IMPORTED_KEY
+from tfx_distill.components.parameters import CODE_VERSION
+from tfx_distill.components.pusher.component import Pusher
 from tfx_distill.components.report.component import report_of
+from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.pipeline.evaluation import candidate_eval_config, full_eval_config
 from tfx_distill.trainer.settings import TrainSettings
@@ -28,13 +32,18 @@ TUNER_FN = 'tfx_distill.trainer.tuner.tuner_fn'
 def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                     metadata_connection_config: Optional[
                         metadata_store_pb2.ConnectionConfig] = None,
-                    beam_pipeline_args: Optional[List[str]] = None) -> tfx.dsl.Pipeline:
+                    beam_pipeline_args: Optional[List[str]] = None,
+                    cache_keys: Optional[CacheKeys] = None) -> tfx.dsl.Pipeline:
   """The whole experiment: ingest, validate, distil, train, evaluate, push. Nothing
-  trains before the DataGate passed."""
+  trains before the DataGate passed.
+
+  cache_keys: fingerprints of the inputs and the code (default: the code's only)."""
   config.validate()
+  keys = cache_keys or CacheKeys(code=code_versions())
   components = []
   # Digits from the configured source -> stratified train/eval GZIP TFRecords.
-  ingest = Ingest(config.ingest).with_id(node_ids.INGEST)
+  ingest = Ingest(config.ingest, source_fingerprint=keys.data,
+                  code_version=keys.code_of('ingest')).with_id(node_ids.INGEST)
   examples = ingest.outputs[EXAMPLES_KEY]
   validation = config.validation
   if validation.schema_file == INFER:
@@ -58,53 +67,61 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   # Stops the run on anomalies (and eval/train skew) before anything trains.
   data_gate = DataGate(examples, statistics, schema_gen.outputs['schema'],
                        example_validator.outputs['anomalies'],
-                       validation).with_id(node_ids.DATA_GATE)
+                       validation, code_version=keys.code_of('data_gate')).with_id(
+                           node_ids.DATA_GATE)
   components += [example_validator, data_gate]
+  # The data's schema: every Trainer (and the Tuner) reads its examples with it;
+  # distilled and imported sets carry the same features.
+  schema = schema_gen.outputs['schema']
 
   hyperparameters = None
   if config.enable_tuner:
     # Searches learning rate, dropout and width for the full-data model.
     tuner = tfx.components.Tuner(
-        tuner_fn=TUNER_FN, examples=examples,
+        tuner_fn=TUNER_FN, examples=examples, schema=schema,
         train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
         eval_args=tfx.proto.EvalArgs(splits=[VALID]),
-        custom_config=config.train.to_custom_config())
+        custom_config={**config.train.to_custom_config(),
+                       CODE_VERSION: keys.code_of('tuner')})
     tuner.add_upstream_node(data_gate)
     hyperparameters = tuner.outputs['best_hyperparameters']
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples with `train` and `valid` splits, training settings).
+  # set: (examples with `train` and `valid` splits, training settings). Every small set
+  # trains with the same step recipe, sized by run_fn on the set it reads.
+  small_set_settings = config.small_sets.settings_for(config.train)
   training_sets = {node_ids.FULL: (examples, config.train)}
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
+    node_id = node_ids.distiller(candidate.name)
     node = Distiller(examples, candidate.method, candidate.images_per_class,
-                     config.distill).with_id(node_ids.distiller(candidate.name))
+                     config.distill, checkpoint_dir=paths.checkpoint_dir(node_id),
+                     code_version=keys.code_of('distiller')).with_id(node_id)
     node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[candidate.name] = (
-        node.outputs[DISTILLED_KEY],
-        config.small_sets.settings_for(config.train,
-                                       NUM_CLASSES * candidate.images_per_class))
+    training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
-    node = KipImport(path=path, examples=examples).with_id(node_ids.kip_import(index))
+    node = KipImport(path=path, examples=examples, source_fingerprint=keys.kip_set(index),
+                     code_version=keys.code_of('kip_import')).with_id(
+                         node_ids.kip_import(index))
     node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[node_ids.kip_set(index)] = (
-        node.outputs[IMPORTED_KEY],
-        dataclasses.replace(config.train, epochs=config.small_sets.epochs,
-                            augment=config.small_sets.augment))
+    training_sets[node_ids.kip_set(index)] = (node.outputs[IMPORTED_KEY],
+                                              small_set_settings)
 
   models = {}
   for name, (train_examples, settings) in training_sets.items():
     for k in range(config.seeds):
       # The CNN trained on one training set with one seed (`valid`: real held-out images).
       trainer = tfx.components.Trainer(
-          run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
+          run_fn=RUN_FN, examples=train_examples, schema=schema,
+          hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
           eval_args=tfx.proto.EvalArgs(splits=[VALID]),
-          custom_config=trainer_settings(settings, k).to_custom_config(),
+          custom_config={**trainer_settings(settings, k).to_custom_config(),
+                         CODE_VERSION: keys.code_of('trainer')},
       ).with_id(node_ids.trainer(name, k))
       trainer.add_upstream_node(data_gate)
       components.append(trainer)
@@ -142,16 +159,18 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
 
   for name in training_sets:
     # Pushes the seed-0 model of this training set only if it was blessed.
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=models[(name, 0)], model_blessing=blessings[(name, 0)],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=f'{paths.serving_root}/{name}'))
+                base_directory=f'{paths.serving_root}/{name}')),
+        custom_config={CODE_VERSION: keys.code_of('pusher')},
     ).with_id(node_ids.pusher(name))
     components.append(pusher)
 
   # One page (and summary.json/.md) comparing every model of the run.
-  components.append(report_of(components, config).with_id(node_ids.REPORT))
+  components.append(report_of(components, config, keys.code_of('report')).with_id(
+      node_ids.REPORT))
 
   return tfx.dsl.Pipeline(
       pipeline_name=config.name, pipeline_root=paths.pipeline_root,

@@ -26,11 +26,12 @@ from typing import Optional
 
 import tensorflow as tf
 
+from tfx_distill.components.errors import ConfigError, UserError
 from tfx_distill.trainer.settings import STRATEGIES
 
 
-class NoTPUError(RuntimeError):
-  """A TPU strategy was requested but no TPU was found."""
+class NoTPUError(UserError, RuntimeError):
+  """A TPU strategy was requested but no TPU was found (the user's to fix)."""
 
 
 def choose_strategy(name: str) -> tf.distribute.Strategy:
@@ -54,11 +55,15 @@ def choose_strategy(name: str) -> tf.distribute.Strategy:
   if name == 'tpu':
     resolver = find_tpu()
     if resolver is None:
-      raise NoTPUError(f"strategy 'tpu' requested but no TPU was found "
-                       f"(TPU_NAME={os.environ.get('TPU_NAME', 'local')!r}); "
-                       "use --strategy auto or default on this machine")
+      raise no_tpu_error()
     return tpu_strategy(resolver)
   raise ValueError(f'strategy must be one of {STRATEGIES}, got {name!r}')
+
+
+def no_tpu_error() -> NoTPUError:
+  return NoTPUError(f"strategy 'tpu' requested but no TPU was found "
+                    f"(TPU_NAME={os.environ.get('TPU_NAME', 'local')!r}); "
+                    "use --strategy auto or default on this machine")
 
 
 def mirrored_strategy() -> tf.distribute.MirroredStrategy:
@@ -88,13 +93,18 @@ class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
 
 def multi_worker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
   """Multi-worker mirrored training over the cluster described by TF_CONFIG."""
+  check_tf_config()
+  return MultiWorkerStrategy()
+
+
+def check_tf_config() -> None:
+  """ConfigError unless TF_CONFIG describes a cluster (what multi_worker needs)."""
   if 'TF_CONFIG' not in os.environ:
-    raise ValueError("strategy 'multi_worker' needs TF_CONFIG (cluster and task); "
+    raise ConfigError("strategy 'multi_worker' needs TF_CONFIG (cluster and task); "
                      'none is set')
   cluster = json.loads(os.environ['TF_CONFIG']).get('cluster', {})
   if not cluster:
-    raise ValueError("strategy 'multi_worker': TF_CONFIG has no cluster")
-  return MultiWorkerStrategy()
+    raise ConfigError("strategy 'multi_worker': TF_CONFIG has no cluster")
 
 
 def find_tpu() -> Optional[tf.distribute.cluster_resolver.TPUClusterResolver]:

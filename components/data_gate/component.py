@@ -13,7 +13,7 @@ from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.data_gate.spec import (ANOMALIES_KEY, CHECK_KEY, EXAMPLES_KEY,
                                                    SCHEMA_KEY, STATISTICS_KEY, DataCheck,
                                                    DataGateSpec)
-from tfx_distill.components.parameters import to_parameters
+from tfx_distill.components.parameters import CODE_VERSION, to_parameters
 
 
 class DataGate(base_component.BaseComponent):
@@ -25,8 +25,9 @@ class DataGate(base_component.BaseComponent):
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, examples, statistics, schema, anomalies,
-               settings: ValidationSettings = ValidationSettings()):
-    spec = DataGateSpec(**to_parameters(settings.validate()), **{
+               settings: ValidationSettings = ValidationSettings(), code_version: str = ''):
+    """code_version: for TFX's cache (pipeline/cache_keys.py)."""
+    spec = DataGateSpec(**to_parameters(settings.validate()), **{CODE_VERSION: code_version,
         EXAMPLES_KEY: examples, STATISTICS_KEY: statistics, SCHEMA_KEY: schema,
         ANOMALIES_KEY: anomalies, CHECK_KEY: channel_utils.as_channel([DataCheck()])})
     super().__init__(spec=spec)

@@ -5,7 +5,8 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_distill.components.data_gate.settings import ValidationSettings
-from tfx_distill.components.parameters import execution_parameters
+from tfx_distill.components.parameters import (CODE_VERSION, cache_key_parameters,
+                                               execution_parameters)
 
 EXAMPLES_KEY = 'examples'  # input: the ingested Examples (named in messages)
 STATISTICS_KEY = 'statistics'  # input: StatisticsGen's statistics of every split
@@ -22,7 +23,8 @@ class DataCheck(artifact.Artifact):
 
 
 class DataGateSpec(ComponentSpec):
-  PARAMETERS = execution_parameters(ValidationSettings)
+  PARAMETERS = {**execution_parameters(ValidationSettings),
+                **cache_key_parameters(CODE_VERSION)}
   INPUTS = {
       EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
       STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),

@@ -1,6 +1,8 @@
 """Checkpoints of a running distillation, so that a killed run continues where it
 stopped: `tfx-distill distill --resume` keeps one beside its output file
-(`FILE.npz.ckpt.npz`).
+(`FILE.npz.ckpt.npz`); the pipeline's Distiller keeps one in its checkpoint directory,
+named by the fingerprint of its run (`execution_checkpoint`), resumes it in the next
+execution and removes it when the distillation is done.
 
 A checkpoint holds the KIP state (plain arrays, see `kip.KipState`) and a fingerprint of
 everything that must match for it to be resumed: the data, the method, the images per
@@ -10,8 +12,11 @@ unless a time budget stopped it.
 """
 
 import dataclasses
+import hashlib
 import io
 import json
+import posixpath
+from typing import Optional
 
 import numpy as np
 import tensorflow as tf
@@ -42,6 +47,7 @@ def save_checkpoint(path: str, state: kip.KipState, key: str) -> None:
   """Writes the state with its fingerprint, via a temporary file and a rename."""
   buffer = io.BytesIO()
   np.savez(buffer, fingerprint=np.asarray(key), **state.to_arrays())
+  tf.io.gfile.makedirs(posixpath.dirname(path) or '.')
   with tf.io.gfile.GFile(path + '.tmp', 'wb') as f:
     f.write(buffer.getvalue())
   tf.io.gfile.rename(path + '.tmp', path, overwrite=True)
@@ -57,3 +63,43 @@ def load_checkpoint(path: str, key: str) -> kip.KipState:
     raise DataError(path, 'checkpoint was made with other settings; remove it or '
                     'rerun without --resume')
   return kip.KipState.from_arrays(arrays)
+
+
+class RunCheckpoint:
+  """The checkpoint file of one run: `path`, valid for runs whose fingerprint is `key`."""
+
+  def __init__(self, path: str, key: str):
+    self.path, self.key = path, key
+
+  def load(self) -> Optional[kip.KipState]:
+    """The saved state, or None when there is none (or it was made otherwise)."""
+    if not tf.io.gfile.exists(self.path):
+      return None
+    try:
+      return load_checkpoint(self.path, self.key)
+    except DataError:
+      return None
+
+  def save(self, state: kip.KipState) -> None:
+    save_checkpoint(self.path, state, self.key)
+
+  def remove(self) -> None:
+    for path in (self.path, self.path + '.tmp'):
+      if tf.io.gfile.exists(path):
+        tf.io.gfile.remove(path)
+
+
+def execution_checkpoint(directory: str, settings: DistillSettings, method: str,
+                         images_per_class: int, pool: str) -> Optional[RunCheckpoint]:
+  """The checkpoint of a pipeline execution distilling the pool at uri `pool`: in
+  `directory`, named by the fingerprint of the pool, method and every setting (`steps`
+  and the time budget too, so that a resumed run gives what an uninterrupted one with
+  the same settings gives). None when there is no directory or the method keeps no
+  checkpoints (only KIP does)."""
+  if not directory or method != 'kip':
+    return None
+  key = fingerprint(settings, method, images_per_class,
+                    {'pool': pool, 'steps': settings.steps,
+                     'time_budget_s': settings.time_budget_s})
+  name = hashlib.sha256(key.encode()).hexdigest()[:16] + SUFFIX
+  return RunCheckpoint(posixpath.join(directory, name), key)

@@ -6,10 +6,11 @@ from tfx.types import channel_utils, standard_artifacts
 
 from tfx_distill.components.distiller import executor
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
-from tfx_distill.components.distiller.spec import (DISTILLED_KEY, EXAMPLES_KEY,
-                                                   IMAGES_PER_CLASS_KEY, KIP_SET_KEY,
-                                                   METHOD_KEY, DistillerSpec, KipSet)
-from tfx_distill.components.parameters import to_parameters
+from tfx_distill.components.distiller.spec import (CHECKPOINT_DIR_KEY, DISTILLED_KEY,
+                                                   EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
+                                                   KIP_SET_KEY, METHOD_KEY, DistillerSpec,
+                                                   KipSet)
+from tfx_distill.components.parameters import CODE_VERSION, to_parameters
 
 
 class Distiller(base_component.BaseComponent):
@@ -20,11 +21,15 @@ class Distiller(base_component.BaseComponent):
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, examples, method: str, images_per_class: int,
-               settings: DistillSettings = DistillSettings()):
+               settings: DistillSettings = DistillSettings(), checkpoint_dir: str = '',
+               code_version: str = ''):
+    """checkpoint_dir: where an interrupted KIP run's checkpoint survives for the next
+    execution ('' = none); code_version: for TFX's cache (pipeline/cache_keys.py)."""
     check_candidate(method, images_per_class)
     spec = DistillerSpec(**{
         EXAMPLES_KEY: examples, METHOD_KEY: method, IMAGES_PER_CLASS_KEY: images_per_class,
-        **to_parameters(settings.validate()),
+        **to_parameters(settings.validate()), CHECKPOINT_DIR_KEY: checkpoint_dir,
+        CODE_VERSION: code_version,
         DISTILLED_KEY: channel_utils.as_channel([standard_artifacts.Examples()]),
         KIP_SET_KEY: channel_utils.as_channel([KipSet()])})
     super().__init__(spec=spec)

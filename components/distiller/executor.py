@@ -1,4 +1,10 @@
-"""Executor of the Distiller component: adapts artifacts, calls `distill.distill`."""
+"""Executor of the Distiller component: adapts artifacts, calls `distill.distill`.
+
+A KIP run shows its progress on standard error (`components/progress.py`) and keeps a
+checkpoint in the component's `checkpoint_dir` (saved every few minutes), named by the
+fingerprint of its pool and settings: an execution killed part-way is resumed by the
+next one from its last checkpoint, with the same result as an uninterrupted run (unless
+a time budget stopped it), and the checkpoint is removed once the set is written."""
 
 import os
 from typing import Any, Dict, List
@@ -9,14 +15,18 @@ from tfx.types import Artifact, artifact_utils
 
 from tfx_distill.components import kip_format
 from tfx_distill.components.artifacts import read_examples, write_examples
+from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.distiller.spec import (DISTILLED_KEY, EXAMPLES_KEY,
-                                                   IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
-                                                   KIP_SET_KEY, METHOD_KEY)
+from tfx_distill.components.distiller.spec import (CHECKPOINT_DIR_KEY, DISTILLED_KEY,
+                                                   EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
+                                                   KIP_SET_FILE, KIP_SET_KEY, METHOD_KEY)
 from tfx_distill.components.example_format import (TRAIN, VALID, make_split,
                                                    unstandardise)
 from tfx_distill.components.parameters import from_properties
+from tfx_distill.components.progress import ProgressLine
+
+RESUMED_FROM_STEP = 'resumed_from_step'
 
 
 class Executor(base_executor.BaseExecutor):
@@ -29,10 +39,19 @@ class Executor(base_executor.BaseExecutor):
     settings = from_properties(DistillSettings, exec_properties)
     method = exec_properties[METHOD_KEY]
     images_per_class = exec_properties[IMAGES_PER_CLASS_KEY]
+    checkpoint = execution_checkpoint(exec_properties.get(CHECKPOINT_DIR_KEY) or '',
+                                      settings, method, images_per_class, ingested.uri)
+    resume = checkpoint.load() if checkpoint else None
+    if resume is not None:
+      logging.info('distill %s: resuming from step %d (%s)', method, resume.step,
+                   checkpoint.path)
+    spent = resume.elapsed_s if resume else 0.0
+    progress = ProgressLine(
+        settings.steps, start_step=resume.step if resume else 0,
+        budget_s=max(settings.time_budget_s - spent, 0.0) if settings.time_budget_s else 0.0)
     result = distill(pool.images, pool.labels, method, images_per_class, settings,
-                     progress=lambda step, loss, acc: logging.info(
-                         'distill %s step %d loss %.5f target acc %.3f', method, step,
-                         loss, acc))
+                     progress=progress, checkpoint=checkpoint.save if checkpoint else None,
+                     resume=resume)
     kip_set = artifact_utils.get_single_instance(output_dict[KIP_SET_KEY])
     kip_format.save(os.path.join(kip_set.uri, KIP_SET_FILE), result.images, result.labels)
     distilled = artifact_utils.get_single_instance(output_dict[DISTILLED_KEY])
@@ -45,3 +64,7 @@ class Executor(base_executor.BaseExecutor):
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)
       for key, value in result.info.items():
         artifact.set_float_custom_property(key, float(value))
+      if resume is not None:
+        artifact.set_int_custom_property(RESUMED_FROM_STEP, resume.step)
+    if checkpoint:
+      checkpoint.remove()

@@ -5,13 +5,16 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.parameters import execution_parameters
+from tfx_distill.components.parameters import (CODE_VERSION, cache_key_parameters,
+                                               execution_parameters)
 
 EXAMPLES_KEY = 'examples'  # input: the ingested Examples (its `train` split is the pool)
 DISTILLED_KEY = 'distilled'  # output: the set as Examples (`train`; `valid` copied)
 KIP_SET_KEY = 'kip_set'  # output: the set in the published KIP format
 METHOD_KEY = 'method'
 IMAGES_PER_CLASS_KEY = 'images_per_class'
+# Where a KIP run keeps its checkpoints across executions ('' = none); see executor.py.
+CHECKPOINT_DIR_KEY = 'checkpoint_dir'
 KIP_SET_FILE = 'kip_set.npz'
 
 
@@ -26,6 +29,8 @@ class DistillerSpec(ComponentSpec):
       METHOD_KEY: ExecutionParameter(type=str),
       IMAGES_PER_CLASS_KEY: ExecutionParameter(type=int),
       **execution_parameters(DistillSettings),
+      CHECKPOINT_DIR_KEY: ExecutionParameter(type=str, optional=True),
+      **cache_key_parameters(CODE_VERSION),
   }
   INPUTS = {EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples)}
   OUTPUTS = {

@@ -10,7 +10,7 @@ from tfx_distill.components.artifacts import write_examples
 from tfx_distill.components.ingest.ingest import build_splits, class_counts
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
-from tfx_distill.components.parameters import from_properties
+from tfx_distill.components.parameters import SOURCE_FINGERPRINT, from_properties
 
 
 class Executor(base_executor.BaseExecutor):
@@ -23,6 +23,9 @@ class Executor(base_executor.BaseExecutor):
     examples = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
     write_examples(examples, splits)
     examples.set_string_custom_property('source', settings.data)
+    if exec_properties.get(SOURCE_FINGERPRINT):
+      examples.set_string_custom_property(SOURCE_FINGERPRINT,
+                                          exec_properties[SOURCE_FINGERPRINT])
     for name, split in splits.items():
       logging.info('Ingest %s: %d examples, per class %s', name, len(split.labels),
                    class_counts(split).tolist())

@@ -19,7 +19,8 @@ def build_splits(settings: IngestSettings) -> Dict[str, Split]:
   (as the seed notebook does); 'test' uses the source's own test part. `valid` is a
   stratified `valid_fraction` of what remains for training. `max_examples` caps the
   source's train part (and the eval part in proportion), stratified and seeded."""
-  source = load_source(settings.data, settings.tfds_data_dir, settings.tfds_manual_dir)
+  source = load_source(settings.data, settings.tfds_data_dir, settings.tfds_manual_dir,
+                       settings.tfds_download)
   keep = split_lib.cap(source.labels, settings.max_examples, settings.seed)
   images, labels = source.images[keep], source.labels[keep]
   if settings.eval_source == 'test':

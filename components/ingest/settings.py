@@ -31,6 +31,9 @@ class IngestSettings:
   tfds_data_dir: str = option('', '--tfds-data-dir',
                               'tfds data dir (default $TFDS_DATA_DIR)')
   tfds_manual_dir: str = option('', '--tfds-manual-dir', 'tfds manual download dir')
+  tfds_download: bool = option(True, '--tfds-download',
+                               'download a tfds dataset not yet prepared in the data dir '
+                               '(--no-tfds-download: refuse at once, e.g. offline)')
 
   @property
   def scheme(self) -> str:

@@ -17,12 +17,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.errors import DataError
-from tfx_distill.components.files import read_bytes
+from tfx_distill.components.files import exists, first_line, read_bytes
 from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
 IDX_IMAGE_MAGIC = 2051
 IDX_LABEL_MAGIC = 2049
+CSV_HEADER = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]
 
 
 class SourceData(NamedTuple):
@@ -34,13 +35,14 @@ class SourceData(NamedTuple):
   test_labels: Optional[np.ndarray] = None
 
 
-def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '') -> SourceData:
+def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '',
+                tfds_download: bool = True) -> SourceData:
   """Reads and validates the digits named by `spec`."""
   scheme, _, arg = spec.partition(':')
   if scheme == 'sample' and not arg:
     return load_npz(SAMPLE_PATH)
   if scheme == 'tfds' and arg:
-    return load_tfds(arg, tfds_data_dir, tfds_manual_dir)
+    return load_tfds(arg, tfds_data_dir, tfds_manual_dir, tfds_download)
   if scheme == 'idx' and arg:
     return load_idx_dir(arg)
   if scheme == 'csv' and arg:
@@ -158,7 +160,7 @@ def find_idx_file(directory: str, stem: str) -> Optional[str]:
   for name in (stem, stem + '.gz', stem.replace('-idx', '.idx'),
                stem.replace('-idx', '.idx') + '.gz'):
     path = os.path.join(directory, name)
-    if tf.io.gfile.exists(path):
+    if exists(path):
       return path
   return None
 
@@ -198,30 +200,70 @@ def load_idx_dir(directory: str) -> SourceData:
 
 
 def load_csv(path: str) -> SourceData:
-  """The Kaggle digit-recognizer `train.csv`: header `label,pixel0..pixel783`."""
-  text = read_bytes(path).decode('utf-8', errors='replace')
-  reader = csv.reader(io.StringIO(text))
-  header = next(reader, None)
-  expected = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]
-  if header is None or [h.strip() for h in header] != expected:
+  """The Kaggle digit-recognizer `train.csv`: header `label,pixel0..pixel783`.
+
+  Read by pandas' C parser; a file it cannot read cleanly (a wrong cell count, a
+  non-numeric or empty cell) is then scanned line by line for the first bad line, so
+  that the message names it."""
+  data = read_bytes(path)
+  newline = data.find(b'\n')
+  header_line = data if newline < 0 else data[:newline]
+  header = next(csv.reader([header_line.decode('utf-8', errors='replace')]), None)
+  if header is None or [h.strip() for h in header] != CSV_HEADER:
     got = 'nothing' if header is None else f'{len(header)} columns starting {header[:3]}'
     raise DataError(path, f'expected header label,pixel0..pixel783; got {got}')
-  rows = []
-  for line_number, row in enumerate(reader, start=2):
-    if not row:
-      continue
-    if len(row) != len(expected):
-      raise DataError(path, f'line {line_number} has {len(row)} cells, expected '
-                      f'{len(expected)}')
-    try:
-      rows.append([float(cell) for cell in row])
-    except ValueError:
-      bad = next(c for c in row if not _is_number(c))
-      raise DataError(path, f'line {line_number} has a non-numeric cell {bad!r}') from None
-  if not rows:
+  body = b'' if newline < 0 else data[newline + 1:]
+  del data
+  table = _read_table(body)
+  if table is None or np.isnan(table).any():
+    _raise_first_bad_line(path, body)  # the same messages as a line-by-line reader
+    if table is None:  # pandas refused what Python's float() reads (e.g. '1_0')
+      table = _table_by_lines(body)
+  if not len(table):
     raise DataError(path, 'no data rows after the header')
-  table = np.asarray(rows, dtype=np.float64)
   return SourceData(*validate(path, table[:, 1:], table[:, 0]))
+
+
+def _read_table(body: bytes) -> Optional[np.ndarray]:
+  """The rows as float64 (N, 785) by pandas (integer columns parsed as integers, so
+  exactly), or None when pandas cannot read them as numbers (extra cells, text); missing
+  cells come back as NaN."""
+  import pandas as pd  # pylint: disable=g-import-not-at-top
+  if not body.strip():
+    return np.zeros((0, len(CSV_HEADER)))
+  try:
+    frame = pd.read_csv(io.BytesIO(body), header=None, engine='c', skip_blank_lines=True)
+  except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+    return None
+  if frame.shape[1] != len(CSV_HEADER) or any(
+      dtype.kind not in 'iuf' for dtype in frame.dtypes):
+    return None  # a column with text in it
+  return frame.to_numpy(dtype=np.float64)  # as Python's float() reads them
+
+
+def _csv_rows(body: bytes):
+  """(line number, cells) of every non-empty row after the header."""
+  reader = csv.reader(io.StringIO(body.decode('utf-8', errors='replace')))
+  for line_number, row in enumerate(reader, start=2):
+    if row:
+      yield line_number, row
+
+
+def _raise_first_bad_line(path: str, body: bytes) -> None:
+  """DataError naming the first line with a wrong cell count or a non-numeric cell."""
+  for line_number, row in _csv_rows(body):
+    if len(row) != len(CSV_HEADER):
+      raise DataError(path, f'line {line_number} has {len(row)} cells, expected '
+                      f'{len(CSV_HEADER)}')
+    bad = next((c for c in row if not _is_number(c)), None)
+    if bad is not None:
+      raise DataError(path, f'line {line_number} has a non-numeric cell {bad!r}')
+
+
+def _table_by_lines(body: bytes) -> np.ndarray:
+  """The rows read with Python's float(), for what pandas does not parse."""
+  rows = [[float(cell) for cell in row] for _, row in _csv_rows(body)]
+  return np.asarray(rows, dtype=np.float64).reshape(-1, len(CSV_HEADER))
 
 
 def _is_number(cell: str) -> bool:
@@ -232,28 +274,51 @@ def _is_number(cell: str) -> bool:
     return False
 
 
-def load_tfds(name: str, data_dir: str = '', manual_dir: str = '') -> SourceData:
+def tfds_builder(name: str, data_dir: str = ''):
+  """The tfds builder of `name` (e.g. 'mnist', 'mnist:3.*.*') for `data_dir` (default
+  TFDS_DATA_DIR, then tfds' own); DataError for a name tfds does not know."""
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  try:
+    return tfds.builder(name, data_dir=data_dir or os.environ.get('TFDS_DATA_DIR') or None)
+  except Exception as e:  # pylint: disable=broad-except  # tfds raises several types.
+    raise DataError(f'tfds:{name}', first_line(e)) from None
+
+
+# What a failed tfds download raises: requests' errors are OSErrors; tfds asserts that
+# a manual download directory has the files.
+DOWNLOAD_ERRORS = (OSError, AssertionError, tf.errors.OpError)
+
+
+def load_tfds(name: str, data_dir: str = '', manual_dir: str = '',
+              download: bool = True) -> SourceData:
   """`tfds.load(name)`: its train split, and its test split when it has one.
 
-  Honours TFDS_DATA_DIR (or `data_dir`) and a manual download directory."""
+  Honours TFDS_DATA_DIR (or `data_dir`) and a manual download directory. A dataset not
+  yet prepared there is downloaded, unless `download` is off; a failed download (e.g.
+  offline) is a DataError."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-  kwargs = dict(data_dir=data_dir or os.environ.get('TFDS_DATA_DIR') or None,
-                as_supervised=True,
-                download_and_prepare_kwargs={'download_config': tfds.download.DownloadConfig(
-                    manual_dir=manual_dir or None)})
-  try:
-    builder = tfds.builder(name, data_dir=kwargs['data_dir'])
-  except Exception as e:  # tfds raises several types for unknown names.
-    raise DataError(f'tfds:{name}', str(e).splitlines()[0]) from None
+  builder = tfds_builder(name, data_dir)
+  where = f'tfds:{name}'
+  if not builder.is_prepared():
+    if not download:
+      raise DataError(where, f'not prepared in {builder.data_dir} and downloads are off '
+                      '(--no-tfds-download)')
+    try:
+      builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+          manual_dir=manual_dir or None))
+    except DOWNLOAD_ERRORS as e:
+      raise DataError(where, f'not prepared in {builder.data_dir} and the download '
+                      f'failed: {first_line(e)}') from None
   parts = {}
   for split in ('train', 'test'):
     if builder.info.splits and split not in builder.info.splits:
       continue
-    batches = list(tfds.as_numpy(tfds.load(name, split=split, **kwargs).batch(10000)))
+    batches = list(tfds.as_numpy(
+        builder.as_dataset(split=split, as_supervised=True).batch(10000)))
     images = np.concatenate([b[0] for b in batches]) if batches else np.zeros((0, 28, 28))
     labels = np.concatenate([b[1] for b in batches]) if batches else np.zeros((0,))
-    parts[split] = validate(f'tfds:{name}[{split}]', images, labels,
+    parts[split] = validate(f'{where}[{split}]', images, labels,
                             require_all_classes=(split == 'train'))
   if 'train' not in parts:
-    raise DataError(f'tfds:{name}', f'has no train split ({list(builder.info.splits)})')
+    raise DataError(where, f'has no train split ({list(builder.info.splits)})')
   return SourceData(*parts['train'], *parts.get('test', (None, None)))

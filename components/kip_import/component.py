@@ -10,6 +10,7 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx_distill.components.kip_import import executor
 from tfx_distill.components.kip_import.spec import (EXAMPLES_KEY, INGESTED_KEY, PATH_KEY,
                                                     KipImportSpec)
+from tfx_distill.components.parameters import CODE_VERSION, SOURCE_FINGERPRINT
 
 
 class KipImport(base_component.BaseComponent):
@@ -18,8 +19,12 @@ class KipImport(base_component.BaseComponent):
   SPEC_CLASS = KipImportSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, path: str, examples):
+  def __init__(self, path: str, examples, source_fingerprint: str = '',
+               code_version: str = ''):
+    """source_fingerprint, code_version: what TFX's cache must see besides the path
+    (pipeline/cache_keys.py)."""
     spec = KipImportSpec(**{
-        PATH_KEY: path, INGESTED_KEY: examples,
+        PATH_KEY: path, INGESTED_KEY: examples, SOURCE_FINGERPRINT: source_fingerprint,
+        CODE_VERSION: code_version,
         EXAMPLES_KEY: channel_utils.as_channel([standard_artifacts.Examples()])})
     super().__init__(spec=spec)

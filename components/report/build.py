@@ -66,7 +66,7 @@ def make_sections(collected: Collected, rows: Sequence[dict],
       ('Accuracy and training time', [
           ('Accuracy against support size, per method (error bars: std over seeds)',
            plots.accuracy_vs_support(rows)),
-          ('Training time (fit only) against accuracy; labels give the epochs',
+          ('Training time (fit only) against accuracy; labels give the optimiser steps',
            plots.time_vs_accuracy(rows))]),
       ('Distilled images', [
           (f'{name}: {len(split.labels)} images ({_layout(split)}), pixel values on a '
@@ -113,12 +113,18 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   provenance: what made the run (pipeline name, run id, config, ...), shown as given."""
   collected = collect(refs)
   rows = summarise(collected.results, collected.pushed)
+  for row in rows:  # steps done: a time budget makes them vary from run to run
+    steps, by_budget = collected.distill_steps.get(row['training_set'], (None, None))
+    row.update(distill_steps=steps, stopped_by_budget=by_budget)
   notes: List[str] = []
   if not rows:
     notes.append('no trained or evaluated models were found')
   models = [{
       'training_set': r.training_set, 'seed': r.seed, 'accuracy': r.accuracy,
-      'fit_seconds': r.fit_seconds, 'epochs': r.epochs, 'support_size': r.support_size,
+      'fit_seconds': r.fit_seconds, 'epochs': r.epochs, 'images': r.images,
+      'optimizer_steps': r.optimizer_steps, 'images_processed': r.images_processed,
+      'temperature': r.temperature, 'valid_ece_before': r.valid_ece_before,
+      'valid_ece_after': r.valid_ece_after,
       'blessed': r.blessed, 'decision': r.decision()[0], 'decided_by': r.decision()[1],
       'thresholds': r.thresholds._asdict(),
   } for r in collected.results]

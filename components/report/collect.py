@@ -46,6 +46,8 @@ class Collected:
   distilled: Dict[str, Split] = dataclasses.field(default_factory=dict)
   eval_examples: Optional[Split] = None
   pushed: Dict[str, str] = dataclasses.field(default_factory=dict)
+  # training set -> (optimisation steps done, whether the time budget stopped them)
+  distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
   data_check: Optional[dict] = None  # the DataGate's data_check.json
   uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
@@ -135,15 +137,27 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
       split = _read_split(ref.uri, TRAIN)
       if split is not None:
         collected.distilled[producer.training_set] = split
+      if ref.properties.get('steps') is not None:
+        collected.distill_steps[producer.training_set] = (
+            int(ref.properties['steps']), bool(ref.properties.get('stopped_by_budget')))
   for key in sorted(set(records) | set(collected.evaluations), key=str):
     record = records.get(key, {})
     evaluation = collected.evaluations.get(key)
+    calibration = record.get('calibration') or {}
     collected.results.append(ModelResult(
         training_set=key[0], seed=key[1],
         accuracy=evaluation.accuracy if evaluation else None,
         calibration_error=evaluation.calibration_error if evaluation else None,
-        fit_seconds=record.get('fit_seconds'), epochs=record.get('epochs'),
-        support_size=record.get('examples'), blessed=blessings.get(key),
+        fit_seconds=record.get('fit_seconds'),
+        # Records written before the step recipe have 'epochs' and 'examples'.
+        epochs=record.get('passes', record.get('epochs')),
+        images=record.get('images', record.get('examples')),
+        optimizer_steps=record.get('optimizer_steps'),
+        images_processed=record.get('images_processed'),
+        temperature=calibration.get('temperature'),
+        valid_ece_before=calibration.get('valid_ece_before'),
+        valid_ece_after=calibration.get('valid_ece_after'),
+        blessed=blessings.get(key),
         validation_ok=evaluation.validation_ok if evaluation else None,
         failures=evaluation.failures if evaluation else (),
         thresholds=evaluation.thresholds if evaluation else Thresholds(),

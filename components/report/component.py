@@ -19,6 +19,7 @@ from tfx.dsl.components.base import base_component, base_node, executor_spec
 from tfx.types import channel, channel_utils
 from tfx.types.component_spec import ChannelParameter
 
+from tfx_distill.components.parameters import CODE_VERSION
 from tfx_distill.components.report import executor
 from tfx_distill.components.report.spec import (CONFIG_KEY, INPUT_TYPES, REPORT_KEY, Report,
                                                 ReportSpec)
@@ -37,8 +38,10 @@ class ReportComponent(base_component.BaseComponent):
   SPEC_CLASS = ReportSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, config: str, inputs: Dict[str, channel.BaseChannel]):
-    spec = spec_class_for(inputs)(**{CONFIG_KEY: config}, **inputs, **{
+  def __init__(self, config: str, inputs: Dict[str, channel.BaseChannel],
+               code_version: str = ''):
+    spec = spec_class_for(inputs)(**{CONFIG_KEY: config, CODE_VERSION: code_version},
+                                  **inputs, **{
         REPORT_KEY: channel_utils.as_channel([Report()])})
     super().__init__(spec=spec)
 
@@ -56,8 +59,9 @@ def input_channels(nodes: Sequence[base_node.BaseNode]) -> Dict[str, channel.Bas
   return found
 
 
-def report_of(nodes: Sequence[base_node.BaseNode], config) -> ReportComponent:
+def report_of(nodes: Sequence[base_node.BaseNode], config,
+              code_version: str = '') -> ReportComponent:
   """A Report over the components in `nodes`; config: the PipelineConfig dataclass,
-  recorded as JSON for provenance."""
+  recorded as JSON for provenance; code_version: for TFX's cache."""
   return ReportComponent(config=json.dumps(dataclasses.asdict(config), sort_keys=True),
-                         inputs=input_channels(nodes))
+                         inputs=input_channels(nodes), code_version=code_version)

@@ -3,11 +3,12 @@ pipeline run, its executions' outputs, its Report and the config it recorded."""
 
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from tfx_distill.components.errors import DataError
 from tfx_distill.components.report.artifact_refs import from_mlmd
 from tfx_distill.components.report.collect import ArtifactRef
 from tfx_distill.components.report.render import INDEX_HTML
@@ -21,7 +22,7 @@ REPORT_EXECUTION_SUFFIX = '.ReportComponent'
 def connect(metadata_path: str) -> metadata_store.MetadataStore:
   """A read-only connection to an existing SQLite MLMD file."""
   if not os.path.exists(metadata_path):
-    raise FileNotFoundError(f'{metadata_path}: no ML Metadata store (run the pipeline first)')
+    raise DataError(metadata_path, 'no ML Metadata store (run the pipeline first)')
   config = metadata_store_pb2.ConnectionConfig()
   config.sqlite.filename_uri = metadata_path
   config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
@@ -32,7 +33,7 @@ def latest_run(store: metadata_store.MetadataStore) -> metadata_store_pb2.Contex
   """The most recently created pipeline run context."""
   runs = store.get_contexts_by_type(PIPELINE_RUN)
   if not runs:
-    raise FileNotFoundError('the ML Metadata store has no pipeline run')
+    raise DataError('the ML Metadata store', 'has no pipeline run (run the pipeline first)')
   return max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
 
 
@@ -77,10 +78,21 @@ def run_provenance(store, run: metadata_store_pb2.Context) -> Dict[str, Any]:
   }
 
 
-def latest_report_index(metadata_path: str) -> Optional[str]:
-  """index.html of the Report the latest run produced (None if it made none)."""
+def run_names(metadata_path: str) -> Set[str]:
+  """The names (run ids) of every pipeline run recorded at metadata_path (none when
+  there is no store yet)."""
+  if not os.path.exists(metadata_path):
+    return set()
+  return {c.name for c in connect(metadata_path).get_contexts_by_type(PIPELINE_RUN)}
+
+
+def report_index(metadata_path: str, run_name: str) -> Optional[str]:
+  """index.html of the Report the run named `run_name` produced (None if it made
+  none)."""
   store = connect(metadata_path)
-  run = latest_run(store)
+  run = store.get_context_by_type_and_name(PIPELINE_RUN, run_name)
+  if run is None:
+    return None
   for ref in reversed(run_artifacts(store, run)):
     if ref.type_name == Report.TYPE_NAME:
       return os.path.join(ref.uri, INDEX_HTML)

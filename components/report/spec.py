@@ -5,6 +5,7 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_distill.components.data_gate.spec import DataCheck
+from tfx_distill.components.parameters import CODE_VERSION, cache_key_parameters
 
 REPORT_KEY = 'report'
 CONFIG_KEY = 'config'  # the PipelineConfig as JSON, recorded for provenance
@@ -21,6 +22,7 @@ class Report(artifact.Artifact):
 
 class ReportSpec(ComponentSpec):
   """Parameters and output; `component.spec_class_for` adds one pipeline's inputs."""
-  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
+  PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str),
+                **cache_key_parameters(CODE_VERSION)}
   INPUTS = {}
   OUTPUTS = {REPORT_KEY: ChannelParameter(type=Report)}

@@ -6,8 +6,10 @@
     tfx-distill compile --target vertex|kubeflow --out FILE.json --pipeline-root gs://...
 
 Settings flags come from the settings classes (`cli/options.py`); every command turns
-its arguments into a PipelineConfig with `options.config_from_args`. A UserError
-(bad data, bad config) ends with one line `tfx-distill: error: ...` and status 2.
+its arguments into a PipelineConfig with `options.config_from_args`. A failure that is
+the user's to fix (a UserError: bad data, bad config, no TPU, ...; a full or read-only
+filesystem: `cli/failures.py`) ends with one line `tfx-distill: error: ...` and status
+2; anything else is a bug and keeps its traceback.
 """
 
 import argparse
@@ -24,12 +26,10 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 warnings.filterwarnings('ignore', category=FutureWarning, module=r'google\..*')
 
 from tfx_distill.components.distiller.settings import METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.components.errors import UserError  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli import commands, options  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli.deployment import add_deployment_options  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-USER_ERRORS = (UserError, ValueError, FileNotFoundError)
+from tfx_distill.pipeline.cli.failures import user_message  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,24 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
   return parser
 
 
-def user_error(error: BaseException) -> Optional[BaseException]:
-  """The first error in the cause/context chain that is the user's to fix."""
-  seen = error
-  while seen is not None:
-    if isinstance(seen, UserError):
-      return seen
-    seen = seen.__cause__ or seen.__context__
-  return error if isinstance(error, USER_ERRORS) else None
-
-
 def main(argv: Optional[List[str]] = None) -> int:
   args = build_parser().parse_args(argv)
   try:
     return args.func(args)
   except Exception as e:  # pylint: disable=broad-except
-    found = user_error(e)
-    if found is None:
+    message = user_message(e)
+    if message is None:
       raise
-    message = str(found).splitlines()[0] if str(found) else type(found).__name__
     print(f'tfx-distill: error: {message}', file=sys.stderr)
     return 2

@@ -10,16 +10,16 @@ from tfx_distill.pipeline.cli.options import config_from_args
 
 
 def run(args: argparse.Namespace) -> int:
-  """Runs the pipeline locally and prints where its outputs are."""
-  from tfx_distill.components.report.mlmd import latest_report_index  # pylint: disable=g-import-not-at-top
+  """Runs the pipeline locally and prints where its outputs are (`report:` is the
+  report of this run)."""
   from tfx_distill.pipeline.local_runner import run_local  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   root = args.pipeline_root or os.path.join('runs', config.preset)
-  paths = run_local(config, root, runner=args.runner)
-  print(f'pipeline root: {paths.pipeline_root}')
-  print(f'metadata: {paths.metadata_path}')
-  print(f'pushed models: {paths.serving_root}')
-  print(f'report: {latest_report_index(paths.metadata_path)}')
+  run_ = run_local(config, root, runner=args.runner)
+  print(f'pipeline root: {run_.paths.pipeline_root}')
+  print(f'metadata: {run_.paths.metadata_path}')
+  print(f'pushed models: {run_.paths.serving_root}')
+  print(f'report: {run_.report_index}')
   return 0
 
 

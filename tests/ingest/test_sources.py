@@ -181,6 +181,53 @@ def test_csv_wrong_columns_and_cells(tmp_path, digits):
   expect_error(f'csv:{tmp_path / "wide.csv"}', 'wide.csv', 'line 3 has 786 cells')
 
 
+def test_a_clean_csv_is_read_without_the_python_line_loop(tmp_path, digits, monkeypatch):
+  """The speed of load_csv (bench/csv_ingest.py): pandas reads a clean file, and only a
+  bad one is scanned line by line for its message."""
+  images, labels = digits
+  write_csv(tmp_path / 'train.csv', images, labels)
+
+  def line_loop(*_):
+    raise AssertionError('a clean file went through the line-by-line reader')
+
+  monkeypatch.setattr(sources, '_csv_rows', line_loop)
+  data = sources.load_source(f'csv:{tmp_path / "train.csv"}')
+  np.testing.assert_array_equal(data.labels, labels)
+
+
+def test_csv_short_lines_empty_cells_and_text_name_the_line(tmp_path, digits):
+  images, labels = digits
+  write_csv(tmp_path / 'ok.csv', images, labels)
+  lines = (tmp_path / 'ok.csv').read_text().splitlines()
+  short = lines[:5] + [lines[5].rsplit(',', 1)[0]] + lines[6:]
+  (tmp_path / 'short.csv').write_text('\n'.join(short))
+  expect_error(f'csv:{tmp_path / "short.csv"}', 'short.csv', 'line 6 has 784 cells, '
+               'expected 785')
+  empty = lines[:7] + [lines[7].rsplit(',', 1)[0] + ','] + lines[8:]
+  (tmp_path / 'empty_cell.csv').write_text('\n'.join(empty))
+  expect_error(f'csv:{tmp_path / "empty_cell.csv"}', 'empty_cell.csv', 'line 8',
+               "non-numeric cell ''")
+  nan = lines[:2] + [lines[2].rsplit(',', 1)[0] + ',nan'] + lines[3:]
+  (tmp_path / 'nan.csv').write_text('\n'.join(nan))
+  expect_error(f'csv:{tmp_path / "nan.csv"}', 'nan.csv', '1 pixel values are NaN')
+
+
+def test_csv_float_pixels_blank_lines_and_crlf(tmp_path, digits):
+  images, labels = digits
+  scaled = images / 255.0
+  lines = [','.join(['label'] + [f'pixel{i}' for i in range(784)])] + [
+      ','.join([str(label)] + [repr(v) for v in image.reshape(-1).tolist()])
+      for image, label in zip(scaled, labels)]
+  lines.insert(3, '')
+  (tmp_path / 'floats.csv').write_bytes(('\r\n'.join(lines) + '\r\n').encode())
+  data = sources.load_source(f'csv:{tmp_path / "floats.csv"}')
+  np.testing.assert_array_equal(data.images, scaled.astype(np.float32))
+  np.testing.assert_array_equal(data.labels, labels)
+  (tmp_path / 'header_only.csv').write_text(lines[0] + '\n\n')
+  expect_error(f'csv:{tmp_path / "header_only.csv"}', 'header_only.csv',
+               'no data rows after the header')
+
+
 def test_unknown_scheme():
   expect_error('ftp://x', 'unknown data source')
   expect_error('npz:', 'unknown data source')

@@ -140,7 +140,10 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
     assert {p['container_spec']['image_uri'] for p in pools} == {IMAGE}
     assert pools[0]['machine_spec']['accelerator_type'] == 'NVIDIA_TESLA_T4'
     assert custom['strategy'] == 'multi_worker'
-    assert custom['epochs'] == (2 if task.startswith('Trainer_full') else 20)
+    if task.startswith('Trainer_full'):
+      assert custom['epochs'] == 2 and custom['small_set'] is None
+    else:
+      assert custom['small_set']['steps'] == 30
 
 
 def test_kubeflow_trainers_train_inside_the_step(tmp_path):

@@ -100,8 +100,8 @@ def test_distiller_reads_the_ingested_examples(run):
 def test_trainer_takes_the_runtime_epochs_and_seed(run):
   model_run_uri, _ = output(run, 'Trainer_full_s0', 'model_run')
   record = read_record(model_run_uri)
-  assert record['epochs'] == 1 and record['seed'] == 7  # not the preset's 2 and 0
+  assert record['plan']['epochs'] == 1 and record['seed'] == 7  # not the preset's 2 and 0
   ingested_uri, _ = output(run, 'Ingest', 'examples')
-  assert record['examples'] == len(read_split(ingested_uri, 'train').labels)
+  assert record['images'] == len(read_split(ingested_uri, 'train').labels)
   model_uri, _ = output(run, 'Trainer_full_s0', 'model')
   assert os.path.exists(os.path.join(model_uri, SERVING_SUBDIR, 'saved_model.pb'))

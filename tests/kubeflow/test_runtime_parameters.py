@@ -21,13 +21,13 @@ from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.pipeline.evaluation import eval_config
 from tfx_distill.pipeline.kubeflow_runner import compile_job
 from tfx_distill.pipeline.pipeline import create_pipeline
-from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
+from tfx_distill.trainer.settings import TrainSettings, from_config
 
 IMAGE_SCHEMA = Deployment('kubeflow', 'gs://b/r', 'image').packaged_schema
 # The smoke preset's values (pipeline/config.py), as the compiled defaults.
 SMOKE = {'data': 'sample', 'max_examples': 2000, 'split_seed': 0,
          'schema_file': IMAGE_SCHEMA, 'allow_anomalies': 0, 'steps': 5,
-         'distill_seed': 0, 'time_budget': 0.0, 'epochs': 2, 'distilled_epochs': 20,
+         'distill_seed': 0, 'time_budget': 0.0, 'epochs': 2, 'small_steps': 30,
          'train_seed': 0, 'full_min_accuracy': 0.5, 'candidate_min_accuracy': 0.1,
          'max_drop': 0.9}
 TYPES = {str: 'STRING', int: 'NUMBER_INTEGER', float: 'NUMBER_DOUBLE'}
@@ -67,7 +67,7 @@ def test_parameters_and_defaults_in_the_spec(smoke_job):
     ('Distiller_kip_1', {'steps': 'steps', 'seed': 'distill_seed',
                          'time_budget_s': 'time_budget'}),
     ('Trainer_full_s0', {'epochs': 'epochs', 'seed': 'train_seed'}),
-    ('Trainer_kip_1_s0', {'epochs': 'distilled_epochs', 'seed': 'train_seed'}),
+    ('Trainer_kip_1_s0', {'small_steps': 'small_steps', 'seed': 'train_seed'}),
     ('Evaluator_full_s0', {'min_accuracy': 'full_min_accuracy', 'max_drop': 'max_drop'}),
     ('Evaluator_random_1_s0', {'min_accuracy': 'candidate_min_accuracy',
                                'max_drop': 'max_drop'}),
@@ -83,12 +83,11 @@ def test_each_task_takes_its_parameters(smoke_job, task, wiring):
 def test_trainers_keep_their_fixed_values(smoke_job):
   job, _ = smoke_job
   constants = {task: {key: task_inputs(job, task)[key]['runtimeValue']['constant']
-                      for key in ('small_set_images', 'max_passes', 'seed_index')}
-               for task in ('Trainer_full_s0', 'Trainer_kip_1_s0')}
-  assert constants == {'Trainer_full_s0': {'small_set_images': 0, 'max_passes': 50_000,
-                                           'seed_index': 0},
-                       'Trainer_kip_1_s0': {'small_set_images': 10, 'max_passes': 50_000,
-                                            'seed_index': 0}}
+                      for key in fixed}
+               for task, fixed in (('Trainer_full_s0', ('small_steps', 'seed_index')),
+                                   ('Trainer_kip_1_s0', ('epochs', 'seed_index')))}
+  assert constants == {'Trainer_full_s0': {'small_steps': 0, 'seed_index': 0},
+                       'Trainer_kip_1_s0': {'epochs': 0, 'seed_index': 0}}
 
 
 def test_the_kfp_package_carries_the_defaults(smoke_job):
@@ -115,14 +114,17 @@ def test_defaults_follow_the_config():
       validation={'schema_file': 'gs://b/schema.pbtxt', 'allow_anomalies': True}, seeds=2)
   defaults, nodes = parameterized(config)
   assert {k: defaults[k] for k in ('epochs', 'train_seed', 'max_drop', 'data', 'schema_file',
-                                   'allow_anomalies', 'distilled_epochs', 'steps')} == {
+                                   'allow_anomalies', 'small_steps', 'steps')} == {
       'epochs': 5, 'train_seed': 3, 'max_drop': 0.02, 'data': 'tfds:mnist',
       'schema_file': 'gs://b/schema.pbtxt', 'allow_anomalies': 1,
-      'distilled_epochs': 300, 'steps': 1000}
-  trainer = nodes['Trainer_kip_50_s1'].exec_properties
-  assert isinstance(trainer['epochs'], data_types.RuntimeParameter)
-  assert trainer['epochs'].name == 'distilled_epochs' and trainer['epochs'].default == 300
-  assert (trainer['small_set_images'], trainer['seed_index']) == (500, 1)
+      'small_steps': config.small_sets.steps, 'steps': config.distill.steps}
+  small = [node for name, node in nodes.items()
+           if name.startswith('Trainer_') and not name.startswith('Trainer_full')]
+  trainer = max(small, key=lambda node: node.id).exec_properties  # a second seed's
+  assert isinstance(trainer['small_steps'], data_types.RuntimeParameter)
+  assert trainer['small_steps'].name == 'small_steps'
+  assert trainer['small_steps'].default == config.small_sets.steps
+  assert (trainer['epochs'], trainer['seed_index']) == (0, 1)
   ingest = nodes['Ingest'].exec_properties
   assert ingest['data'].name == 'data' and ingest['data'].ptype is str
   assert ingest['eval_fraction'] == 0.2  # not a runtime parameter: stays a constant
@@ -139,25 +141,26 @@ def test_every_parameter_names_a_setting_with_its_flag():
   config = config_lib.preset('smoke')
   flags = {p.name: p.flag(config) for p in runtime_parameters.PARAMETERS}
   assert flags['data'] == '--data' and flags['distill_seed'] == '--seed'
-  assert flags['distilled_epochs'] == '--distilled-epochs'
+  assert flags['small_steps'] == '--small-steps'
   assert flags['train_seed'] == ''  # TrainSettings.seed has no flag
   assert {tunable.EPOCHS, tunable.SEED} <= {f.name for f in dataclasses.fields(
       TrainSettings)}
 
 
-@pytest.mark.parametrize('epochs,images,index,expected_epochs,expected_seed', [
-    (8, 0, 0, 8, 7),        # the full train split: epochs as given
-    (300, 10, 1, 300, 8),   # a 10-image set: 300 epochs, the second seed
-    (300, 500, 2, 100, 9),  # a 500-image set: at most 50,000 image passes
+@pytest.mark.parametrize('recipe,index,expected', [
+    (None, 0, {'epochs': 8, 'seed': 7}),  # the full train split: its epochs
+    ({'steps': 30, 'batch_size': 256}, 1,  # a small set: its recipe's steps, 2nd seed
+     {'epochs': 1, 'seed': 8, 'small_set': {'steps': 300, 'batch_size': 256}}),
 ])
-def test_trainer_folds_epochs_and_seed(epochs, images, index, expected_epochs,
-                                       expected_seed):
+def test_trainer_folds_length_and_seed(recipe, index, expected):
   vertex_keys = {'ai_platform_enable_vertex': True, 'strategy': 'multi_worker'}
-  folded = tunable.trained_settings({'epochs': 1, 'seed': 0, **vertex_keys}, epochs, images,
-                                    50_000, 7, index)
-  assert folded == {'epochs': expected_epochs, 'seed': expected_seed, **vertex_keys}
-  if images:
-    assert expected_epochs == SmallSetTraining(epochs=epochs).epochs_for(images)
+  config = {'epochs': 1, 'seed': 0, **vertex_keys}
+  if recipe:
+    config['small_set'] = recipe
+  folded = tunable.trained_settings(config, 8, 300, 7, index)
+  assert folded == {**vertex_keys, **expected}
+  settings = from_config(folded)  # what run_fn reads back
+  assert (settings.small_set.steps if recipe else settings.epochs) == (300 if recipe else 8)
 
 
 @pytest.mark.parametrize('compiled,run', [((0.5, 0.9), (0.97, 0.02)),
@@ -174,7 +177,7 @@ def test_the_vertex_job_trains_with_the_run_values():
   custom = vertex_custom_config(VertexTraining('p', 'europe-west4', 'image:1'),
                                 {'epochs': 2, 'seed': 0, 'strategy': 'auto'})
   properties = {'custom_config': json.dumps(custom), 'run_fn': 'f', 'epochs': 12,
-                'small_set_images': 0, 'max_passes': 50_000, 'seed': 5, 'seed_index': 1}
+                'small_steps': 0, 'seed': 5, 'seed_index': 1}
   with mock.patch.object(vertex_executor.runner, 'start_cloud_training') as submit:
     tunable.VertexTrainerExecutor().Do({}, {}, properties)
   _, _, submitted, executor_path, job_args = submit.call_args.args[:5]

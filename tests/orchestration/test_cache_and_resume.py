@@ -7,6 +7,8 @@ random candidate) on one pipeline root, as a user runs them (the CLI in a subpro
 3. the full Trainer's epochs changed, the run killed (SIGKILL) during that Trainer;
 4. the same changed run again: it completes, re-executes the Trainer and only what is
    downstream of it, and the models pushed by runs 1-2 are untouched.
+
+Each finished run's `report:` line names the report of that run.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ import time
 
 import pytest
 
+from tfx_distill.components.report import mlmd
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.local_runner import local_paths
 from tfx_distill.pipeline.pipeline import create_pipeline
@@ -35,9 +38,13 @@ def env():
 
 
 def run_cli(root, *extra):
+  """Runs the CLI; returns the report its `report:` line names."""
   result = subprocess.run(RUN + ['--pipeline-root', root, *extra], capture_output=True,
                           text=True, timeout=1200, env=env(), cwd=REPO)
   assert result.returncode == 0, result.stderr[-3000:]
+  (report,) = [line.split(': ', 1)[1] for line in result.stdout.splitlines()
+               if line.startswith('report: ')]
+  return report
 
 
 def files_with_hashes(directory):
@@ -87,15 +94,15 @@ def run_and_kill_during(root, node, *extra):
 @pytest.fixture(scope='module')
 def history(tmp_path_factory):
   root = str(tmp_path_factory.mktemp('orchestration'))
-  run_cli(root)
-  run_cli(root)
+  printed = [run_cli(root), run_cli(root)]
   pushed = files_with_hashes(local_paths(root).serving_root)
   changed = ('--epochs', str(CHANGED_EPOCHS))
   killed_model = run_and_kill_during(root, KILLED_NODE, *changed)
   killed_states = node_states(root)[-1]
-  run_cli(root, *changed)
+  printed.append(run_cli(root, *changed))
   return {'root': root, 'runs': node_states(root), 'pushed_before_kill': pushed,
-          'killed_model': killed_model, 'killed_states': killed_states}
+          'killed_model': killed_model, 'killed_states': killed_states,
+          'printed_reports': printed}
 
 
 def pipeline_graph():
@@ -164,3 +171,15 @@ def test_resumed_run_leaves_earlier_pushed_models_intact(history):
   after = files_with_hashes(local_paths(history['root']).serving_root)
   assert before and any(path.startswith('full/') for path in before)
   assert {path: after.get(path) for path in before} == before
+
+
+def test_each_run_prints_its_own_report(history):
+  metadata_path = local_paths(history['root']).metadata_path
+  store = mlmd.connect(metadata_path)
+  names = [c.name for c in sorted(store.get_contexts_by_type(mlmd.PIPELINE_RUN),
+                                  key=lambda c: (c.create_time_since_epoch, c.id))]
+  reports = [mlmd.report_index(metadata_path, name) for name in names]
+  assert reports[2] is None  # the killed run made none
+  assert history['printed_reports'] == [reports[0], reports[1], reports[3]]
+  assert len(set(history['printed_reports'])) == 3
+  assert all(os.path.exists(report) for report in history['printed_reports'])

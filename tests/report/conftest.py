@@ -21,6 +21,8 @@ def tfx_artifact(ref):
   for name, value in ref.properties.items():
     if isinstance(value, int):
       artifact.set_int_custom_property(name, value)
+    elif isinstance(value, float):
+      artifact.set_float_custom_property(name, value)
     else:
       artifact.set_string_custom_property(name, value)
   return artifact

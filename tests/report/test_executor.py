@@ -24,12 +24,26 @@ def test_summary_json_rows(report_dir):
   assert full['accuracy'] == pytest.approx(0.965)
   assert full['accuracy_std'] == pytest.approx(0.00707, abs=1e-4)
   assert full['fit_seconds'] == pytest.approx(10.5) and full['epochs'] == 2
-  assert full['support_size'] == 1000 and full['seeds'] == [0, 1]
+  assert full['images'] == 1000 and full['seeds'] == [0, 1]
+  assert (full['optimizer_steps'], full['images_processed']) == (8, 2000)
+  assert full['speedup_vs_full'] == pytest.approx(1.0)
+  # Fit seconds 1.0 and 1.5 against the full model's 10 and 11: 10.5 / 1.25.
+  assert kip_1['speedup_vs_full'] == pytest.approx(8.4)
+  assert kip_1['temperature'] == pytest.approx(0.055)
+  assert kip_1['valid_ece_before'] == pytest.approx(0.7)
+  assert kip_1['valid_ece_after'] == pytest.approx(0.025)
   assert kip_1['gap_to_full_points'] == pytest.approx(-8.5)
   assert kip_1['blessed'] is True and kip_1['decided_by'] == 'passed'
   assert kip_1['pushed_to'].endswith('serving/kip_1/1')
   assert random_1['blessed'] is False and random_1['decided_by'] == 'max drop vs baseline'
+  assert (kip_1['distill_steps'], kip_1['stopped_by_budget']) == (312, True)
+  assert random_1['distill_steps'] is None
   assert 'dropped 42.0 pts' in random_1['decision'] and random_1['pushed_to'] is None
+  models = {(m['training_set'], m['seed']): m for m in summary['models']}
+  assert models[('random_1', 1)]['decided_by'] == 'max drop vs baseline + max calibration error'
+  assert 'ECE 60.0% > max 50.0%' in models[('random_1', 1)]['decision']
+  assert 'ECE <= 50.0%' in kip_1['decision']
+  assert models[('kip_1', 0)]['thresholds']['max_ece'] == 0.5
   assert summary['provenance']['preset'] == 'test'
   assert summary['provenance']['seeds'] == 2
   assert summary['provenance']['data_source'] == 'synthetic'
@@ -52,8 +66,11 @@ def test_allowed_anomalies_are_listed(report_dir):
 def test_markdown_table(report_dir):
   with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
     text = handle.read()
-  assert '| full | full | - | 1000 | 2 | 10.50 ± 0.71 | 96.5 ± 0.7 | +0.0 |' in text
-  assert '| random_1 | random | 1 | 10 | 20 |' in text and 'no (0/2 seeds)' in text
+  assert ('| full | full | - | 1,000 | 2 | 8 | 2,000 | 10.50 ± 0.71 | 1.0x | 96.5 ± 0.7 '
+          '| +0.0 |') in text
+  assert '| random_1 | random | 1 | 10 | 20 | 20 | 200 | 1.25 ± 0.35 | 8.4x |' in text
+  assert '| 0.055 | 70.0 → 2.5 |' in text and 'no (0/2 seeds)' in text
+  assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 |' in text
 
 
 def test_html_is_self_contained(report_dir):
@@ -88,6 +105,8 @@ def _store_with_run(metadata_path, refs):
     for name, value in ref.properties.items():
       if isinstance(value, int):
         artifact.custom_properties[name].int_value = value
+      elif isinstance(value, float):
+        artifact.custom_properties[name].double_value = value
       else:
         artifact.custom_properties[name].string_value = value
     event = metadata_store_pb2.Event(type=metadata_store_pb2.Event.OUTPUT)

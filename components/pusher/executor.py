@@ -1,0 +1,40 @@
+"""Executor of the Pusher: TFX's, except how a model is written to the filesystem
+destination (`push.push_model`: atomic where the filesystem allows, never two pushes in
+one version). The PushedModel artifact keeps TFX's custom properties: `pushed`,
+`pushed_destination`, `pushed_version`."""
+
+from typing import Any, Dict, List
+
+from absl import logging
+from tfx.components.pusher import executor as tfx_pusher
+from tfx.proto import pusher_pb2
+from tfx.types import Artifact, artifact_utils, standard_component_specs
+from tfx.utils import io_utils, proto_utils
+
+from tfx_distill.components.pusher.push import push_model
+
+VERSIONING = (pusher_pb2.Versioning.AUTO, pusher_pb2.Versioning.UNIX_TIMESTAMP)
+
+
+class Executor(tfx_pusher.Executor):
+
+  def Do(self, input_dict: Dict[str, List[Artifact]],
+         output_dict: Dict[str, List[Artifact]],
+         exec_properties: Dict[str, Any]) -> None:
+    model_push = artifact_utils.get_single_instance(
+        output_dict[standard_component_specs.PUSHED_MODEL_KEY])
+    if not self.CheckBlessing(input_dict):
+      self._MarkNotPushed(model_push)
+      return
+    destination = pusher_pb2.PushDestination()
+    proto_utils.json_to_proto(exec_properties[standard_component_specs.PUSH_DESTINATION_KEY],
+                              destination)
+    if (destination.WhichOneof('destination') != 'filesystem'
+        or destination.filesystem.versioning not in VERSIONING):
+      raise NotImplementedError(f'push destination {destination} (this Pusher writes '
+                                'to a filesystem, versioned by time)')
+    model_path = self.GetModelPath(input_dict)
+    version, serving_path = push_model(model_path, destination.filesystem.base_directory)
+    logging.info('Model written to serving path %s.', serving_path)
+    io_utils.copy_dir(model_path, model_push.uri)  # the artifact's own copy, as TFX's
+    self._MarkPushed(model_push, pushed_destination=serving_path, pushed_version=version)

@@ -1,0 +1,206 @@
+"""What TFX's cache must see besides the settings: fingerprints of the files a run reads
+and of the code each step runs, computed once when the pipeline is built.
+
+TFX reuses an earlier execution when the node, its input artifacts and its execution
+parameters are the same (tfx/orchestration/portable/cache_utils.py). It hashes a
+Trainer's `module_file`, but neither the modules behind `run_fn` nor the file behind a
+path parameter, so a changed file at the same path, or changed code, would silently
+reuse old outputs. `create_pipeline` therefore gives the steps two more parameters,
+which no executor reads:
+
+- `source_fingerprint` (Ingest, each KipImport): a SHA-256 of the path, size and
+  modification time of every file the source reads, through `tf.io.gfile` (so gs://
+  too): the bundled file for `sample`, the file of `csv:` and `npz:`, the directory's
+  files for `idx:`, the prepared dataset's files for `tfds:` (none before its first
+  download, so the run after the download ingests again);
+- `code_version` (every step that runs this package's code: Ingest, Distiller,
+  KipImport, Trainer, Tuner, Pusher, Report): the package version and a SHA-256 of the
+  tfx_distill source files that the step's module imports, directly or not (read with
+  `ast`, not imported). The Evaluators, StatisticsGen, SchemaGen and ExampleValidator
+  run TFX's code on our artifacts: a re-run step upstream gives them new inputs.
+
+Reading a fingerprint is also the first check of each input: a missing file, or a
+gs:// path that cannot be read, raises a DataError before the pipeline starts. Local
+runs carry both kinds (`local_runner.py`); a Kubeflow/Vertex compile carries the code
+versions only, as the machine that compiles need not reach the data.
+"""
+
+import ast
+import dataclasses
+import hashlib
+import importlib.metadata
+import importlib.util
+import os
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+from tfx_distill.components.errors import DataError
+from tfx_distill.components.files import unreadable
+from tfx_distill.components.ingest import sources
+from tfx_distill.components.ingest.settings import IngestSettings
+
+PACKAGE = 'tfx_distill'
+DISTRIBUTION = 'tfx-distill'
+# The module each step's executor (or run_fn) lives in.
+STEP_MODULES = {
+    'ingest': 'tfx_distill.components.ingest.executor',
+    'distiller': 'tfx_distill.components.distiller.executor',
+    'kip_import': 'tfx_distill.components.kip_import.executor',
+    'data_gate': 'tfx_distill.components.data_gate.executor',
+    'trainer': 'tfx_distill.trainer.task',
+    'tuner': 'tfx_distill.trainer.tuner',
+    'pusher': 'tfx_distill.components.pusher.executor',
+    'report': 'tfx_distill.components.report.executor',
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheKeys:
+  """The fingerprints of one pipeline build: `data` of the ingest source, `kip_sets`
+  one per --kip-set file, `code` {step: code version} (steps of STEP_MODULES)."""
+  data: str = ''
+  kip_sets: Tuple[str, ...] = ()
+  code: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+  def code_of(self, step: str) -> str:
+    return self.code.get(step, '')
+
+  def kip_set(self, index: int) -> str:
+    return self.kip_sets[index] if index < len(self.kip_sets) else ''
+
+
+def cache_keys(ingest: IngestSettings, kip_sets: Iterable[str]) -> CacheKeys:
+  """Every fingerprint of a local run (reads the inputs' metadata; DataError when one
+  is missing or unreadable)."""
+  return CacheKeys(data=source_fingerprint(ingest),
+                   kip_sets=tuple(digest(file_entries(path)) for path in kip_sets),
+                   code=code_versions())
+
+
+# ------------------------------------------------------------------------ input files
+
+
+def digest(entries: Iterable[str]) -> str:
+  return hashlib.sha256('\n'.join(entries).encode()).hexdigest()[:16]
+
+
+def file_entries(path: str) -> List[str]:
+  """'path size mtime' of one file; DataError when it is missing or unreadable."""
+  try:
+    stat = tf.io.gfile.stat(path)
+  except tf.errors.NotFoundError:
+    raise DataError(path, 'file not found') from None
+  except tf.errors.OpError as e:
+    raise DataError(path, unreadable(path, e)) from None
+  if stat.is_directory:
+    raise DataError(path, 'is a directory, expected a file')
+  return [f'{path} {stat.length} {stat.mtime_nsec}']
+
+
+def tree_entries(directory: str, recursive: bool) -> List[str]:
+  """'path size mtime' of every file in a directory (and below it if recursive)."""
+  entries = []
+  try:
+    for parent, _, files in tf.io.gfile.walk(directory):
+      for name in sorted(files):
+        entries += file_entries(os.path.join(parent, name))
+      if not recursive:
+        break
+  except tf.errors.OpError as e:
+    raise DataError(directory, unreadable(directory, e)) from None
+  return sorted(entries)
+
+
+def source_fingerprint(settings: IngestSettings) -> str:
+  """The fingerprint of the files `settings.data` reads (see the module docstring)."""
+  scheme, _, arg = settings.data.partition(':')
+  if scheme == 'sample':
+    return digest(file_entries(sources.SAMPLE_PATH))
+  if scheme in ('csv', 'npz'):
+    return digest(file_entries(arg))
+  if scheme == 'idx':
+    if not _is_directory(arg):
+      raise DataError(arg, 'directory not found')
+    return digest(tree_entries(arg, recursive=False))
+  if scheme == 'tfds':
+    builder = sources.tfds_builder(arg, settings.tfds_data_dir)
+    if not builder.is_prepared():
+      if not settings.tfds_download:
+        raise DataError(f'tfds:{arg}', f'not prepared in {builder.data_dir} and '
+                        'downloads are off (--no-tfds-download)')
+      return digest([f'tfds:{arg} not prepared in {builder.data_dir}'])
+    return digest(tree_entries(str(builder.data_dir), recursive=True))
+  raise DataError(settings.data, 'unknown data source')
+
+
+def _is_directory(path: str) -> bool:
+  try:
+    return tf.io.gfile.isdir(path)
+  except tf.errors.OpError as e:
+    raise DataError(path, unreadable(path, e)) from None
+
+
+# ------------------------------------------------------------------------------- code
+
+
+def module_path(name: str) -> Optional[str]:
+  """The source file of a tfx_distill module, or None (not ours, or a name that is not
+  a module, such as a class imported from one). Finds the file without importing."""
+  parts = name.split('.')
+  if parts[0] != PACKAGE or len(parts) < 2:
+    return None
+  spec = importlib.util.find_spec('.'.join(parts[:2]))
+  if spec is None or not spec.submodule_search_locations:
+    return None
+  base = os.path.join(list(spec.submodule_search_locations)[0], *parts[2:])
+  for candidate in (base + '.py', os.path.join(base, '__init__.py')):
+    if os.path.isfile(candidate):
+      return candidate
+  return None
+
+
+def imported_modules(path: str) -> List[str]:
+  """The modules a source file may import: every `import x` and `from x import y` (as
+  x and x.y), anywhere in the file."""
+  with open(path, encoding='utf-8') as f:
+    tree = ast.parse(f.read(), path)
+  names = []
+  for node in ast.walk(tree):
+    if isinstance(node, ast.Import):
+      names += [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+      names += [node.module] + [f'{node.module}.{alias.name}' for alias in node.names]
+  return names
+
+
+def step_files(module: str) -> Dict[str, str]:
+  """{module name: source file} of `module`, its packages and every tfx_distill module
+  it imports, transitively."""
+  found, todo = {}, [module]
+  while todo:
+    parts = todo.pop().split('.')
+    for depth in range(2, len(parts) + 1):  # the packages run their __init__ first
+      name = '.'.join(parts[:depth])
+      path = module_path(name)
+      if path is not None and name not in found:
+        found[name] = path
+        todo += imported_modules(path)
+  return found
+
+
+def code_version(files: Mapping[str, str], version: str) -> str:
+  """'<package version>+<SHA-256 of the modules' names and contents>', the same
+  wherever the package is installed."""
+  h = hashlib.sha256()
+  for name in sorted(files):
+    with open(files[name], 'rb') as f:
+      h.update(name.encode() + b'\0' + f.read() + b'\0')
+  return f'{version}+{h.hexdigest()[:16]}'
+
+
+def code_versions() -> Dict[str, str]:
+  """{step: code version} for every step of STEP_MODULES."""
+  version = importlib.metadata.version(DISTRIBUTION)
+  return {step: code_version(step_files(module), version)
+          for step, module in STEP_MODULES.items()}
