@@ -27,13 +27,13 @@ from tfx_distill.components.distiller.distill import distill  # pylint: disable=
 from tfx_distill.components.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.trainer import data, model as model_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.trainer import data, model as model_lib, recipe  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def training_sets(config, train):
-  """{name: (images (N, 28, 28), label vectors, plain labels?, epochs)} and the seconds
-  each distillation took."""
-  sets = {'full': (train.images, train.label_vectors, True, config.train.epochs)}
+  """{name: (images (N, 28, 28), label vectors, plain labels?, train settings)} and the
+  seconds each distillation took."""
+  sets = {'full': (train.images, train.label_vectors, True, config.train)}
   seconds = {}
   settings = config.distill
   for candidate in config.candidates:
@@ -43,26 +43,28 @@ def training_sets(config, train):
     seconds[candidate.name] = time.perf_counter() - start
     plain = bool(np.allclose(result.labels, plain_label_vectors(result.classes)))
     sets[candidate.name] = (unstandardise(result.images[..., 0]), result.labels, plain,
-                            config.small_sets.epochs_for(len(result.classes)))
+                            config.small_sets.settings_for(config.train))
   return sets, seconds
 
 
-def train_and_evaluate(config, images, vectors, plain, epochs, seed, evaluation, out,
-                       small_set):
-  """Trains one model like trainer.task.run_fn (same input pipeline, on in-memory
-  arrays), exports it, returns its eval accuracy overall and per class."""
-  train = config.train
+def train_and_evaluate(train, images, vectors, plain, seed, evaluation, out):
+  """Trains one model like trainer.task.run_fn (same plan and input pipeline, on
+  in-memory arrays; no early stopping or calibration), exports it, returns its eval
+  accuracy overall and per class."""
   keras.utils.set_random_seed(seed)
   label_loss = model_lib.loss_for(train.label_loss, plain)
+  plan = recipe.plan_for(train, len(images))
   x = images[..., None]
   if train.clip_images:
     x = np.clip(x, 0.0, 1.0)
   examples = tf.data.Dataset.from_tensor_slices(
       (x.astype(np.float32), np.argmax(vectors, axis=1), vectors.astype(np.float32)))
-  dataset = data.batches(examples, label_loss, train.batch_size, shuffle=True, seed=seed,
-                         augment=small_set and config.small_sets.augment)
-  model = model_lib.build_model(train.architecture, label_loss, train.learning_rate)
-  model.fit(dataset, epochs=epochs, verbose=0)
+  dataset = data.batches(examples, label_loss, plan.batch_size, shuffle=True, seed=seed,
+                         max_shift=plan.max_shift, repeat=plan.repeat)
+  model = model_lib.build_model(train.architecture, label_loss, recipe.learning_rate(plan),
+                                clip_norm=plan.clip_norm)
+  model.fit(dataset, epochs=1 if plan.repeat else plan.epochs,
+            steps_per_epoch=plan.steps if plan.repeat else None, verbose=0)
   outputs = model.predict(evaluation.images[..., None], batch_size=1000, verbose=0)
   predicted = np.argmax(outputs, axis=-1)
   correct = predicted == evaluation.labels
@@ -76,11 +78,11 @@ def run(config, out: str) -> dict:
   splits = build_splits(config.ingest)
   sets, distill_seconds = training_sets(config, splits['train'])
   results = {}
-  for name, (images, vectors, plain, epochs) in sets.items():
+  for name, (images, vectors, plain, train) in sets.items():
     for k in range(config.seeds):
       results[f'{name}_s{k}'] = train_and_evaluate(
-          config, images, vectors, plain, epochs, config.train.seed + k, splits['eval'],
-          os.path.join(out, name, f's{k}'), small_set=name != 'full')
+          train, images, vectors, plain, config.train.seed + k, splits['eval'],
+          os.path.join(out, name, f's{k}'))
   for key, result in results.items():
     seed = key.rsplit('_s', 1)[1]
     result['accuracy_diff'] = result['accuracy'] - results[f'full_s{seed}']['accuracy']

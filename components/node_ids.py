@@ -2,7 +2,7 @@
 parsed here by the Report. This module is the only place that knows how they are spelled.
 
 Training sets are `full`, `<method>_<images per class>` (a distilled candidate) and
-`kipset_<index>` (an imported KIP file). Nodes are `Ingest`, `Distiller_<set>`,
+`kipset_<index>` (an imported KIP file). Nodes are `Ingest`, `DataGate`, `Distiller_<set>`,
 `KipImport_<index>`, `Trainer_<set>_s<seed>`, `Evaluator_<set>_s<seed>`,
 `Pusher_<set>` and `Report`. The local runner puts the node id in every artifact uri
 (`<pipeline_root>/<node_id>/<output_key>/<execution_id>`); Kubeflow and Vertex spell
@@ -16,9 +16,11 @@ from typing import NamedTuple, Optional
 FULL = 'full'
 KIP_SET_PREFIX = 'kipset_'
 INGEST = 'Ingest'
+DATA_GATE = 'DataGate'
 REPORT = 'Report'
 LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
-KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'ingest', 'report')
+KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'ingest', 'datagate',
+         'report')
 
 _SET = r'(full|[a-z]+_\d+)'  # full, <method>_<images per class>, kipset_<index>
 _SEEDED = re.compile(r'^(trainer|evaluator)_' + _SET + r'_s(\d+)$')
@@ -80,7 +82,7 @@ def parse_node_id(node_id: str) -> Optional[Producer]:
   match = _PER_SET.match(name)
   if match:
     return Producer(match.group(1), match.group(2))
-  if name in (_normalise(INGEST), _normalise(REPORT)):
+  if name in (_normalise(INGEST), _normalise(DATA_GATE), _normalise(REPORT)):
     return Producer(name)
   return None
 

@@ -7,7 +7,7 @@ is sooner."""
 
 import sys
 import time
-from typing import Callable, IO, Optional
+from typing import IO, Callable, Dict, Optional
 
 
 def duration(seconds: float) -> str:
@@ -48,3 +48,18 @@ class ProgressLine:
           f'target acc {acc:.3f}, {duration(elapsed)} elapsed'
           + ('' if eta is None else f', ETA {duration(eta)}'),
           file=self.stream or sys.stderr, flush=True)
+
+
+def progress_text(done: int, total: int, unit: str, elapsed: float,
+                  metrics: Dict[str, float], label: str = '',
+                  eta_is_bound: bool = False) -> str:
+  """`[#####...............] LABEL UNIT D/T name v ... (E s, ETA R s)`; the ETA
+  extrapolates the elapsed time per unit done ('ETA <= R s' when early stopping may end
+  the run sooner)."""
+  done_bars = min(20, int(20 * done / max(total, 1)))
+  values = ' '.join(f'{name} {value:.4g}' for name, value in metrics.items())
+  remaining = elapsed / max(done, 1) * max(total - done, 0)
+  eta = f"ETA {'<= ' if eta_is_bound else ''}{remaining:.0f} s"
+  prefix = f'{label} ' if label else ''
+  return (f'[{"#" * done_bars}{"." * (20 - done_bars)}] {prefix}{unit} {done}/{total} '
+          f'{values} ({elapsed:.0f} s, {eta})')

@@ -13,12 +13,47 @@ import os
 from typing import Any, Dict
 
 import yaml
+from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from tfx_distill.components.errors import check
-from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.kubeflow.deployment import Deployment, Resources
+from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
+
+
+ResourceSpec = (pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
+                .ResourceSpec)
+
+
+def resource_spec(resources: Resources) -> ResourceSpec:
+  """The container ResourceSpec (what KubeflowV2DagRunner emits for a node's
+  platform_config): vCPU and memory (GB) limits, accelerator type and count."""
+  spec = ResourceSpec(cpu_limit=resources.cpu, memory_limit=resources.memory_gb)
+  if resources.accelerator_count:
+    spec.accelerator.CopyFrom(ResourceSpec.AcceleratorConfig(
+        type=resources.accelerator_type, count=resources.accelerator_count))
+  return spec
+
+
+def request_resources(pipeline: tfx.dsl.Pipeline, deployment: Deployment) -> int:
+  """Gives each Distiller, each Tuner and each Trainer that trains inside its step (not
+  as a Vertex CustomJob) the resources of `deployment`; returns how many nodes ask."""
+  count = 0
+  for node in pipeline.components:
+    kind = node_kind(node)
+    if kind == 'distiller':
+      resources = deployment.distiller
+    elif kind == 'tuner' or (kind == 'trainer' and deployment.vertex_training is None):
+      resources = deployment.trainer
+    else:
+      continue
+    if resources:
+      node.with_platform_config(resource_spec(resources))
+      count += 1
+  return count
+
 
 def kfp_package_path(out: str) -> str:
   """Where the Kubeflow Pipelines package of the job at `out` goes: FILE.json -> FILE.yaml."""
@@ -33,25 +68,45 @@ def write_kfp_package(job: Dict[str, Any], pipeline_root: str, path: str) -> Non
     yaml.safe_dump(spec, f, sort_keys=False)
 
 
+def with_parameter_defaults(job: Dict[str, Any],
+                            defaults: Dict[str, Any]) -> Dict[str, Any]:
+  """The job with each runtime parameter's default also in the PipelineSpec's root
+  inputs (`defaultValue`, optional), so that the spec alone runs with the compiled
+  values: the KFP package has no runtimeConfig."""
+  root = job['pipelineSpec']['root']
+  parameters = root.get('inputDefinitions', {}).get('parameters', {})
+  for name, default in defaults.items():
+    parameters[name].update(defaultValue=default, isOptional=True)
+  return job
+
+
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
-                     out: str) -> Dict[str, Any]:
-  """Writes the PipelineJob JSON of `pipeline` (built for `deployment`'s paths) to `out`
-  (for Vertex AI Pipelines' `PipelineJob(template_path=...)`) and, for --target
-  kubeflow, its PipelineSpec beside it as FILE.yaml (for `kfp.Client`); returns the job."""
+                     out: str, config) -> Dict[str, Any]:
+  """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
+  for `deployment`'s paths) to `out` (for Vertex AI Pipelines'
+  `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
+  it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
+  spec schema 2.1, with the runtime parameters of `runtime_parameters.py` (their
+  defaults: the config's values, in runtimeConfig.parameterValues) and the heavy steps'
+  resource requests."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
     train_on_vertex(pipeline, deployment.vertex_training)
+  request_resources(pipeline, deployment)
+  defaults = parameterize(pipeline, config)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
-          display_name=display_name, default_image=deployment.image),
+          display_name=display_name, default_image=deployment.image,
+          use_pipeline_spec_2_1=True),
       output_dir=os.path.dirname(os.path.abspath(out)),
       output_filename=os.path.basename(out))
   if os.path.exists(out):
     os.remove(out)
-  runner.run(pipeline)
-  with open(out) as f:
-    job = json.load(f)
+  job = with_parameter_defaults(runner.run(pipeline, parameter_values=defaults,
+                                           write_out=False), defaults)
+  with open(out, 'w') as f:
+    json.dump(job, f, sort_keys=True)
   if deployment.target == 'kubeflow':
     write_kfp_package(job, deployment.root, kfp_package_path(out))
   return job

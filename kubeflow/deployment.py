@@ -1,9 +1,10 @@
-"""Where a compiled pipeline runs: the orchestrator, the pipeline root, the image and,
-on Vertex, the Trainers' worker pools. Light (no TFX import), so that the command line
-can offer its choices without loading TFX."""
+"""Where a compiled pipeline runs: the orchestrator, the pipeline root, the image, what
+the heavy steps ask the platform for and, on Vertex, the Trainers' worker pools. Light
+(no TFX import), so that the command line can offer its choices without loading TFX."""
 
 import dataclasses
-from typing import TYPE_CHECKING, Optional
+import re
+from typing import TYPE_CHECKING, Dict, Optional
 
 from tfx_distill.components.errors import check
 
@@ -12,6 +13,49 @@ if TYPE_CHECKING:
 
 TARGETS = ('vertex', 'kubeflow')
 REMOTE_SCHEMES = ('gs://', 's3://')
+# Where kubeflow/Dockerfile puts the repository's sources in the image (its WORKDIR).
+IMAGE_SOURCE_DIR = '/tfx-distill'
+# The package's curated schema, relative to the repository.
+PACKAGED_SCHEMA = 'components/data_gate/digits_schema.pbtxt'
+
+
+# Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4, TPU_V3) or Kubernetes (nvidia.com/gpu).
+ACCELERATOR = re.compile(r'^[A-Za-z0-9_./-]+$')
+
+
+@dataclasses.dataclass(frozen=True)
+class Resources:
+  """What one step asks the platform for: vCPUs and memory (limits; Vertex picks the
+  smallest machine that has them), and accelerators. 0 / '' leave the platform's
+  default (Vertex AI Pipelines: e2-standard-4, 4 vCPUs and 16 GB)."""
+  cpu: float = 0.0
+  memory_gb: float = 0.0
+  accelerator_type: str = ''  # Vertex: NVIDIA_TESLA_T4, ...; Kubeflow: nvidia.com/gpu
+  accelerator_count: int = 0
+
+  def validate(self, step: str) -> 'Resources':
+    check(self.cpu >= 0 and self.memory_gb >= 0,
+          f'{step}: cpu and memory must be >= 0, got {self.cpu} and {self.memory_gb}')
+    check(bool(self.accelerator_type) == (self.accelerator_count > 0),
+          f'{step}: an accelerator needs a type and a count > 0, got '
+          f'{self.accelerator_type!r} x {self.accelerator_count}')
+    check(not self.accelerator_type or bool(ACCELERATOR.match(self.accelerator_type)),
+          f'{step}: bad accelerator type {self.accelerator_type!r}')
+    return self
+
+  def __bool__(self) -> bool:
+    return bool(self.cpu or self.memory_gb or self.accelerator_count)
+
+
+# What the heavy steps ask for by default, per preset (the others: the platform's
+# default machine). Accelerators only on request (--distiller-accelerator,
+# --trainer-accelerator): GPU quota and types differ per project and cluster.
+PRESET_RESOURCES: Dict[str, Dict[str, Resources]] = {
+    'demo': {'distiller': Resources(cpu=8, memory_gb=32),
+             'trainer': Resources(cpu=8, memory_gb=32)},
+    'full': {'distiller': Resources(cpu=16, memory_gb=64),
+             'trainer': Resources(cpu=8, memory_gb=32)},
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +65,8 @@ class Deployment:
   pipeline_root: str  # gs://... (Vertex); gs:// or s3:// (Kubeflow)
   image: str  # the image built from kubeflow/Dockerfile
   vertex_training: Optional['VertexTraining'] = None  # Trainers as Vertex CustomJobs
+  distiller: Resources = Resources()  # each Distiller step
+  trainer: Resources = Resources()  # each Trainer and Tuner step training in the pipeline
 
   def validate(self) -> 'Deployment':
     """Raises ConfigError naming the first bad value; returns self."""
@@ -32,6 +78,8 @@ class Deployment:
     check(bool(self.image), 'an image is required (build kubeflow/Dockerfile and push it)')
     check(self.vertex_training is None or self.target == 'vertex',
           'Vertex training is only available with --target vertex')
+    self.distiller.validate('distiller')
+    self.trainer.validate('trainer')
     return self
 
   @property
@@ -43,3 +91,8 @@ class Deployment:
   def serving_root(self) -> str:
     """Where the Pushers push."""
     return f'{self.root}/serving'
+
+  @property
+  def packaged_schema(self) -> str:
+    """The package's curated schema, as the steps see it in the image."""
+    return f'{IMAGE_SOURCE_DIR}/{PACKAGED_SCHEMA}'

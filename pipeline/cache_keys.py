@@ -47,6 +47,7 @@ STEP_MODULES = {
     'ingest': 'tfx_distill.components.ingest.executor',
     'distiller': 'tfx_distill.components.distiller.executor',
     'kip_import': 'tfx_distill.components.kip_import.executor',
+    'data_gate': 'tfx_distill.components.data_gate.executor',
     'trainer': 'tfx_distill.trainer.task',
     'tuner': 'tfx_distill.trainer.tuner',
     'pusher': 'tfx_distill.components.pusher.executor',

@@ -1,13 +1,11 @@
 """Expected calibration error (ECE) of a multi-class model, as a TFMA metric.
 
-TFMA 0.47 has binary calibration metrics only. Here the top-1 confidence of each
-example is put in one of `num_bins` equal-width bins and
-
-    ECE = sum_b (n_b / N) * |accuracy_b - mean confidence_b|
-
-Use it in an EvalConfig with
-`tfma.MetricConfig(class_name='ExpectedCalibrationError',
-module='tfx_distill.pipeline.calibration')`.
+TFMA 0.47 has binary calibration metrics only. This one bins the top-1 confidence of
+each example as trainer/calibration.py does (the same functions the Trainer uses to
+report ECE before and after its temperature), on the slices TFMA evaluates. Use it in
+an EvalConfig with `tfma.MetricConfig(class_name='ExpectedCalibrationError',
+module='tfx_distill.pipeline.calibration')`; pipeline/evaluation.py puts an upper bound
+on it (`--max-ece`).
 """
 
 from typing import Any, Dict, Iterable, Optional
@@ -17,30 +15,10 @@ import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 from tensorflow_model_analysis.proto import config_pb2
 
+from tfx_distill.trainer.calibration import (DEFAULT_BINS, bin_statistics,
+                                             expected_calibration_error)
+
 ECE_NAME = 'expected_calibration_error'
-DEFAULT_BINS = 10
-
-
-def bin_statistics(labels: np.ndarray, probabilities: np.ndarray,
-                   num_bins: int = DEFAULT_BINS) -> np.ndarray:
-  """(num_bins, 3) array of per-bin [count, sum of confidence, number correct] for
-  integer labels (N,) and class probabilities (N, C)."""
-  confidence = probabilities.max(axis=1)
-  correct = (probabilities.argmax(axis=1) == labels).astype(np.float64)
-  bins = np.minimum((confidence * num_bins).astype(int), num_bins - 1)
-  stats = np.zeros((num_bins, 3))
-  np.add.at(stats, bins, np.stack([np.ones_like(confidence), confidence, correct], 1))
-  return stats
-
-
-def expected_calibration_error(stats: np.ndarray) -> float:
-  """ECE from per-bin [count, sum of confidence, number correct] (nan if empty)."""
-  total = stats[:, 0].sum()
-  if total == 0:
-    return float('nan')
-  filled = stats[:, 0] > 0
-  gaps = np.abs(stats[filled, 2] - stats[filled, 1])  # n_b * |acc_b - conf_b|
-  return float(gaps.sum() / total)
 
 
 class ExpectedCalibrationError(metric_types.Metric):

@@ -10,6 +10,7 @@ values, its command-line flags and its `validate()`:
 | `train`      | TrainSettings      | trainer/settings.py                |
 | `small_sets` | SmallSetTraining   | trainer/settings.py                |
 | `eval`       | EvalSettings       | here (the blessing is the pipeline's) |
+| `validation` | ValidationSettings | components/data_gate/settings.py   |
 
 Runners fill in paths; the command line overrides single fields. `PRESETS['smoke']` is
 the tiny variant that tests and CI use.
@@ -19,6 +20,7 @@ import dataclasses
 from typing import Dict, Tuple
 
 from tfx_distill.components import node_ids
+from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA, ValidationSettings
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
 from tfx_distill.components.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
@@ -29,7 +31,9 @@ from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
 @dataclasses.dataclass(frozen=True)
 class EvalSettings:
-  """Blessing thresholds for TFMA (pipeline/evaluation.py)."""
+  """Blessing thresholds for TFMA (pipeline/evaluation.py), as fractions: accuracy
+  floors, the largest drops (a candidate below this run's full model, a full model
+  below the latest blessed one) and the largest expected calibration error."""
   full_min_accuracy: float = option(0.9, '--full-min-accuracy',
                                     "the full-data model's accuracy floor")
   candidate_min_accuracy: float = option(0.1, '--candidate-min-accuracy',
@@ -37,6 +41,12 @@ class EvalSettings:
   max_drop: float = option(0.5, '--max-drop',
                            'bless a candidate only if its accuracy is at most this far '
                            'below the full model (e.g. 0.02)')
+  full_max_drop: float = option(0.0, '--full-max-drop',
+                                'bless a full-data model only if its accuracy is at most '
+                                'this far below the latest blessed full model (0: no drop)')
+  max_ece: float = option(0.05, '--max-ece',
+                          "bless a model only if its expected calibration error on the "
+                          "eval split is at most this (1: no limit)")
 
   def validate(self) -> 'EvalSettings':
     for f in dataclasses.fields(self):
@@ -74,6 +84,7 @@ class PipelineConfig:
   train: TrainSettings = TrainSettings()
   small_sets: SmallSetTraining = SmallSetTraining()
   eval: EvalSettings = EvalSettings()
+  validation: ValidationSettings = ValidationSettings()
   candidates: Tuple[Candidate, ...] = (Candidate('random', 1),)
   kip_sets: Tuple[str, ...] = ()  # published KIP .npz files to import as candidates
   seeds: int = option(1, '--seeds', 'train each model this many times')
@@ -84,7 +95,8 @@ class PipelineConfig:
 
   def validate(self) -> 'PipelineConfig':
     """Raises ConfigError naming the first bad value; returns self."""
-    for section in (self.ingest, self.distill, self.train, self.small_sets, self.eval):
+    for section in (self.ingest, self.distill, self.train, self.small_sets, self.eval,
+                    self.validation):
       section.validate()
     check(self.seeds >= 1, f'seeds must be >= 1, got {self.seeds}')
     check(bool(self.candidates) or bool(self.kip_sets),
@@ -113,14 +125,15 @@ def replace(config: PipelineConfig, **sections) -> PipelineConfig:
 
 PRESETS: Dict[str, PipelineConfig] = {
     # About a minute on 2 cores: 2,000 digits, two epochs, a random and a (5-step) KIP
-    # set of one image per class.
+    # set of one image per class, 30 steps on each.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
         distill=DistillSettings(steps=5, target_batch=200, num_networks=1),
-        train=TrainSettings(epochs=2),
-        small_sets=SmallSetTraining(epochs=20),
-        eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9),
+        train=TrainSettings(epochs=2, patience=1),
+        small_sets=SmallSetTraining(steps=30),
+        eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9,
+                          max_ece=0.2),
         candidates=(Candidate('random', 1), Candidate('kip', 1)),
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
@@ -128,9 +141,10 @@ PRESETS: Dict[str, PipelineConfig] = {
         preset='demo',
         distill=DistillSettings(steps=1000, width=64, num_networks=4, refresh_every=50,
                                 time_budget_s=240.0),
-        train=TrainSettings(epochs=8),
-        small_sets=SmallSetTraining(epochs=300),
-        eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4),
+        train=TrainSettings(epochs=30, patience=3),
+        small_sets=SmallSetTraining(steps=300),
+        eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4,
+                          max_ece=0.05),
         candidates=(Candidate('random', 1), Candidate('random', 50),
                     Candidate('nfr', 1), Candidate('nfr', 50)),
     ),
@@ -154,10 +168,12 @@ RUNNERS = ('local', 'beam')  # LocalDagRunner or BeamDagRunner (pipeline/local_r
 
 @dataclasses.dataclass(frozen=True)
 class PipelinePaths:
-  """Where a run keeps its artifacts, metadata and pushed models (set by runners)."""
+  """Where a run keeps its artifacts, metadata and pushed models, and where its steps
+  find the package's curated schema (set by runners)."""
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
+  packaged_schema: str = PACKAGED_SCHEMA  # components/data_gate/digits_schema.pbtxt
 
   def checkpoint_dir(self, node_id: str) -> str:
     """Where a node keeps checkpoints that outlive a killed execution."""

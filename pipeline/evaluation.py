@@ -1,4 +1,16 @@
-"""TFMA EvalConfigs: what the Evaluators compute and which thresholds bless a model."""
+"""TFMA EvalConfigs: what the Evaluators compute and which thresholds bless a model.
+
+Every threshold applies to the overall slice (per-label slices are reported, not
+gated):
+
+- accuracy >= a floor (`--full-min-accuracy`, `--candidate-min-accuracy`);
+- a candidate: accuracy at most `--max-drop` below this run's full-data model;
+- the full-data model: no drop against the latest blessed full model (a change
+  threshold of -`--full-max-drop`, 0 by default: equal or better), checked once one
+  exists; without a baseline TFMA skips change thresholds;
+- expected calibration error (pipeline/calibration.py) <= `--max-ece`, an upper-bound
+  value threshold on the custom metric.
+"""
 
 from typing import Optional
 
@@ -19,13 +31,15 @@ def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricTh
                                       threshold=threshold)
 
 
-def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConfig:
+def eval_config(min_accuracy: float, max_drop: Optional[float],
+                max_ece: Optional[float] = None) -> tfma.EvalConfig:
   """Accuracy overall and per label, per-class recall and precision, expected
   calibration error, cross-entropy, the confusion matrix, example count.
 
-  Blessing needs accuracy >= min_accuracy on the overall slice and, when max_drop is
+  Blessing needs, on the overall slice, accuracy >= min_accuracy; when max_drop is
   given and a baseline model is present, accuracy no more than max_drop below the
-  baseline's. Without a baseline TFMA ignores the change threshold."""
+  baseline's (without a baseline TFMA ignores the change threshold); when max_ece is
+  given, an expected calibration error <= max_ece."""
   threshold = tfma.MetricThreshold(
       value_threshold=tfma.GenericValueThreshold(lower_bound={'value': min_accuracy}))
   if max_drop is not None:
@@ -45,7 +59,8 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
                   tfma.MetricConfig(class_name=calibration.ExpectedCalibrationError.__name__,
-                                    module=calibration.__name__),
+                                    module=calibration.__name__,
+                                    per_slice_thresholds=ece_thresholds(max_ece)),
               ]),
           tfma.MetricsSpec(
               metrics=[tfma.MetricConfig(class_name='Recall'),
@@ -55,12 +70,21 @@ def eval_config(min_accuracy: float, max_drop: Optional[float]) -> tfma.EvalConf
       ])
 
 
+def ece_thresholds(max_ece: Optional[float]) -> list:
+  """An upper bound on the expected calibration error, overall; none when max_ece is
+  None."""
+  if max_ece is None:
+    return []
+  return [_overall_threshold(tfma.MetricThreshold(
+      value_threshold=tfma.GenericValueThreshold(upper_bound={'value': max_ece})))]
+
+
 def candidate_eval_config(config: EvalSettings) -> tfma.EvalConfig:
-  """A distilled model against the full-data baseline."""
-  return eval_config(config.candidate_min_accuracy, config.max_drop)
+  """A small-set model against this run's full-data model (the baseline)."""
+  return eval_config(config.candidate_min_accuracy, config.max_drop, config.max_ece)
 
 
 def full_eval_config(config: EvalSettings) -> tfma.EvalConfig:
-  """The full-data model: an absolute floor, and no drop against the latest blessed
-  full model when one exists (a re-run)."""
-  return eval_config(config.full_min_accuracy, config.max_drop)
+  """The full-data model: an absolute floor, a calibration bound, and no drop (beyond
+  `full_max_drop`) against the latest blessed full model when one exists."""
+  return eval_config(config.full_min_accuracy, config.full_max_drop, config.max_ece)

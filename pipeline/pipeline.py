@@ -8,9 +8,11 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
 from tfx_distill.components import node_ids
+from tfx_distill.components.data_gate.component import DataGate
+from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY
-from tfx_distill.components.example_format import NUM_CLASSES, TRAIN, VALID
+from tfx_distill.components.example_format import TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
@@ -32,7 +34,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                         metadata_store_pb2.ConnectionConfig] = None,
                     beam_pipeline_args: Optional[List[str]] = None,
                     cache_keys: Optional[CacheKeys] = None) -> tfx.dsl.Pipeline:
-  """The whole experiment: ingest, validate, distil, train, evaluate, push.
+  """The whole experiment: ingest, validate, distil, train, evaluate, push. Nothing
+  trains before the DataGate passed.
 
   cache_keys: fingerprints of the inputs and the code (default: the code's only)."""
   config.validate()
@@ -42,31 +45,52 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   ingest = Ingest(config.ingest, source_fingerprint=keys.data,
                   code_version=keys.code_of('ingest')).with_id(node_ids.INGEST)
   examples = ingest.outputs[EXAMPLES_KEY]
-  # Dataset statistics of both splits.
-  statistics_gen = tfx.components.StatisticsGen(examples=examples)
-  # A schema inferred from the statistics.
-  schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs['statistics'],
-                                        infer_feature_shape=True)
-  # Anomalies of the data against the schema.
+  validation = config.validation
+  if validation.schema_file == INFER:
+    # Statistics of every split, and a schema inferred from them (a first run's).
+    statistics_gen = tfx.components.StatisticsGen(examples=examples)
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs['statistics'], infer_feature_shape=True)
+    components += [ingest, statistics_gen, schema_gen]
+  else:
+    # The established schema (curated once), and statistics computed with it.
+    validation = dataclasses.replace(
+        validation, schema_file=validation.schema_file or paths.packaged_schema)
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=validation.schema_file)
+    statistics_gen = tfx.components.StatisticsGen(examples=examples,
+                                                  schema=schema_gen.outputs['schema'])
+    components += [ingest, schema_gen, statistics_gen]
+  statistics = statistics_gen.outputs['statistics']
+  # Anomalies of every split against the schema.
   example_validator = tfx.components.ExampleValidator(
-      statistics=statistics_gen.outputs['statistics'],
-      schema=schema_gen.outputs['schema'])
-  components += [ingest, statistics_gen, schema_gen, example_validator]
+      statistics=statistics, schema=schema_gen.outputs['schema'])
+  # Stops the run on anomalies (and eval/train skew) before anything trains.
+  data_gate = DataGate(examples, statistics, schema_gen.outputs['schema'],
+                       example_validator.outputs['anomalies'],
+                       validation, code_version=keys.code_of('data_gate')).with_id(
+                           node_ids.DATA_GATE)
+  components += [example_validator, data_gate]
+  # The data's schema: every Trainer (and the Tuner) reads its examples with it;
+  # distilled and imported sets carry the same features.
+  schema = schema_gen.outputs['schema']
 
   hyperparameters = None
   if config.enable_tuner:
     # Searches learning rate, dropout and width for the full-data model.
     tuner = tfx.components.Tuner(
-        tuner_fn=TUNER_FN, examples=examples,
+        tuner_fn=TUNER_FN, examples=examples, schema=schema,
         train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
         eval_args=tfx.proto.EvalArgs(splits=[VALID]),
         custom_config={**config.train.to_custom_config(),
                        CODE_VERSION: keys.code_of('tuner')})
+    tuner.add_upstream_node(data_gate)
     hyperparameters = tuner.outputs['best_hyperparameters']
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples with `train` and `valid` splits, training settings).
+  # set: (examples with `train` and `valid` splits, training settings). Every small set
+  # trains with the same step recipe, sized by run_fn on the set it reads.
+  small_set_settings = config.small_sets.settings_for(config.train)
   training_sets = {node_ids.FULL: (examples, config.train)}
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
@@ -75,33 +99,32 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                      config.distill, checkpoint_dir=paths.checkpoint_dir(node_id),
                      code_version=keys.code_of('distiller'),
                      architecture=config.train.architecture).with_id(node_id)
+    node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[candidate.name] = (
-        node.outputs[DISTILLED_KEY],
-        config.small_sets.settings_for(config.train,
-                                       NUM_CLASSES * candidate.images_per_class))
+    training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
     node = KipImport(path=path, examples=examples, source_fingerprint=keys.kip_set(index),
                      code_version=keys.code_of('kip_import')).with_id(
                          node_ids.kip_import(index))
+    node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[node_ids.kip_set(index)] = (
-        node.outputs[IMPORTED_KEY],
-        dataclasses.replace(config.train, epochs=config.small_sets.epochs,
-                            augment=config.small_sets.augment))
+    training_sets[node_ids.kip_set(index)] = (node.outputs[IMPORTED_KEY],
+                                              small_set_settings)
 
   models = {}
   for name, (train_examples, settings) in training_sets.items():
     for k in range(config.seeds):
       # The CNN trained on one training set with one seed (`valid`: real held-out images).
       trainer = tfx.components.Trainer(
-          run_fn=RUN_FN, examples=train_examples, hyperparameters=hyperparameters,
+          run_fn=RUN_FN, examples=train_examples, schema=schema,
+          hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
           eval_args=tfx.proto.EvalArgs(splits=[VALID]),
           custom_config={**trainer_settings(settings, k).to_custom_config(),
                          CODE_VERSION: keys.code_of('trainer')},
       ).with_id(node_ids.trainer(name, k))
+      trainer.add_upstream_node(data_gate)
       components.append(trainer)
       models[(name, k)] = trainer.outputs['model']
 

@@ -13,6 +13,7 @@ from tfx_distill.components.node_ids import Producer, parse_node_id, producer_of
     ('/r/pipeline/Trainer_kipset_0_s1/model/9', Producer('trainer', 'kipset_0', 1)),
     ('/r/pipeline/Pusher_full/pushed_model/20', Producer('pusher', 'full')),
     ('/r/pipeline/Ingest/examples/1', Producer('ingest')),
+    ('/r/pipeline/DataGate/check/5', Producer('datagate')),
     # Kubeflow / Vertex: lower case, '-' for '_', a task id suffix, gs:// roots.
     ('gs://b/root/123/tfx-distill-2026/trainer-kip-1-s0_456/model_run',
      Producer('trainer', 'kip_1', 0)),

@@ -4,15 +4,21 @@ Wiring (code installed in the pipeline image, so no module_file upload):
 
     trainer = tfx.components.Trainer(
         run_fn='tfx_distill.trainer.task.run_fn', examples=...,
-        custom_config=TrainSettings(epochs=8, ...).to_custom_config(),
+        schema=schema_gen.outputs['schema'],
+        train_args=tfx.proto.TrainArgs(splits=['train']),
+        eval_args=tfx.proto.EvalArgs(splits=['valid']),
+        custom_config=TrainSettings(epochs=30, ...).to_custom_config(),  # full set
+        # or SmallSetTraining(steps=300).settings_for(settings).to_custom_config()
         hyperparameters=tuner.outputs['best_hyperparameters'])  # optional
     tuner = tfx.components.Tuner(
-        tuner_fn='tfx_distill.trainer.tuner.tuner_fn', examples=..., train_args=...,
-        eval_args=..., custom_config={**settings.to_custom_config(), 'tuner': 'random',
-                                      'max_trials': 4})
+        tuner_fn='tfx_distill.trainer.tuner.tuner_fn', examples=..., schema=...,
+        train_args=..., eval_args=...,
+        custom_config={**settings.to_custom_config(), 'tuner': 'random', 'max_trials': 4})
 
-Modules: settings (TrainSettings <-> custom_config), data (input pipeline), model (the
+Modules: settings (TrainSettings, SmallSetTraining <-> custom_config), recipe (the plan
+of a run from its settings and the set's size), inputs (FnArgs checked and read with
+the schema), schema (SchemaGen's schema checked), data (input pipeline), model (the
 seed CNN and the KIP ConvNet), strategy (distribution strategies), timing (timed fit),
-export (SavedModel signatures), tensorboard (scalars after fit), task (run_fn), tuner
-(tuner_fn).
+progress (lines on the terminal), calibration (temperature and ECE), export (SavedModel
+signatures), tensorboard (scalars after fit), task (run_fn), tuner (tuner_fn).
 """

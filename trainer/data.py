@@ -1,8 +1,13 @@
 """The trainer's input pipeline: Examples TFRecords -> (images, targets) batches.
 
-Records follow `components/example_format` (GZIP TFRecords, FEATURE_SPEC). Images are
-reshaped to (28, 28, 1) in pixel/255 space and optionally clipped to [0, 1] (distilled
-images drift outside it). Targets come from `label_vector`:
+Records are read the TFX way, through `fn_args.data_accessor.tf_dataset_factory` with
+SchemaGen's schema (trainer/schema.py checks it first): tfx_bsl's TFExampleRecord
+parses them with the schema's features and shapes, and reads the GZIP TFRecords of
+`components/example_format` as GZIP because their names end in `.gz` (tfx_bsl's
+`detect_compression_type`; the artifact's `file_format=tfrecords_gzip` property is what
+TFX's split readers consult, and it says the same). Images are reshaped to (28, 28, 1)
+in pixel/255 space and optionally clipped to [0, 1] (distilled images drift outside
+it). Targets come from `label_vector`:
 
 - `mse`: the label vector as it is (KIP space: one-hot minus 1/10, or learned);
 - `ce`: soft targets, (label_vector + 1/10) clipped at 0 and renormalised to sum 1.
@@ -15,6 +20,8 @@ Every set is parsed once and cached in memory (MNIST-sized sets are at most ~200
 shuffling uses a seeded buffer of SHUFFLE_BUFFER images, which covers any distilled or
 bundled set completely. Batches are global: a distribution strategy splits each batch
 across its replicas (multi-worker shards by data, so every worker reads every file).
+How many batches of which size, and with which shifts, is the plan's
+(trainer/recipe.py).
 """
 
 import dataclasses
@@ -25,12 +32,12 @@ from typing import NamedTuple, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.example_format import (FEATURE_SPEC, IMAGE_KEY, IMAGE_SHAPE,
-                                                   LABEL_KEY, LABEL_VECTOR_KEY, NUM_CLASSES)
-from tfx_distill.trainer import model as model_lib, strategy as strategy_lib
+from tfx_bsl.public import tfxio
+
+from tfx_distill.components.example_format import (IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
+                                                   LABEL_VECTOR_KEY, NUM_CLASSES)
 
 SHUFFLE_BUFFER = 10_000
-MAX_SHIFT = 3  # pixels (about 10% of 28) for `batches(augment=True)`
 PARSE_BATCH = 1024
 PLAIN_TOLERANCE = 1e-5
 
@@ -54,19 +61,23 @@ def expand_patterns(patterns: Sequence[str]) -> list:
   return files
 
 
-def read_examples(patterns: Sequence[str], clip_images: bool) -> tf.data.Dataset:
-  """Unbatched (image (28, 28, 1), label, label_vector) elements, cached in memory."""
-  records = tf.data.TFRecordDataset(expand_patterns(patterns), compression_type='GZIP')
-  parse = functools.partial(_parse, clip_images=clip_images)
-  return records.batch(PARSE_BATCH).map(parse).unbatch().cache()
+def read_examples(patterns: Sequence[str], data_accessor, schema,
+                  clip_images: bool) -> tf.data.Dataset:
+  """Unbatched (image (28, 28, 1), label, label_vector) elements, cached in memory,
+  read through a TFX DataAccessor with the schema, in file order."""
+  options = tfxio.TensorFlowDatasetOptions(batch_size=PARSE_BATCH, num_epochs=1,
+                                           shuffle=False)
+  records = data_accessor.tf_dataset_factory(expand_patterns(patterns), options, schema)
+  parse = functools.partial(_from_features, clip_images=clip_images)
+  return records.map(parse).unbatch().cache()
 
 
-def _parse(records: tf.Tensor, clip_images: bool):
-  features = tf.io.parse_example(records, FEATURE_SPEC)
+def _from_features(features, clip_images: bool):
   images = to_images(features[IMAGE_KEY])
   if clip_images:
     images = tf.clip_by_value(images, 0.0, 1.0)
-  return images, features[LABEL_KEY], features[LABEL_VECTOR_KEY]
+  labels = tf.reshape(features[LABEL_KEY], [-1])
+  return images, labels, features[LABEL_VECTOR_KEY]
 
 
 def to_images(flat: tf.Tensor) -> tf.Tensor:
@@ -110,7 +121,7 @@ def targets(label_vectors: tf.Tensor, label_loss: str) -> tf.Tensor:
   raise ValueError(f"label_loss must be 'mse' or 'ce', got {label_loss!r}")
 
 
-def shift_images(images: tf.Tensor, seed: tf.Tensor, max_shift: int = MAX_SHIFT) -> tf.Tensor:
+def shift_images(images: tf.Tensor, seed: tf.Tensor, max_shift: int) -> tf.Tensor:
   """Each image (B, 28, 28, 1) moved by a random whole number of pixels in
   [-max_shift, max_shift] along each axis, zero fill; stateless, from `seed` (2,)."""
   size = tf.shape(images)[1:3]
@@ -124,22 +135,26 @@ def shift_images(images: tf.Tensor, seed: tf.Tensor, max_shift: int = MAX_SHIFT)
 
 
 def batches(examples: tf.data.Dataset, label_loss: str, batch_size: int, shuffle: bool,
-            seed: int, augment: bool = False) -> tf.data.Dataset:
+            seed: int, max_shift: int = 0, repeat: bool = False) -> tf.data.Dataset:
   """(images, targets) batches of `batch_size` (global), shuffled with `seed`.
 
-  `augment` shifts every image by up to MAX_SHIFT pixels, differently each epoch but
-  the same for the same seed (the distillation bench found it worth +7 points for the
-  CNN on one KIP image per class). Done here, not in the model, so the exported model
-  is the plain network."""
+  `repeat` cycles through the set forever, reshuffled every pass, in full batches that
+  run across passes (a small set's steps; the plan says how many to take).
+  `max_shift` > 0 shifts every image by up to that many pixels, differently each time
+  but the same for the same seed (the distillation bench found shifts worth +7 points
+  for the CNN on one KIP image per class). Done here, not in the model, so the
+  exported model is the plain network."""
   if shuffle:
     examples = examples.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
-  dataset = examples.batch(batch_size).map(
+  if repeat:
+    examples = examples.repeat()
+  dataset = examples.batch(batch_size, drop_remainder=repeat).map(
       lambda images, labels, vectors: (images, targets(vectors, label_loss)))
-  if augment:
+  if max_shift > 0:
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
     dataset = tf.data.Dataset.zip((dataset, draws)).map(
-        lambda batch, draw: (shift_images(batch[0], tf.stack([draw, tf.constant(seed, tf.int64)])),
-                             batch[1]))
+        lambda batch, draw: (shift_images(batch[0], tf.stack(
+            [draw, tf.constant(seed, tf.int64)]), max_shift), batch[1]))
   options = tf.data.Options()
   options.deterministic = True
   options.experimental_distribute.auto_shard_policy = (
@@ -147,38 +162,13 @@ def batches(examples: tf.data.Dataset, label_loss: str, batch_size: int, shuffle
   return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-class TrainingInput(NamedTuple):
-  """A run's training data, ready for `fit`."""
-  dataset: tf.data.Dataset  # (images, targets) batches
-  summary: Summary
-  label_loss: str  # the loss the targets are for (trainer/model.py loss_for)
-  batch_size: int  # global
-
-
-def training_input(train_files: Sequence[str], settings, strategy) -> TrainingInput:
-  """Parses, sizes and batches the training files of one run (run_fn and tuner_fn),
-  with targets for the loss the set trains with and the global batch size of the
-  strategy."""
-  examples = read_examples(train_files, settings.clip_images)
-  summary = summarise(examples)
-  examples = with_size(examples, summary)
-  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
-  batch_size = strategy_lib.global_batch_size(settings.batch_size, strategy,
-                                              settings.scale_batch_with_replicas)
-  dataset = batches(examples, label_loss, batch_size, shuffle=True, seed=settings.seed,
-                    augment=settings.augment)
-  return TrainingInput(dataset, summary, label_loss, batch_size)
-
-
-def load_arrays(patterns: Sequence[str], label_loss: str,
-                clip_images: bool) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def arrays(examples: tf.data.Dataset) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
   """A whole set in memory, in file order: images (N, 28, 28, 1), labels (N,) and
-  targets (N, 10) for `label_loss`. For tests and small sets."""
+  label vectors (N, 10)."""
   parts = ([], [], [])
-  for images, labels, vectors in read_examples(patterns, clip_images).batch(PARSE_BATCH):
-    parts[0].append(images.numpy())
-    parts[1].append(labels.numpy())
-    parts[2].append(targets(vectors, label_loss).numpy())
+  for images, labels, vectors in examples.batch(PARSE_BATCH):
+    for part, value in zip(parts, (images, labels, vectors)):
+      part.append(value.numpy())
   if not parts[0]:
-    raise ValueError(f'{list(patterns)}: no examples')
+    raise ValueError('no examples')
   return tuple(np.concatenate(part) for part in parts)

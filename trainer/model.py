@@ -14,11 +14,15 @@ Inputs are (N, 28, 28, 1) float32 in pixel/255 space. The head depends on the lo
 - `ce`: softmax output, categorical cross-entropy on soft (or one-hot) targets; the
   outputs are already probabilities.
 - `mse`: linear output regressed onto the KIP-space label vectors (one-hot minus 1/10,
-  or learned KIP labels). Its outputs are scores, not probabilities: `probabilities`
-  applies a softmax for serving, which keeps each image's argmax (the predicted class).
+  or learned KIP labels). Its outputs are scores, not probabilities.
+
+Served probabilities are softmax(logits / T) for both heads (`probabilities`): the
+logits are the scores, or the log of the softmax head's probabilities; T is the
+temperature fitted on the valid split (trainer/calibration.py). Dividing by T keeps
+each image's argmax (the predicted class).
 """
 
-from typing import Optional
+from typing import Optional, Union
 
 import keras
 import tensorflow as tf
@@ -31,10 +35,16 @@ from tfx_distill.trainer.settings import LABEL_LOSSES
 INPUT_SHAPE = IMAGE_SHAPE + (1,)
 
 
+LearningRate = Union[float, keras.optimizers.schedules.LearningRateSchedule]
+LOG_FLOOR = 1e-30  # probabilities are floored here before their log
+
+
 def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',
-                learning_rate: float = 1e-3, dropout: Optional[float] = None,
-                width: Optional[int] = None) -> keras.Model:
-  """A compiled model; dropout and width default to the architecture's own values."""
+                learning_rate: LearningRate = 1e-3, dropout: Optional[float] = None,
+                width: Optional[int] = None, clip_norm: float = 0.0) -> keras.Model:
+  """A compiled model (Adam at `learning_rate`, a rate or a schedule; gradients
+  clipped to `clip_norm` when > 0); dropout and width default to the architecture's
+  own values."""
   if architecture not in ARCHITECTURES:
     raise ValueError(f'architecture must be one of {ARCHITECTURES}, got {architecture!r}')
   if label_loss not in LABEL_LOSSES:
@@ -48,7 +58,9 @@ def build_model(architecture: str = 'seed_cnn', label_loss: str = 'ce',
     model = kip_convnet(width, dropout, head)
   loss = (keras.losses.CategoricalCrossentropy() if label_loss == 'ce'
           else keras.losses.MeanSquaredError())
-  model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
+  optimizer = keras.optimizers.Adam(learning_rate=learning_rate,
+                                    clipnorm=clip_norm if clip_norm > 0 else None)
+  model.compile(optimizer=optimizer, loss=loss,
                 metrics=[keras.metrics.CategoricalAccuracy(name='accuracy')])
   return model
 
@@ -95,6 +107,14 @@ def loss_for(label_loss: str, plain_labels: bool) -> str:
   return 'ce' if plain_labels else label_loss
 
 
-def probabilities(outputs: tf.Tensor, label_loss: str) -> tf.Tensor:
-  """Class probabilities from model outputs (softmax of the MSE head's scores)."""
-  return outputs if label_loss == 'ce' else tf.nn.softmax(outputs, axis=-1)
+def logits(outputs: tf.Tensor, label_loss: str) -> tf.Tensor:
+  """Logits of model outputs: the MSE head's scores, the softmax head's log-probabilities
+  (equal to its pre-softmax outputs up to a constant per image)."""
+  if label_loss == 'ce':
+    return tf.math.log(tf.maximum(outputs, LOG_FLOOR))
+  return outputs
+
+
+def probabilities(outputs: tf.Tensor, label_loss: str, temperature: float = 1.0) -> tf.Tensor:
+  """Class probabilities served for model outputs: softmax(logits / temperature)."""
+  return tf.nn.softmax(logits(outputs, label_loss) / temperature, axis=-1)

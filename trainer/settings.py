@@ -1,11 +1,21 @@
 """How a model is trained: the Trainer's settings, defined once for the pipeline config,
 the command line, the Trainer's custom_config and `run_fn`/`tuner_fn`.
 
-`fn_args.custom_config` carries the fields of TrainSettings (`to_custom_config`); other
-keys, such as the Vertex extension's or the Tuner's search budget, are ignored. When a
-Tuner's best hyperparameters are wired to the Trainer, `fn_args.hyperparameters` holds
-them (the keras-tuner `HyperParameters.get_config()` dict, or a plain dict of values)
-and its learning_rate, dropout and width override the custom_config.
+Two regimes (trainer/recipe.py turns either into a plan for the set `run_fn` reads):
+
+- the full train split (TrainSettings alone): epochs up to `epochs`, early stopping on
+  the `valid` split after `patience` epochs without a better valid loss, the best
+  weights restored;
+- a small set (TrainSettings with `small_set`, a SmallSetTraining recipe): a fixed
+  number of optimiser steps at a batch of min(set size, batch), whatever the set's
+  size, for distilled, random and imported sets alike.
+
+`fn_args.custom_config` carries the fields of TrainSettings (`to_custom_config`, the
+recipe as a nested dict); other keys, such as the Vertex extension's or the Tuner's
+search budget, are ignored. When a Tuner's best hyperparameters are wired to the
+Trainer, `fn_args.hyperparameters` holds them (the keras-tuner
+`HyperParameters.get_config()` dict, or a plain dict of values) and its learning_rate,
+dropout and width override the custom_config.
 """
 
 import dataclasses
@@ -17,31 +27,87 @@ from tfx_distill.components.options import option
 
 LABEL_LOSSES = ('mse', 'ce')
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
+SCHEDULES = ('constant', 'cosine')
 TUNED = ('learning_rate', 'dropout', 'width')
+# TrainSettings fields that only the full set's regime uses (a small set's recipe has
+# its own steps, batch, learning rate and shifts).
+FULL_SET_ONLY = ('epochs', 'patience', 'batch_size', 'learning_rate', 'max_shift')
+
+
+@dataclasses.dataclass(frozen=True)
+class SmallSetTraining:
+  """The step recipe of every small set (distilled, random or imported), applied by
+  `run_fn` to the number of images it reads: `steps` optimiser steps at a batch of
+  min(images, batch_size) (times the replicas), a learning rate that is constant or
+  warms up linearly over `warmup_fraction` of the steps and then decays to 0 along a
+  cosine, random shifts of up to `max_shift` pixels, gradients clipped to norm
+  `clip_norm`. At batch 250 a 10-image set gets one step per epoch: steps, not epochs,
+  are what a set of any size is given."""
+  steps: int = option(300, '--small-steps', 'optimiser steps on every small set '
+                      '(distilled, random or imported), whatever its size')
+  batch_size: int = option(256, '--small-batch-size',
+                           'largest batch on small sets: N images train at min(N, this)')
+  learning_rate: float = option(1e-3, '--small-lr', 'peak learning rate on small sets')
+  schedule: str = option('cosine', '--small-schedule',
+                         'learning rate on small sets: constant, or cosine (linear '
+                         'warm-up, then cosine decay to 0)', SCHEDULES)
+  warmup_fraction: float = 0.1  # of the steps, for the cosine schedule
+  max_shift: int = option(2, '--small-shift', 'random shifts of small-set images by up '
+                          'to this many pixels (0: none)')
+  clip_norm: float = 0.0  # clip each gradient to this norm (0: no clipping)
+
+  def validate(self) -> 'SmallSetTraining':
+    check(self.steps >= 1, f'small_sets.steps must be >= 1, got {self.steps}')
+    check(self.batch_size >= 1,
+          f'small_sets.batch_size must be >= 1, got {self.batch_size}')
+    check(self.learning_rate > 0,
+          f'small_sets.learning_rate must be > 0, got {self.learning_rate}')
+    check(self.schedule in SCHEDULES,
+          f'small_sets.schedule must be one of {SCHEDULES}, got {self.schedule!r}')
+    check(0.0 <= self.warmup_fraction < 1.0,
+          f'small_sets.warmup_fraction must be in [0, 1), got {self.warmup_fraction}')
+    check(0 <= self.max_shift <= 14,
+          f'small_sets.max_shift must be in 0..14 pixels, got {self.max_shift}')
+    check(self.clip_norm >= 0, f'small_sets.clip_norm must be >= 0, got {self.clip_norm}')
+    return self
+
+  def settings_for(self, full: 'TrainSettings') -> 'TrainSettings':
+    """The settings of a run on a small set, from the full model's: the same network,
+    loss, strategy and seed, trained with this recipe. The full set's own fields
+    (FULL_SET_ONLY) are left at their defaults, so that changing them (e.g. --epochs)
+    does not change, and re-run, the small sets' Trainers."""
+    defaults = TrainSettings()
+    return dataclasses.replace(full, small_set=self, **{
+        name: getattr(defaults, name) for name in FULL_SET_ONLY})
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
-  """One training run; dropout and width None mean the architecture's own. In the
-  pipeline config these are the full-data model's settings; small sets train with them
-  as `SmallSetTraining.settings_for` changes them."""
+  """One training run; dropout and width None mean the architecture's own. Without
+  `small_set` these are the full-data model's settings (epochs with early stopping);
+  with it, the run follows that step recipe (SmallSetTraining.settings_for)."""
   architecture: str = option('seed_cnn', '--architecture',
                              "seed_cnn (the seed notebook's CNN) or kip_convnet",
                              ARCHITECTURES)
   label_loss: str = option('mse', '--label-loss',
                            'loss on learned KIP label vectors (plain labels train with ce)',
                            LABEL_LOSSES)
-  epochs: int = option(8, '--epochs', 'epochs on the full train split')
+  epochs: int = option(30, '--epochs', 'most epochs on the full train split (early '
+                       'stopping on the valid split usually ends it sooner)')
+  patience: int = option(3, '--patience', 'full train split: stop after this many '
+                         'epochs without a lower valid loss and keep the best epoch\'s '
+                         'weights (0: no early stopping)')
   batch_size: int = 250  # global batch at one replica (see trainer/strategy.py)
   learning_rate: float = 1e-3
   dropout: Optional[float] = None
   width: Optional[int] = None
-  clip_images: bool = True  # clip images to the valid pixel range [0, 1]
-  augment: bool = False  # random shifts of the training images (trainer/data.py)
+  clip_images: bool = True  # clip training images to the valid pixel range [0, 1]
+  max_shift: int = 0  # random shifts of the full set's images, in pixels (0: none)
   strategy: str = option('auto', '--strategy', 'tf.distribute strategy', STRATEGIES)
   seed: int = 0
   scale_batch_with_replicas: bool = True
-  verbose: int = 2
+  verbose: int = 0  # Keras' own fit output; progress lines go to stderr regardless
+  small_set: Optional[SmallSetTraining] = None  # the step recipe of a small set
 
   def validate(self) -> 'TrainSettings':
     """Raises ConfigError naming the first bad value; returns self."""
@@ -52,6 +118,7 @@ class TrainSettings:
     check(self.strategy in STRATEGIES,
           f'train.strategy must be one of {STRATEGIES}, got {self.strategy!r}')
     check(self.epochs >= 1, f'train.epochs must be >= 1, got {self.epochs}')
+    check(self.patience >= 0, f'train.patience must be >= 0, got {self.patience}')
     check(self.batch_size >= 1, f'train.batch_size must be >= 1, got {self.batch_size}')
     check(self.learning_rate > 0,
           f'train.learning_rate must be > 0, got {self.learning_rate}')
@@ -59,54 +126,47 @@ class TrainSettings:
           f'train.dropout must be in [0, 1), got {self.dropout}')
     check(self.width is None or self.width >= 1,
           f'train.width must be >= 1, got {self.width}')
+    check(0 <= self.max_shift <= 14,
+          f'train.max_shift must be in 0..14 pixels, got {self.max_shift}')
+    if self.small_set is not None:
+      self.small_set.validate()
     return self
 
   def to_custom_config(self) -> Dict[str, Any]:
-    """The Trainer's custom_config: every field, JSON-ready."""
+    """The Trainer's custom_config: every field, JSON-ready (the recipe as a dict)."""
     return dataclasses.asdict(self)
 
 
-@dataclasses.dataclass(frozen=True)
-class SmallSetTraining:
-  """How small (distilled or imported) sets train: many more epochs than the full
-  train split, fewer on larger small sets so that epochs x images stays within
-  `max_passes` (probes: 300 epochs at 10 and 100 images, 100 at 500), and random shifts
-  when `augment`."""
-  epochs: int = option(300, '--distilled-epochs', 'epochs on small sets')
-  max_passes: int = 50_000
-  augment: bool = True
+CASTS = {'epochs': int, 'patience': int, 'batch_size': int, 'learning_rate': float,
+         'seed': int, 'verbose': int, 'max_shift': int, 'dropout': float, 'width': int,
+         'architecture': str, 'label_loss': str, 'strategy': str, 'steps': int,
+         'schedule': str, 'warmup_fraction': float, 'clip_norm': float}
 
-  def validate(self) -> 'SmallSetTraining':
-    check(self.epochs >= 1, f'small_sets.epochs must be >= 1, got {self.epochs}')
-    check(self.max_passes >= 1,
-          f'small_sets.max_passes must be >= 1, got {self.max_passes}')
-    return self
 
-  def epochs_for(self, num_images: int) -> int:
-    """Epochs on a small set of num_images."""
-    return max(1, min(self.epochs, self.max_passes // num_images))
-
-  def settings_for(self, full: TrainSettings, num_images: int) -> TrainSettings:
-    """The settings of a run on a small set of num_images, from the full model's."""
-    return dataclasses.replace(full, epochs=self.epochs_for(num_images),
-                               augment=self.augment)
+def _typed(cls, values: Mapping[str, Any]) -> Dict[str, Any]:
+  """The values of cls's fields found in `values`, cast from their JSON form."""
+  typed = {}
+  for field in dataclasses.fields(cls):
+    value = values.get(field.name)
+    if value is None:
+      continue
+    if field.name == 'small_set':
+      check(isinstance(value, Mapping),
+            f'train.small_set must be a dict of SmallSetTraining fields, got {value!r}')
+      typed[field.name] = SmallSetTraining(**_typed(SmallSetTraining, value))
+    elif isinstance(field.default, bool):
+      typed[field.name] = to_bool(value)
+    else:
+      typed[field.name] = CASTS[field.name](value)
+  return typed
 
 
 def from_config(custom_config: Optional[Mapping[str, Any]],
                 hyperparameters: Any = None) -> TrainSettings:
   """Settings from a custom_config dict, overridden by tuned hyperparameters."""
-  config = dict(custom_config or {})
-  values = {}
-  for field in dataclasses.fields(TrainSettings):
-    if config.get(field.name) is not None:
-      values[field.name] = config[field.name]
-  values.update(tuned_values(hyperparameters))
-  casts = {'epochs': int, 'batch_size': int, 'learning_rate': float, 'seed': int,
-           'verbose': int, 'clip_images': to_bool, 'scale_batch_with_replicas': to_bool,
-           'augment': to_bool, 'dropout': float, 'width': int, 'architecture': str,
-           'label_loss': str, 'strategy': str}
-  return TrainSettings(**{key: casts[key](value) for key, value in values.items()}
-                       ).validate()
+  values = _typed(TrainSettings, dict(custom_config or {}))
+  values.update(_typed(TrainSettings, tuned_values(hyperparameters)))
+  return TrainSettings(**values).validate()
 
 
 def to_bool(value: Any) -> bool:

@@ -1,48 +1,97 @@
-"""Wall-clock and CPU time of `fit` and of each of its epochs.
+"""Wall-clock and CPU time of `fit` and of each of its epochs, without validation.
 
 CPU seconds (all threads of this process) are reported beside wall seconds because the
 machines this runs on are often shared: contention stretches wall time, while CPU time
-stays close to the work done.
+stays close to the work done. The validation passes that early stopping needs run
+inside `fit`; their time is measured (`on_test_begin`/`on_test_end`, which Keras calls
+for them) and taken out of the fit and epoch times, so that `fit_seconds` counts
+training alone, as for a set trained without validation.
 """
 
 import time
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Optional, Sequence
 
 import keras
 
 
+def _now():
+  return time.perf_counter(), time.process_time()
+
+
 class FitTimes(NamedTuple):
   history: dict  # metric name -> one float per epoch
-  seconds: float
+  seconds: float  # fit without validation
   cpu_seconds: float
-  epoch_seconds: List[float]
+  validation_seconds: float
+  epoch_seconds: List[float]  # each without its validation
   epoch_cpu_seconds: List[float]
+  steps: int  # optimiser steps run
 
 
 class EpochTimer(keras.callbacks.Callback):
-  """Records the wall and CPU seconds each epoch of `fit` took."""
+  """Records the wall and CPU seconds of each epoch, its validation pass apart, and
+  counts optimiser steps."""
 
   def __init__(self):
     super().__init__()
-    self.seconds = []
-    self.cpu_seconds = []
-    self._start = (0.0, 0.0)
+    self.seconds, self.cpu_seconds = [], []
+    self.validation_seconds, self.validation_cpu_seconds = 0.0, 0.0
+    self.steps = 0
+    self._epoch_start = self._test_start = (0.0, 0.0)
+    self._epoch_validation = (0.0, 0.0)
 
   def on_epoch_begin(self, epoch, logs=None):
-    self._start = (time.perf_counter(), time.process_time())
+    self._epoch_start = _now()
+    self._epoch_validation = (0.0, 0.0)
+
+  def on_train_batch_end(self, batch, logs=None):
+    self.steps += 1
+
+  def on_test_begin(self, logs=None):
+    self._test_start = _now()
+
+  def on_test_end(self, logs=None):
+    wall, cpu = (end - start for end, start in zip(_now(), self._test_start))
+    self._epoch_validation = (self._epoch_validation[0] + wall,
+                              self._epoch_validation[1] + cpu)
+    self.validation_seconds += wall
+    self.validation_cpu_seconds += cpu
 
   def on_epoch_end(self, epoch, logs=None):
-    self.seconds.append(time.perf_counter() - self._start[0])
-    self.cpu_seconds.append(time.process_time() - self._start[1])
+    wall, cpu = (end - start for end, start in zip(_now(), self._epoch_start))
+    self.seconds.append(wall - self._epoch_validation[0])
+    self.cpu_seconds.append(cpu - self._epoch_validation[1])
 
 
-def timed_fit(model: keras.Model, dataset, epochs: int, verbose: int) -> FitTimes:
-  """Runs `model.fit` alone (no validation) and times it. The first epoch includes
-  tracing the training step."""
+class StopAfterSteps(keras.callbacks.Callback):
+  """Stops `fit` after a number of optimiser steps, in the middle of an epoch if need
+  be."""
+
+  def __init__(self, steps: int):
+    super().__init__()
+    self.limit, self.done = steps, 0
+
+  def on_train_batch_end(self, batch, logs=None):
+    self.done += 1
+    if self.done >= self.limit:
+      self.model.stop_training = True
+
+
+def timed_fit(model: keras.Model, dataset, epochs: int, verbose: int,
+              steps_per_epoch: Optional[int] = None, max_steps: Optional[int] = None,
+              validation_data=None,
+              callbacks: Sequence[keras.callbacks.Callback] = ()) -> FitTimes:
+  """Runs `model.fit` and times it, validation apart. The first epoch includes tracing
+  the training step. max_steps stops it after that many optimiser steps."""
   timer = EpochTimer()
-  start, cpu_start = time.perf_counter(), time.process_time()
-  history = model.fit(dataset, epochs=epochs, callbacks=[timer], verbose=verbose)
-  seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+  extra = [StopAfterSteps(max_steps)] if max_steps else []
+  start, cpu_start = _now()
+  history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                      validation_data=validation_data,
+                      callbacks=[timer, *extra, *callbacks], verbose=verbose)
+  seconds, cpu_seconds = (end - begin for end, begin in zip(_now(), (start, cpu_start)))
   logs = {key: [float(value) for value in values]
           for key, values in history.history.items()}
-  return FitTimes(logs, seconds, cpu_seconds, timer.seconds, timer.cpu_seconds)
+  return FitTimes(logs, seconds - timer.validation_seconds,
+                  cpu_seconds - timer.validation_cpu_seconds, timer.validation_seconds,
+                  timer.seconds, timer.cpu_seconds, timer.steps)

@@ -5,25 +5,30 @@ A keras-tuner search over learning rate (1e-4..1e-2, log), dropout (0..0.6) and 
 Tuner's `best_hyperparameters` output feeds the Trainers (`fn_args.hyperparameters`,
 read by trainer/settings.py).
 
+Data: as `run_fn` reads it (trainer/inputs.py): through `fn_args.data_accessor` with
+SchemaGen's schema, the train split to fit, the `valid` split (EvalArgs) for the
+objective; the full-set plan (trainer/recipe.py) gives the batch.
+
 custom_config: the Trainer's keys (architecture, label_loss, batch_size, clip_images,
 seed, strategy) plus
 - `tuner`: 'random' (RandomSearch, default) or 'hyperband';
 - `max_trials`: RandomSearch trials (default 4);
-- `tuner_epochs`: epochs per trial, Hyperband's max_epochs (default: `epochs`, else 2);
+- `tuner_epochs`: most epochs per trial, Hyperband's max_epochs (default: `epochs`,
+  else 2); trials stop early on the valid loss after `patience` epochs, as run_fn does;
 - `hyperband_factor`: Hyperband's reduction factor (default 3).
-The objective is val_accuracy on `fn_args.eval_files` when the Tuner has an eval split,
-else the training accuracy. keras-tuner accepts only Keras 3 models; trainer/model.py
+The objective is val_accuracy on the valid split. keras-tuner accepts only Keras 3 models; trainer/model.py
 builds them with `import keras`, so the search runs even where TF_USE_LEGACY_KERAS=1
 (which tensorflow_transform sets) makes `tf.keras` the legacy Keras 2.
 """
 
 import dataclasses
 
+import keras
 import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
 from tfx_distill.components.errors import ConfigError
-from tfx_distill.trainer import data, model as model_lib, settings as settings_lib
+from tfx_distill.trainer import inputs, model as model_lib, settings as settings_lib
 from tfx_distill.trainer import strategy as strategy_lib
 
 TUNERS = ('random', 'hyperband')
@@ -71,17 +76,15 @@ def tuner_fn(fn_args) -> TunerFnResult:
   settings = settings_lib.from_config(fn_args.custom_config)
   search = SearchSettings.from_config(fn_args.custom_config)
   strategy = strategy_lib.choose_strategy(settings.strategy)
-  dataset, _, label_loss, batch_size = data.training_input(
-      fn_args.train_files, settings, strategy)
-  fit_kwargs = {'x': dataset, 'epochs': search.epochs, 'verbose': settings.verbose}
-  objective = 'accuracy'
-  if fn_args.eval_files:
-    evaluation = data.read_examples(fn_args.eval_files, clip_images=False)
-    evaluation = data.with_size(evaluation, data.summarise(evaluation))
-    fit_kwargs['validation_data'] = data.batches(evaluation, label_loss, batch_size,
-                                                 shuffle=False, seed=settings.seed)
-    objective = 'val_accuracy'
-  common = {'hypermodel': hypermodel(settings.architecture, label_loss),
+  run = inputs.training_input(fn_args, settings, strategy)
+  fit_kwargs = {'x': run.dataset, 'epochs': search.epochs, 'verbose': settings.verbose,
+                'validation_data': inputs.valid_batches(run.valid, run.label_loss,
+                                                        run.plan.batch_size, settings.seed)}
+  if run.plan.patience:
+    fit_kwargs['callbacks'] = [keras.callbacks.EarlyStopping(
+        monitor='val_loss', patience=run.plan.patience)]
+  objective = 'val_accuracy'
+  common = {'hypermodel': hypermodel(settings.architecture, run.label_loss),
             'objective': keras_tuner.Objective(objective, direction='max'),
             'seed': settings.seed, 'directory': fn_args.working_dir,
             'project_name': PROJECT, 'overwrite': True, 'distribution_strategy': strategy}

@@ -5,8 +5,10 @@ import time
 from typing import Callable, Dict, Optional
 
 import numpy as np
+import tensorflow as tf
 
-from tfx_distill.components.distiller import baselines, bilevel, herding, kip, nfr
+from tfx_distill.components.distiller import (baselines, bilevel, devices, herding, kip,
+                                              nfr)
 from tfx_distill.components.distiller.checkpoint import State
 from tfx_distill.components.distiller.settings import (DistillSettings, check_candidate,
                                                        for_method)
@@ -49,17 +51,28 @@ def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_cl
             progress: Progress = None,
             checkpoint: Optional[Callable[[State], None]] = None,
             resume: Optional[State] = None,
-            architecture: str = 'seed_cnn') -> DistilledSet:
+            architecture: str = 'seed_cnn',
+            device: Optional[str] = None) -> DistilledSet:
   """Makes a class-balanced set of `images_per_class` images per class from real images
   (N, 28, 28) in pixel/255 space with integer labels.
 
   nfr learns images and labels by neural feature regression with a pool of networks of
   the Trainer's `architecture`; random / first / herding pick real images; kip learns
   images (and labels) by kernel inducing points; logreg by bi-level logistic
-  regression. `checkpoint` and `resume` (nfr and kip) save and continue a run's state."""
+  regression. `checkpoint` and `resume` (nfr and kip) save and continue a run's state.
+  TensorFlow work runs on `device` (default: the first GPU if any, else the CPU;
+  devices.py)."""
   check_candidate(method, images_per_class)
   check_pool(labels, images_per_class)
   settings = for_method(settings, method)
+  with tf.device(device or devices.distill_device()):
+    return _distill(images01, labels, method, images_per_class, settings, progress,
+                    checkpoint, resume, architecture)
+
+
+def _distill(images01, labels, method, images_per_class, settings, progress, checkpoint,
+             resume, architecture) -> DistilledSet:
+  """`distill` on the current device."""
   start = time.perf_counter()
   if method == 'nfr':
     out = nfr.run_nfr(images01, labels, settings, images_per_class, architecture,

@@ -66,7 +66,7 @@ def make_sections(collected: Collected, rows: Sequence[dict],
       ('Accuracy and training time', [
           ('Accuracy against support size, per method (error bars: std over seeds)',
            plots.accuracy_vs_support(rows)),
-          ('Training time (fit only) against accuracy; labels give the epochs',
+          ('Training time (fit only) against accuracy; labels give the optimiser steps',
            plots.time_vs_accuracy(rows))]),
       ('Distilled images', [
           (f'{name}: {len(split.labels)} images ({_layout(split)}), pixel values on a '
@@ -121,7 +121,10 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
     notes.append('no trained or evaluated models were found')
   models = [{
       'training_set': r.training_set, 'seed': r.seed, 'accuracy': r.accuracy,
-      'fit_seconds': r.fit_seconds, 'epochs': r.epochs, 'support_size': r.support_size,
+      'fit_seconds': r.fit_seconds, 'epochs': r.epochs, 'images': r.images,
+      'optimizer_steps': r.optimizer_steps, 'images_processed': r.images_processed,
+      'temperature': r.temperature, 'valid_ece_before': r.valid_ece_before,
+      'valid_ece_after': r.valid_ece_after,
       'blessed': r.blessed, 'decision': r.decision()[0], 'decided_by': r.decision()[1],
       'thresholds': r.thresholds._asdict(),
   } for r in collected.results]
@@ -129,6 +132,7 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   summary = {
       'rows': rows,
       'models': models,
+      'data_check': collected.data_check,
       'provenance': {**provenance, 'data_source': collected.data_source,
                      'generated_at': datetime.datetime.now(datetime.timezone.utc)
                      .isoformat(timespec='seconds'),

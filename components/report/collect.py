@@ -2,12 +2,14 @@
 seed (the producer node in each uri, see `components/node_ids.py`)."""
 
 import dataclasses
+import json
 import os
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import tensorflow as tf
 from absl import logging
 
+from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
 from tfx_distill.components.example_format import EVAL, TRAIN, Split, read_split
 from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
 from tfx_distill.components.node_ids import producer_of
@@ -20,7 +22,8 @@ MODEL = 'Model'
 BLESSING = 'ModelBlessing'
 EXAMPLES = 'Examples'
 PUSHED_MODEL = 'PushedModel'
-TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL)
+DATA_CHECK = DataCheck.TYPE_NAME
+TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL, DATA_CHECK)
 
 Key = Tuple[str, int]  # (training set, seed)
 
@@ -46,6 +49,7 @@ class Collected:
   # training set -> (optimisation steps done, whether the time budget stopped them)
   distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
+  data_check: Optional[dict] = None  # the DataGate's data_check.json
   uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
 
 
@@ -82,6 +86,15 @@ def _read_split(uri: str, split_name: str) -> Optional[Split]:
     return None
 
 
+def _data_check(uri: str) -> Optional[dict]:
+  try:
+    with tf.io.gfile.GFile(os.path.join(uri, CHECK_FILE)) as handle:
+      return json.loads(handle.read())
+  except (OSError, ValueError, tf.errors.OpError) as error:
+    logging.warning('report: cannot read the data check in %s: %s', uri, error)
+    return None
+
+
 def collect(refs: Sequence[ArtifactRef]) -> Collected:
   """Reads every artifact the report uses; artifacts of unknown producers are skipped.
 
@@ -115,6 +128,8 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
       if ref.properties.get('pushed'):
         collected.pushed[producer.training_set] = str(
             ref.properties.get('pushed_destination') or ref.uri)
+    elif ref.type_name == DATA_CHECK and producer.kind == 'datagate':
+      collected.data_check = _data_check(ref.uri)
     elif ref.type_name == EXAMPLES and producer.kind == 'ingest':
       collected.eval_examples = _read_split(ref.uri, EVAL)
       collected.data_source = ref.properties.get('source')
@@ -128,12 +143,21 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
   for key in sorted(set(records) | set(collected.evaluations), key=str):
     record = records.get(key, {})
     evaluation = collected.evaluations.get(key)
+    calibration = record.get('calibration') or {}
     collected.results.append(ModelResult(
         training_set=key[0], seed=key[1],
         accuracy=evaluation.accuracy if evaluation else None,
         calibration_error=evaluation.calibration_error if evaluation else None,
-        fit_seconds=record.get('fit_seconds'), epochs=record.get('epochs'),
-        support_size=record.get('examples'), blessed=blessings.get(key),
+        fit_seconds=record.get('fit_seconds'),
+        # Records written before the step recipe have 'epochs' and 'examples'.
+        epochs=record.get('passes', record.get('epochs')),
+        images=record.get('images', record.get('examples')),
+        optimizer_steps=record.get('optimizer_steps'),
+        images_processed=record.get('images_processed'),
+        temperature=calibration.get('temperature'),
+        valid_ece_before=calibration.get('valid_ece_before'),
+        valid_ece_after=calibration.get('valid_ece_after'),
+        blessed=blessings.get(key),
         validation_ok=evaluation.validation_ok if evaluation else None,
         failures=evaluation.failures if evaluation else (),
         thresholds=evaluation.thresholds if evaluation else Thresholds(),

@@ -56,27 +56,36 @@ def model_names(config: tfma.EvalConfig) -> Tuple[str, Optional[str]]:
   return candidate, baseline
 
 
-def thresholds_of(config: tfma.EvalConfig, has_baseline: bool) -> Thresholds:
-  """The accuracy floor and largest allowed drop configured anywhere in the config
-  (MetricsSpec thresholds or per-slice thresholds, or the metric's own)."""
+def _thresholds(config: tfma.EvalConfig, metric_name: str, class_name: str) -> list:
+  """Every threshold on one metric anywhere in the config (MetricsSpec thresholds or
+  per-slice thresholds, or the metric's own)."""
   found = []
   for spec in config.metrics_specs:
-    if ACCURACY in spec.thresholds:
-      found.append(spec.thresholds[ACCURACY])
-    if ACCURACY in spec.per_slice_thresholds:
-      found.extend(t.threshold for t in spec.per_slice_thresholds[ACCURACY].thresholds)
+    if metric_name in spec.thresholds:
+      found.append(spec.thresholds[metric_name])
+    if metric_name in spec.per_slice_thresholds:
+      found.extend(t.threshold for t in spec.per_slice_thresholds[metric_name].thresholds)
     for metric in spec.metrics:
-      if metric.class_name == 'SparseCategoricalAccuracy':
+      if metric.class_name == class_name:
         if metric.HasField('threshold'):
           found.append(metric.threshold)
         found.extend(t.threshold for t in metric.per_slice_thresholds)
-  floor = max_drop = None
-  for threshold in found:
+  return found
+
+
+def thresholds_of(config: tfma.EvalConfig, has_baseline: bool) -> Thresholds:
+  """The accuracy floor, the largest allowed drop and the calibration bound configured
+  in the config."""
+  floor = max_drop = max_ece = None
+  for threshold in _thresholds(config, ACCURACY, 'SparseCategoricalAccuracy'):
     if threshold.value_threshold.HasField('lower_bound'):
       floor = threshold.value_threshold.lower_bound.value
     if threshold.change_threshold.HasField('absolute'):
       max_drop = -threshold.change_threshold.absolute.value
-  return Thresholds(floor, max_drop, has_baseline)
+  for threshold in _thresholds(config, CALIBRATION_ERROR, 'ExpectedCalibrationError'):
+    if threshold.value_threshold.HasField('upper_bound'):
+      max_ece = threshold.value_threshold.upper_bound.value
+  return Thresholds(floor, max_drop, has_baseline, max_ece)
 
 
 def failures_of(validation) -> Tuple[Optional[bool], Tuple[Failure, ...]]:
@@ -89,9 +98,12 @@ def failures_of(validation) -> Tuple[Optional[bool], Tuple[Failure, ...]]:
       if threshold.HasField('change_threshold'):
         bound = (threshold.change_threshold.absolute.value
                  if threshold.change_threshold.HasField('absolute') else None)
+      elif threshold.value_threshold.HasField('lower_bound'):
+        bound = threshold.value_threshold.lower_bound.value
+      elif threshold.value_threshold.HasField('upper_bound'):
+        bound = threshold.value_threshold.upper_bound.value
       else:
-        bound = (threshold.value_threshold.lower_bound.value
-                 if threshold.value_threshold.HasField('lower_bound') else None)
+        bound = None
       value = (failure.metric_value.double_value.value
                if failure.HasField('metric_value') else None)
       failures.append(Failure(_slice_name(key), failure.metric_key.name,

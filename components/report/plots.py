@@ -42,11 +42,11 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
   colours = method_colours(rows)
   methods: Dict[str, List[dict]] = {}
   for row in rows:
-    if row['support_size'] and row['accuracy'] is not None:
+    if row['images'] and row['accuracy'] is not None:
       methods.setdefault(row['method'], []).append(row)
   for index, (method, points) in enumerate(methods.items()):
-    points.sort(key=lambda r: r['support_size'])
-    axes.errorbar([r['support_size'] for r in points],
+    points.sort(key=lambda r: r['images'])
+    axes.errorbar([r['images'] for r in points],
                   [_percent(r['accuracy']) for r in points],
                   yerr=[_percent(r['accuracy_std'] or 0.0) for r in points],
                   marker=MARKERS[index % len(MARKERS)], capsize=4, label=method,
@@ -63,6 +63,13 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
   return to_data_uri(figure)
 
 
+def _steps(row: dict) -> str:
+  """'300 steps' (optimiser steps), or the epochs of an older record."""
+  if row.get('optimizer_steps') is not None:
+    return f"{round(row['optimizer_steps'])} steps"
+  return f"{row['epochs']} ep"
+
+
 def time_vs_accuracy(rows: Sequence[dict]) -> str:
   """Fit-only training time against accuracy, one labelled point per training set."""
   figure, axes = plt.subplots(figsize=(7, 4.5))
@@ -74,7 +81,7 @@ def time_vs_accuracy(rows: Sequence[dict]) -> str:
                   xerr=row['fit_seconds_std'] or 0.0,
                   yerr=_percent(row['accuracy_std'] or 0.0), marker='o', capsize=4,
                   color=colours[row['method']])
-    axes.annotate(f"{row['training_set']} ({row['epochs']} ep)",
+    axes.annotate(f"{row['training_set']} ({_steps(row)})",
                   (row['fit_seconds'], _percent(row['accuracy'])),
                   textcoords='offset points', xytext=(6, 4 if index % 2 else -11),
                   fontsize=9)

@@ -11,10 +11,12 @@ import tensorflow as tf
 INDEX_HTML = 'index.html'
 SUMMARY_JSON = 'summary.json'
 SUMMARY_MD = 'summary.md'
-COLUMNS = ('Training set', 'Method', 'Images / class', 'Support size', 'Epochs',
-           'Training time (s, fit only)', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
-           'Blessed',
-           'Decided by', 'Decision', 'Pushed to')
+COLUMNS = ('Training set', 'Method', 'Images / class', 'Images', 'Epochs',
+           'Optimiser steps', 'Images processed', 'Training time (s, fit only)',
+           'Speed-up vs full', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
+           'Temperature', 'Valid ECE before → after (%)', 'Blessed', 'Decided by',
+           'Decision', 'Pushed to')
+NUMERIC = frozenset(range(2, 14))  # right-aligned columns
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
@@ -28,6 +30,20 @@ figcaption { font-size: 13px; color: #555; max-width: 640px; }
 img { max-width: 100%; }
 pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
 """
+
+
+LEGEND = (
+    'Accuracy: TFMA on the eval split, mean ± sample standard deviation over seeds. '
+    'Images: training examples; epochs: passes over them (images processed / images; '
+    'the full set stops early on the valid split); optimiser steps and images '
+    'processed (steps x batch): the training work. Training time: `fit` alone, '
+    "validation passes excluded, from each run's training.json; speed-up: the full "
+    "model's fit seconds over this set's. Gap: accuracy minus the full model's, in "
+    'points. ECE: expected calibration error on the eval split (TFMA); temperature: '
+    'fitted on the valid split, with the valid ECE before and after it. Blessed: the '
+    "seed-0 model's TFMA validation, which decides the push; \"decided by\" names the "
+    'threshold that failed (value floor, max drop vs the baseline, max calibration '
+    'error) or "passed".')
 
 
 def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
@@ -54,20 +70,62 @@ def _method(row: dict) -> str:
   return f"{row['method']}, {row['distill_steps']} steps{budget}"
 
 
+def _count(value) -> str:
+  """An integer count, '-' when missing; a list (seeds differ) as 'a / b'."""
+  if value is None:
+    return '-'
+  if isinstance(value, list):
+    return ' / '.join(_count(v) for v in value)
+  return f'{round(value):,}'
+
+
+def _passes(value) -> str:
+  """Passes over a set: '2', '153.6'; a list (seeds differ) as 'a / b'."""
+  if value is None:
+    return '-'
+  if isinstance(value, list):
+    return ' / '.join(_passes(v) for v in value)
+  return f'{value:.0f}' if float(value).is_integer() else f'{value:.1f}'
+
+
+def _ece_change(row: dict) -> str:
+  before, after = row.get('valid_ece_before'), row.get('valid_ece_after')
+  if before is None or after is None:
+    return '-'
+  return f'{100 * before:.1f} → {100 * after:.1f}'
+
+
 def table_cells(row: dict) -> List[str]:
   """One table row as text, in COLUMNS order."""
-  gap = row['gap_to_full_points']
+  gap, speedup, temperature = (row['gap_to_full_points'], row.get('speedup_vs_full'),
+                               row.get('temperature'))
   return [
       row['training_set'], _method(row),
       '-' if row['images_per_class'] is None else str(row['images_per_class']),
-      '-' if row['support_size'] is None else str(row['support_size']),
-      '-' if row['epochs'] is None else str(row['epochs']),
+      _count(row['images']), _passes(row['epochs']), _count(row.get('optimizer_steps')),
+      _count(row.get('images_processed')),
       with_std(row['fit_seconds'], row['fit_seconds_std'], digits=2),
+      '-' if speedup is None else f'{speedup:.1f}x',
       with_std(row['accuracy'], row['accuracy_std'], scale=100),
       '-' if gap is None else f'{gap:+.1f}',
       with_std(row['calibration_error'], None, scale=100),
+      '-' if temperature is None else f'{temperature:.3g}',
+      _ece_change(row),
       _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
   ]
+
+
+def data_check_lines(check: Optional[dict]) -> List[str]:
+  """The DataGate's verdict as sentences: the schema, then one line per anomaly."""
+  if not check:
+    return ['no data check found (a run made before the DataGate existed?)']
+  anomalies = check.get('anomalies') or []
+  verdict = ('no anomalies' if not anomalies else
+             f'{len(anomalies)} anomalies, allowed by --allow-anomalies')
+  lines = [f"data checked against the schema {check.get('schema')}: {verdict}"]
+  lines += [f"{a['where']}, feature '{a['feature']}' ({a['severity']}): {a['short']}: "
+            f"{a['description']}" for a in anomalies]
+  return lines
 
 
 def markdown(summary: Dict[str, Any]) -> str:
@@ -78,18 +136,19 @@ def markdown(summary: Dict[str, Any]) -> str:
     cells = [cell.replace('|', '/') for cell in table_cells(row)]
     lines.append('| ' + ' | '.join(cells) + ' |')
   provenance = summary['provenance']
-  lines += ['', 'Accuracy: on the eval split, mean ± sample std over seeds. Training '
-            'time: `fit` alone (no validation), from training.json.', '']
+  lines += ['', LEGEND, '']
   for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
               'generated_at'):
     if provenance.get(key) is not None:
       lines.append(f'- {key}: {provenance[key]}')
   lines += [f'- note: {note}' for note in summary['notes']]
+  lines += ['', '## Data validation', '']
+  lines += [f'- {line}' for line in data_check_lines(summary.get('data_check'))]
   return '\n'.join(lines) + '\n'
 
 
 def _table_html(rows: Sequence[dict]) -> str:
-  numeric = {2, 3, 4, 5, 6, 7, 8}
+  numeric = NUMERIC
   head = ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS)
   body = []
   for row in rows:
@@ -106,12 +165,15 @@ def _table_html(rows: Sequence[dict]) -> str:
 def _models_html(models: Sequence[dict]) -> str:
   """Every model (training set and seed) on its own row, inside a <details>."""
   head = ''.join(f'<th>{c}</th>' for c in ('Training set', 'Seed', 'Accuracy (%)',
-                                            'Training time (s)', 'Epochs', 'Blessed',
+                                            'Training time (s)', 'Epochs',
+                                            'Optimiser steps', 'Temperature', 'Blessed',
                                             'Decision'))
   body = ''.join(
       '<tr>' + ''.join(f'<td>{html.escape(text)}</td>' for text in (
           m['training_set'], str(m['seed']), with_std(m['accuracy'], None, scale=100),
-          with_std(m['fit_seconds'], None, digits=2), str(m['epochs'] or '-'),
+          with_std(m['fit_seconds'], None, digits=2), _passes(m['epochs']),
+          _count(m.get('optimizer_steps')),
+          '-' if m.get('temperature') is None else f"{m['temperature']:.3g}",
           {True: 'yes', False: 'no'}.get(m['blessed'], '-'), m['decision'])) + '</tr>'
       for m in models)
   return (f'<details><summary>Every model ({len(models)})</summary><table id="models">'
@@ -137,13 +199,11 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
            '<title>tfx-distill report</title>', f'<style>{STYLE}</style></head><body>',
            '<h1>tfx-distill: distilled MNIST sets against the full data</h1>',
            '<h2>Summary</h2>', _table_html(summary['rows']),
-           '<p>Accuracy: TFMA on the eval split, mean ± sample standard deviation over '
-           'seeds. Training time: <code>fit</code> alone, without validation, from each '
-           "run's training.json. Gap: accuracy minus the full model's, in points. "
-           "Blessed: the seed-0 model's TFMA validation, which decides the push; "
-           '"decided by" names the threshold that failed (value floor, max drop vs the '
-           'full model) or "passed".</p>']
+           f'<p>{html.escape(LEGEND)}</p>']
   parts.append(_models_html(summary.get('models', [])))
+  check = data_check_lines(summary.get('data_check'))
+  parts.append('<h2>Data validation</h2><ul id="data-check">' + ''.join(
+      f'<li>{html.escape(line)}</li>' for line in check) + '</ul>')
   if summary['notes']:
     parts.append('<ul class="notes">' + ''.join(
         f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')

@@ -4,6 +4,7 @@ and the artifact types it reads (one optional input per upstream output channel)
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.parameters import CODE_VERSION, cache_key_parameters
 
 REPORT_KEY = 'report'
@@ -11,7 +12,7 @@ CONFIG_KEY = 'config'  # the PipelineConfig as JSON, recorded for provenance
 # The artifact types the report reads.
 INPUT_TYPES = (standard_artifacts.ModelEvaluation, standard_artifacts.ModelRun,
                standard_artifacts.Model, standard_artifacts.ModelBlessing,
-               standard_artifacts.Examples, standard_artifacts.PushedModel)
+               standard_artifacts.Examples, standard_artifacts.PushedModel, DataCheck)
 
 
 class Report(artifact.Artifact):

@@ -1,10 +1,12 @@
 """The summary table's arithmetic, on plain values: mean and spread over seeds, the gap
-to the full model, and which threshold decided a blessing."""
+to the full model, the training cost (optimiser steps, images processed, fit seconds)
+and the speed-up against the full model, calibration, and which threshold decided a
+blessing."""
 
 import dataclasses
 import math
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from tfx_distill.components.node_ids import FULL, KIP_SET_PREFIX
 
@@ -12,6 +14,8 @@ from tfx_distill.components.node_ids import FULL, KIP_SET_PREFIX
 PASSED = 'passed'
 FLOOR = 'value floor'
 MAX_DROP = 'max drop vs baseline'
+MAX_ECE = 'max calibration error'
+ECE_METRIC = 'expected_calibration_error'
 MISSING = 'metric not found'
 SLICE = 'per-label slice'
 UNKNOWN = 'no validation result'
@@ -19,8 +23,9 @@ UNKNOWN = 'no validation result'
 
 class Failure(NamedTuple):
   """One failed threshold of a TFMA validation result, on one slice ('overall' or
-  e.g. 'label=3'). bound: the value floor, or the change threshold (negative: the
-  largest allowed drop). value: the metric (or its difference to the baseline)."""
+  e.g. 'label=3'). bound: the value floor (the ceiling of an upper bound such as the
+  ECE's), or the change threshold (negative: the largest allowed drop). value: the
+  metric (or its difference to the baseline)."""
   slice: str
   metric: str
   is_diff: bool
@@ -30,10 +35,11 @@ class Failure(NamedTuple):
 
 
 class Thresholds(NamedTuple):
-  """The accuracy thresholds an evaluation applied (None: not configured)."""
+  """The thresholds an evaluation applied (None: not configured)."""
   floor: Optional[float] = None
   max_drop: Optional[float] = None  # positive, as a fraction (0.02 = 2 points)
   has_baseline: bool = False
+  max_ece: Optional[float] = None  # upper bound on the expected calibration error
 
 
 @dataclasses.dataclass
@@ -44,8 +50,13 @@ class ModelResult:
   accuracy: Optional[float] = None
   calibration_error: Optional[float] = None
   fit_seconds: Optional[float] = None
-  epochs: Optional[int] = None
-  support_size: Optional[int] = None
+  epochs: Optional[float] = None  # passes over the set: images processed / images
+  images: Optional[int] = None  # training examples
+  optimizer_steps: Optional[int] = None
+  images_processed: Optional[int] = None  # steps x batch
+  temperature: Optional[float] = None  # fitted on the valid split
+  valid_ece_before: Optional[float] = None
+  valid_ece_after: Optional[float] = None
   blessed: Optional[bool] = None
   validation_ok: Optional[bool] = None
   failures: Sequence[Failure] = ()
@@ -106,6 +117,8 @@ def blessing_decision(validation_ok: Optional[bool], failures: Sequence[Failure]
       parts.append(f'drop <= {_points(thresholds.max_drop)} pts vs baseline')
     elif thresholds.max_drop is not None:
       parts.append('no baseline, drop not checked')
+    if thresholds.max_ece is not None:
+      parts.append(f'ECE <= {_points(thresholds.max_ece)}%')
     return 'passed: ' + '; '.join(parts) if parts else 'passed', PASSED
   overall = [f for f in failures if f.slice == 'overall']
   if not overall:
@@ -117,6 +130,10 @@ def blessing_decision(validation_ok: Optional[bool], failures: Sequence[Failure]
       kind = 'change' if failure.is_diff else 'value'
       reasons.append(f'{failure.metric} ({kind} threshold): metric not found')
       deciders.append(MISSING)
+    elif failure.metric == ECE_METRIC:
+      bound = f' > max {_points(failure.bound)}%' if failure.bound is not None else ''
+      reasons.append(f'ECE {_points(failure.value)}%{bound}')
+      deciders.append(MAX_ECE)
     elif failure.is_diff:
       reasons.append(f'dropped {_points(-failure.value)} pts vs baseline '
                      f'(max {_points(-failure.bound)})' if failure.bound is not None
@@ -126,7 +143,7 @@ def blessing_decision(validation_ok: Optional[bool], failures: Sequence[Failure]
       floor = f' < floor {_points(failure.bound)}%' if failure.bound is not None else ''
       reasons.append(f'accuracy {_points(failure.value)}%{floor}')
       deciders.append(FLOOR)
-  ordered = [d for d in (FLOOR, MAX_DROP, MISSING) if d in deciders]
+  ordered = [d for d in (FLOOR, MAX_DROP, MAX_ECE, MISSING) if d in deciders]
   return 'failed: ' + '; '.join(reasons), ' + '.join(ordered)
 
 
@@ -138,24 +155,33 @@ def _sort_key(name: str):
           method, name)
 
 
+def _one(values: Sequence) -> Any:
+  """The single value of a set's seeds, the sorted list when they differ, or None."""
+  present = sorted({v for v in values if v is not None})
+  return present[0] if len(present) == 1 else (present or None)
+
+
 def summarise(results: Sequence[ModelResult],
               pushed: Optional[Dict[str, str]] = None) -> List[dict]:
-  """One row per training set (full first): support size, method, fit time, accuracy
-  mean +- std over seeds, gap to the full model in points, blessing and its reason
-  (from the seed-0 model, the one the Pusher pushes) and where it was pushed."""
+  """One row per training set (full first): images, method, epochs, optimiser steps,
+  images processed, fit time and the speed-up against the full model (the full
+  model's mean fit seconds over this set's), accuracy mean +- std over seeds, gap to
+  the full model in points, calibration (eval ECE from TFMA; the temperature and the
+  valid ECE before and after it, from training.json), blessing and its reason (from the
+  seed-0 model, the one the Pusher pushes) and where it was pushed."""
   pushed = pushed or {}
   by_set: Dict[str, List[ModelResult]] = {}
   for result in results:
     by_set.setdefault(result.training_set, []).append(result)
   full_mean, _ = mean_std([r.accuracy for r in by_set.get(FULL, [])])
+  full_seconds, _ = mean_std([r.fit_seconds for r in by_set.get(FULL, [])])
   rows = []
   for name in sorted(by_set, key=_sort_key):
     runs = sorted(by_set[name], key=lambda r: r.seed)
     method, images_per_class = describe_set(name)
     accuracy, accuracy_std = mean_std([r.accuracy for r in runs])
     seconds, seconds_std = mean_std([r.fit_seconds for r in runs])
-    sizes = {r.support_size for r in runs if r.support_size is not None}
-    epochs = sorted({r.epochs for r in runs if r.epochs is not None})
+    images = [r.images for r in runs if r.images is not None]
     first = runs[0]
     decision, decided_by = first.decision()
     blessed_seeds = sum(1 for r in runs if r.blessed)
@@ -163,15 +189,22 @@ def summarise(results: Sequence[ModelResult],
         'training_set': name,
         'method': method,
         'images_per_class': images_per_class,
-        'support_size': max(sizes) if sizes else None,
+        'images': max(images) if images else None,
         'seeds': [r.seed for r in runs],
-        'epochs': epochs[0] if len(epochs) == 1 else (epochs or None),
+        'epochs': _one([r.epochs for r in runs]),
+        'optimizer_steps': mean_std([r.optimizer_steps for r in runs])[0],
+        'images_processed': mean_std([r.images_processed for r in runs])[0],
         'fit_seconds': seconds,
         'fit_seconds_std': seconds_std,
+        'speedup_vs_full': (None if not seconds or full_seconds is None
+                            else full_seconds / seconds),
         'accuracy': accuracy,
         'accuracy_std': accuracy_std,
         'accuracies': [r.accuracy for r in runs],
         'calibration_error': mean_std([r.calibration_error for r in runs])[0],
+        'temperature': mean_std([r.temperature for r in runs])[0],
+        'valid_ece_before': mean_std([r.valid_ece_before for r in runs])[0],
+        'valid_ece_after': mean_std([r.valid_ece_after for r in runs])[0],
         'gap_to_full_points': (None if accuracy is None or full_mean is None
                                else 100 * (accuracy - full_mean)),
         'blessed': first.blessed,

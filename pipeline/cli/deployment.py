@@ -1,12 +1,20 @@
 """`compile`'s own options: where the compiled pipeline runs (orchestrator, storage,
-image, Beam, Vertex training), turned into a kubeflow Deployment and a Beam config."""
+image, Beam, Vertex training, the heavy steps' machines), turned into a kubeflow
+Deployment and a Beam config."""
 
 import argparse
+import dataclasses
+import re
 from importlib import metadata
 
 from tfx_distill.components.errors import ConfigError
-from tfx_distill.kubeflow.deployment import TARGETS, Deployment
+from tfx_distill.kubeflow.deployment import (PRESET_RESOURCES, TARGETS, Deployment,
+                                             Resources)
 from tfx_distill.pipeline import beam as beam_lib
+
+# Memory units of --*-memory, in GB (Kubernetes' spelling: G = 10^9, Gi = 2^30 bytes).
+MEMORY_UNITS = {'': 1.0, 'G': 1.0, 'M': 1e-3, 'Gi': 2**30 / 1e9, 'Mi': 2**20 / 1e9,
+                'T': 1e3, 'Ti': 2**40 / 1e9}
 
 
 def add_deployment_options(p: argparse.ArgumentParser) -> None:
@@ -28,10 +36,19 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
                  help='vertex: train inside the pipeline step, not as a CustomJob')
   p.add_argument('--trainer-machine-type', default='n1-standard-8')
   p.add_argument('--trainer-accelerator', default='',
-                 help='TYPE:COUNT per replica, e.g. NVIDIA_TESLA_T4:1 or TPU_V3:8')
+                 help='TYPE:COUNT per Vertex training replica, e.g. NVIDIA_TESLA_T4:1 or '
+                 'TPU_V3:8; when training in the pipeline, for each Trainer step')
   p.add_argument('--trainer-workers', type=int, default=0,
                  help='further worker replicas for multi-worker training')
   p.add_argument('--service-account', default='', help='for the Vertex training jobs')
+  for step, what in (('distiller', 'each Distiller step'),
+                     ('trainer', 'each Trainer step training in the pipeline (--target '
+                      'kubeflow or --trainer-in-pipeline) and the Tuner')):
+    p.add_argument(f'--{step}-cpu', type=float, help=f'vCPUs for {what} (default: the '
+                   "preset's, see kubeflow/README.md, else the platform's)")
+    p.add_argument(f'--{step}-memory', help=f'memory for {what}, e.g. 32G or 16Gi')
+  p.add_argument('--distiller-accelerator', help='TYPE:COUNT for each Distiller step, '
+                 'e.g. NVIDIA_TESLA_T4:1 (Vertex) or nvidia.com/gpu:1 (Kubeflow)')
 
 
 def default_image(project: str, region: str) -> str:
@@ -42,16 +59,43 @@ def default_image(project: str, region: str) -> str:
           f'tfx-distill:{metadata.version("tfx-distill")}')
 
 
+def accelerator_of(flag: str, accelerator: str) -> tuple:
+  """(type, count) from TYPE:COUNT ('' -> ('', 0))."""
+  kind, _, count = accelerator.partition(':')
+  if accelerator and not count.isdigit():
+    raise ConfigError(f'{flag} {accelerator!r}: expected TYPE:COUNT, e.g. '
+                      'NVIDIA_TESLA_T4:1')
+  return kind, int(count) if accelerator else 0
+
+
+def memory_gb(flag: str, memory: str) -> float:
+  """'32G' -> 32.0, '16Gi' -> 17.18 (GB, as the pipeline spec counts memory)."""
+  match = re.fullmatch(r'(\d+(?:\.\d+)?)([A-Za-z]*)', memory.strip())
+  if not match or match.group(2) not in MEMORY_UNITS:
+    raise ConfigError(f'{flag} {memory!r}: expected a size such as 32G or 16Gi')
+  return float(match.group(1)) * MEMORY_UNITS[match.group(2)]
+
+
 def worker_pool(machine_type: str, accelerator: str, replicas: int = 1):
   """A WorkerPool from --trainer-machine-type and --trainer-accelerator TYPE:COUNT."""
   from tfx_distill.kubeflow.vertex_training import WorkerPool  # pylint: disable=g-import-not-at-top
-  kind, _, count = accelerator.partition(':')
-  if accelerator and not count.isdigit():
-    raise ConfigError(f'--trainer-accelerator {accelerator!r}: expected TYPE:COUNT, '
-                      'e.g. NVIDIA_TESLA_T4:1')
+  kind, count = accelerator_of('--trainer-accelerator', accelerator)
   return WorkerPool(machine_type=machine_type, accelerator_type=kind,
-                    accelerator_count=int(count) if accelerator else 0,
-                    replica_count=replicas)
+                    accelerator_count=count, replica_count=replicas)
+
+
+def step_resources(args: argparse.Namespace, step: str, accelerator: str) -> Resources:
+  """The preset's resources for a step, with what the command line gives instead."""
+  resources = PRESET_RESOURCES.get(args.preset, {}).get(step, Resources())
+  changes = {}
+  if getattr(args, f'{step}_cpu') is not None:
+    changes['cpu'] = getattr(args, f'{step}_cpu')
+  if getattr(args, f'{step}_memory') is not None:
+    changes['memory_gb'] = memory_gb(f'--{step}-memory', getattr(args, f'{step}_memory'))
+  if accelerator:
+    changes['accelerator_type'], changes['accelerator_count'] = accelerator_of(
+        f'--{step}-accelerator', accelerator)
+  return dataclasses.replace(resources, **changes)
 
 
 def image_of(args: argparse.Namespace) -> str:
@@ -72,7 +116,12 @@ def deployment_from_args(args: argparse.Namespace):
   from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-import-not-at-top
   image = image_of(args)
   vertex_training = None
-  if args.target == 'vertex' and not args.trainer_in_pipeline:
+  in_pipeline = args.target == 'kubeflow' or args.trainer_in_pipeline
+  if not in_pipeline and (args.trainer_cpu is not None or args.trainer_memory is not None):
+    raise ConfigError('--trainer-cpu and --trainer-memory are for training inside the '
+                      'pipeline (--target kubeflow or --trainer-in-pipeline); Vertex '
+                      'training runs on --trainer-machine-type')
+  if not in_pipeline:
     if not (args.project and args.region):
       raise ConfigError('--target vertex trains on Vertex AI: give --project and '
                         '--region (or --trainer-in-pipeline)')
@@ -82,5 +131,9 @@ def deployment_from_args(args: argparse.Namespace):
     vertex_training = VertexTraining(project=args.project, region=args.region,
                                      image_uri=image, chief=chief, workers=workers,
                                      service_account=args.service_account)
-  return Deployment(target=args.target, pipeline_root=args.pipeline_root, image=image,
-                    vertex_training=vertex_training).validate()
+  return Deployment(
+      target=args.target, pipeline_root=args.pipeline_root, image=image,
+      vertex_training=vertex_training,
+      distiller=step_resources(args, 'distiller', args.distiller_accelerator or ''),
+      trainer=step_resources(args, 'trainer',
+                             args.trainer_accelerator if in_pipeline else '')).validate()

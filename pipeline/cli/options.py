@@ -11,6 +11,7 @@ import argparse
 import os
 from typing import Dict, Iterable, Optional, Tuple
 
+from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
 from tfx_distill.components.distiller.settings import METHODS, DistillSettings
 from tfx_distill.components.ingest.settings import FILE_SCHEMES, IngestSettings
 from tfx_distill.components.options import CHOICES, FLAG, HELP, flagged_fields
@@ -24,6 +25,7 @@ SECTIONS = {
     'train': TrainSettings,
     'small_sets': SmallSetTraining,
     'eval': config_lib.EvalSettings,
+    'validation': ValidationSettings,
     '': config_lib.PipelineConfig,
 }
 ALL_SECTIONS = tuple(SECTIONS)
@@ -101,6 +103,8 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
       changes.update(given)
   if 'data' in changes['ingest']:
     changes['ingest']['data'] = absolute_source(changes['ingest']['data'])
+  if changes['validation'].get('schema_file') not in (None, '', INFER):
+    changes['validation']['schema_file'] = absolute(changes['validation']['schema_file'])
   if getattr(args, 'kip_set', None):
     changes['kip_sets'] = tuple(absolute(path) for path in args.kip_set)
   if getattr(args, 'candidates', None) is not None:

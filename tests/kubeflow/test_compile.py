@@ -9,9 +9,17 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.dsl.components.base import base_executor
+from tfx.orchestration.kubeflow.v2 import compiler_utils
+from tfx.types import Artifact
+from tfx.utils import import_utils
+
+from tfx_distill.components.data_gate.spec import DataCheck
+from tfx_distill.components.distiller.spec import KipSet
+from tfx_distill.components.report.spec import Report
 
 from tfx_distill.kubeflow.compile import kfp_package_path
 from tfx_distill.kubeflow.deployment import Deployment
@@ -51,7 +59,7 @@ def executors(job):
 
 def parameter(job, task, key):
   value = job['pipelineSpec']['root']['dag']['tasks'][task]['inputs']['parameters'][key]
-  return value['runtimeValue']['constantValue']
+  return value['runtimeValue']['constant']
 
 
 @pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
@@ -69,7 +77,8 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   trainers = {t for t in tasks if t.startswith('Trainer_')}
   expected = 1 + len(config.candidates) + len(config.kip_sets)
   assert len(trainers) == expected * config.seeds
-  assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator'} <= tasks
+  assert {'Ingest', 'ImportSchemaGen', 'StatisticsGen', 'ExampleValidator',
+          'DataGate'} <= tasks
   assert ('Tuner' in tasks) == config.enable_tuner
   images = {e['container']['image'] for e in
             job['pipelineSpec']['deploymentSpec']['executors'].values() if 'container' in e}
@@ -85,10 +94,11 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
 
 
 @pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
-def test_every_executor_is_an_importable_executor_class(tmp_path, target):
+def test_every_executor_and_artifact_type_imports(tmp_path, target):
   # kip_sets adds KipImport, so every custom component of the repository is compiled.
   config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('gs://b/kip.npz',))
-  found = executors(compile_job(config, deployment(target), str(tmp_path / 'j.json')))
+  job = compile_job(config, deployment(target), str(tmp_path / 'j.json'))
+  found = executors(job)
   custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
   assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
       os.path.join(REPO, 'components'))
@@ -97,6 +107,17 @@ def test_every_executor_is_an_importable_executor_class(tmp_path, target):
     module, _, name = path.rpartition('.')
     executor = getattr(importlib.import_module(module), name)
     assert issubclass(executor, base_executor.BaseExecutor), path
+  # The entry point imports each artifact class by its schema title (TFX's own types by
+  # a table), before anything else of the step: tfx_distill/__init__.py names ours.
+  titles = {yaml.safe_load(spec['artifactType']['instanceSchema'])['title']
+            for component in job['pipelineSpec']['components'].values()
+            for definitions in (component.get('inputDefinitions', {}),
+                                component.get('outputDefinitions', {}))
+            for spec in definitions.get('artifacts', {}).values()}
+  custom_types = {t for t in titles if t not in compiler_utils.TITLE_TO_CLASS_PATH}
+  assert custom_types == {KipSet.TYPE_NAME, DataCheck.TYPE_NAME, Report.TYPE_NAME}
+  for title in custom_types:
+    assert issubclass(import_utils.import_class_by_path(title), Artifact), title
 
 
 def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
@@ -106,10 +127,10 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
   trainers = [t for t in found if t.startswith('Trainer_')]
   assert trainers
   for task in trainers:
-    assert found[task] == ('tfx.extensions.google_cloud_ai_platform.trainer.executor.'
-                           'GenericExecutor')
-    assert parameter(job, task, 'run_fn') == {'stringValue': 'tfx_distill.trainer.task.run_fn'}
-    custom = json.loads(parameter(job, task, 'custom_config')['stringValue'])
+    # TFX's Vertex AI Training executor, with the runtime epochs and seed folded in.
+    assert found[task] == 'tfx_distill.kubeflow.tunable.VertexTrainerExecutor'
+    assert parameter(job, task, 'run_fn') == 'tfx_distill.trainer.task.run_fn'
+    custom = json.loads(parameter(job, task, 'custom_config'))
     assert custom['ai_platform_enable_vertex'] is True
     assert custom['ai_platform_vertex_region'] == 'europe-west4'
     args = custom['ai_platform_training_args']
@@ -119,7 +140,10 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
     assert {p['container_spec']['image_uri'] for p in pools} == {IMAGE}
     assert pools[0]['machine_spec']['accelerator_type'] == 'NVIDIA_TESLA_T4'
     assert custom['strategy'] == 'multi_worker'
-    assert custom['epochs'] == (2 if task.startswith('Trainer_full') else 20)
+    if task.startswith('Trainer_full'):
+      assert custom['epochs'] == 2 and custom['small_set'] is None
+    else:
+      assert custom['small_set']['steps'] == 30
 
 
 def test_kubeflow_trainers_train_inside_the_step(tmp_path):
@@ -127,8 +151,8 @@ def test_kubeflow_trainers_train_inside_the_step(tmp_path):
                          str(tmp_path / 'j.json'))
   for task, path in executors(job).items():
     if task.startswith('Trainer_'):
-      assert path == 'tfx.components.trainer.executor.GenericExecutor'
-      custom = json.loads(parameter(job, task, 'custom_config')['stringValue'])
+      assert path == 'tfx_distill.kubeflow.tunable.TrainerExecutor'
+      custom = json.loads(parameter(job, task, 'custom_config'))
       assert 'ai_platform_training_args' not in custom
       assert custom['strategy'] == 'auto'
 
@@ -193,7 +217,7 @@ def test_cli_compile_writes_the_job_and_refuses_bad_input(tmp_path):
   image = 'europe-west4-docker.pkg.dev/p/tfx-distill/tfx-distill:'
   assert all(e['container']['image'].startswith(image) for e in
              job['pipelineSpec']['deploymentSpec']['executors'].values() if 'container' in e)
-  custom = json.loads(parameter(job, 'Trainer_full_s0', 'custom_config')['stringValue'])
+  custom = json.loads(parameter(job, 'Trainer_full_s0', 'custom_config'))
   assert custom['ai_platform_training_args']['job_spec']['worker_pool_specs'][0][
       'machine_spec']['accelerator_type'] == 'NVIDIA_L4'
   bad = subprocess.run(cli + ['--out', str(tmp_path / 'bad.json'),

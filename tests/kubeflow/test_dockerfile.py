@@ -95,7 +95,7 @@ def test_every_copied_path_exists_and_every_package_is_copied():
   for source in copied:
     assert os.path.exists(os.path.join(REPO, source)), source
   for folder, name in package_dirs().items():
-    assert name == f'tfx_distill.{folder}'
+    assert name == (f'tfx_distill.{folder}' if folder != 'tfx_distill' else folder)
     assert folder in copied, f'{folder}/ is packaged but not copied into the image'
   assert 'pyproject.toml' in copied
 
@@ -108,7 +108,9 @@ def test_every_python_package_folder_is_listed_in_pyproject():
     for here, dirs, files in os.walk(os.path.join(REPO, folder)):
       dirs[:] = [d for d in dirs if d != '__pycache__']
       if '__init__.py' in files:
-        found.add('tfx_distill.' + os.path.relpath(here, REPO).replace(os.sep, '.'))
+        inner = os.path.relpath(here, os.path.join(REPO, folder))
+        found.add('.'.join([package_dirs()[folder]] + (
+            inner.split(os.sep) if inner != '.' else [])))
   assert listed == found
 
 
@@ -169,6 +171,10 @@ def test_the_package_installs_from_what_the_image_copies(tmp_path):
     assert not (target / name).exists(), f'{name} installed as a top-level name'
   imported = subprocess.run(
       [sys.executable, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); '
-       'import tfx_distill.pipeline.config as c; print(c.__file__)', str(target)],
+       'import tfx_distill.pipeline.config as c; print(c.__file__); '
+       'from tfx.utils.import_utils import import_class_by_path as i; '
+       "print(i('tfx_distill.KipSet').__module__)", str(target)],
       capture_output=True, text=True, timeout=300, cwd=tmp_path)
-  assert imported.stdout.strip() == str(target / 'tfx_distill' / 'pipeline' / 'config.py')
+  assert imported.stdout.strip().splitlines() == [
+      str(target / 'tfx_distill' / 'pipeline' / 'config.py'),
+      'tfx_distill.components.distiller.spec']

@@ -1,12 +1,16 @@
 """create_pipeline builds every preset without running anything, with the expected nodes."""
 
+import dataclasses
+import json
+
 import pytest
+import tensorflow_model_analysis as tfma
+from tfx.utils import proto_utils
 
 from tfx_distill.components.errors import ConfigError
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.pipeline.pipeline import create_pipeline
-from tfx_distill.trainer.settings import SmallSetTraining
 
 PATHS = PipelinePaths(pipeline_root='/tmp/never-written/pipeline',
                       serving_root='/tmp/never-written/serving')
@@ -23,11 +27,41 @@ def test_every_preset_builds(name):
   for candidate in config.candidates:
     assert {f'Distiller_{candidate.name}', f'Trainer_{candidate.name}_s0',
             f'Evaluator_{candidate.name}_s0', f'Pusher_{candidate.name}'} <= ids
-  assert {'Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator', 'Trainer_full_s0',
-          'Evaluator_full_s0', 'Pusher_full', 'LatestBlessedFullModel'} <= ids
+  assert {'Ingest', 'StatisticsGen', 'ImportSchemaGen', 'ExampleValidator', 'DataGate',
+          'Trainer_full_s0', 'Evaluator_full_s0', 'Pusher_full',
+          'LatestBlessedFullModel'} <= ids
   assert ('Tuner' in ids) == config.enable_tuner
   trainers = [i for i in ids if i.startswith('Trainer_')]
   assert len(trainers) == (len(config.candidates) + 1) * config.seeds
+
+
+def test_nothing_trains_before_the_data_gate():
+  config = config_lib.replace(config_lib.preset('tune'), kip_sets=('a.npz',), seeds=2)
+  nodes = {c.id: c for c in create_pipeline(config, PATHS).components}
+  gate = nodes['DataGate']
+  assert {n.id for n in gate.upstream_nodes} == {'Ingest', 'StatisticsGen',
+                                                 'ImportSchemaGen', 'ExampleValidator'}
+  training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
+                                                      'Trainer')]
+  assert len(training) == 1 + 2 + 1 + 2 * 4
+  for node_id in training:
+    assert gate in nodes[node_id].upstream_nodes, node_id
+  # The gate checks against the package's curated schema unless told otherwise.
+  assert nodes['ImportSchemaGen'].exec_properties['schema_file'] == PATHS.packaged_schema
+  assert nodes['DataGate'].exec_properties['schema_file'] == PATHS.packaged_schema
+  assert nodes['DataGate'].exec_properties['allow_anomalies'] == 0
+
+
+def test_schema_infer_or_a_given_file():
+  inferred = create_pipeline(config_lib.replace(
+      config_lib.preset('smoke'), validation={'schema_file': 'infer'}), PATHS)
+  ids = node_ids(inferred)
+  assert 'SchemaGen' in ids and 'ImportSchemaGen' not in ids
+  given = {c.id: c for c in create_pipeline(config_lib.replace(
+      config_lib.preset('smoke'), validation={'schema_file': 'gs://b/schema.pbtxt',
+                                              'allow_anomalies': True}), PATHS).components}
+  assert given['ImportSchemaGen'].exec_properties['schema_file'] == 'gs://b/schema.pbtxt'
+  assert given['DataGate'].exec_properties['allow_anomalies'] == 1
 
 
 def test_kip_sets_and_seeds_add_models():
@@ -39,15 +73,67 @@ def test_kip_sets_and_seeds_add_models():
   assert 'Pusher_kipset_1_s1' not in ids
 
 
+def custom_configs(pipeline):
+  return {c.id: json.loads(c.exec_properties['custom_config'])
+          for c in pipeline.components if c.id.startswith('Trainer_')}
+
+
 def test_trainer_gets_the_configured_epochs_and_seed():
   config = config_lib.replace(config_lib.preset('smoke'), train={'epochs': 3}, seeds=2)
+  configs = custom_configs(create_pipeline(config, PATHS))
+  full = configs['Trainer_full_s1']
+  assert full['epochs'] == 3 and full['seed'] == 1 and full['small_set'] is None
+  assert configs['Trainer_random_1_s0']['small_set'] == dataclasses.asdict(
+      config.small_sets)
+  # The full set's epochs are not a small set's setting: changing them keeps the small
+  # sets' Trainers (and their cache entries) as they were.
+  before = custom_configs(create_pipeline(config_lib.preset('smoke'), PATHS))
+  assert before['Trainer_random_1_s0'] == configs['Trainer_random_1_s0']
+  assert before['Trainer_full_s0'] != configs['Trainer_full_s0']
+
+
+def test_every_small_set_gets_the_same_recipe_and_no_epochs_are_precomputed():
+  config = config_lib.replace(config_lib.preset('demo'), seeds=1,
+                              kip_sets=('/data/ConvNet_ssize500.npz',))
+  configs = custom_configs(create_pipeline(config, PATHS))
+  small = {name: settings for name, settings in configs.items() if name != 'Trainer_full_s0'}
+  assert set(small) == {'Trainer_random_1_s0', 'Trainer_random_50_s0', 'Trainer_nfr_1_s0',
+                        'Trainer_nfr_50_s0', 'Trainer_kipset_0_s0'}
+  # Distilled sets of 10 and 500 images and an imported file of unknown size: one
+  # custom_config; run_fn sizes the batch on the set it reads (trainer/recipe.py).
+  assert all(settings == small['Trainer_nfr_1_s0'] for settings in small.values())
+  assert small['Trainer_nfr_1_s0']['small_set']['steps'] == config.small_sets.steps
+
+
+def test_trainers_and_tuner_read_with_the_ingested_schema():
+  pipeline = create_pipeline(config_lib.preset('tune'), PATHS)
+  schema_gen = next(c for c in pipeline.components if c.id == 'ImportSchemaGen')
+  readers = [c for c in pipeline.components if c.id.startswith('Trainer_') or c.id == 'Tuner']
+  assert len(readers) == 4
+  for component in readers:
+    assert component.inputs['schema'] is schema_gen.outputs['schema'], component.id
+    assert json.loads(component.exec_properties['eval_args'])['splits'] == ['valid']
+
+
+def test_full_model_gate_is_no_drop_and_every_gate_bounds_ece():
+  config = config_lib.preset('demo')
   pipeline = create_pipeline(config, PATHS)
-  trainers = {c.id: c for c in pipeline.components if c.id.startswith('Trainer_')}
-  full = trainers['Trainer_full_s1'].exec_properties['custom_config']
-  assert '"epochs": 3' in full and '"seed": 1' in full
-  small = trainers['Trainer_random_1_s0'].exec_properties['custom_config']
-  assert f'"epochs": {config.small_sets.epochs}' in small
-  assert '"augment": true' in small and '"augment": false' in full
+  evaluators = {c.id: proto_utils.json_to_proto(c.exec_properties['eval_config'],
+                                                tfma.EvalConfig())
+                for c in pipeline.components if c.id.startswith('Evaluator_')}
+  full, candidate = evaluators['Evaluator_full_s0'], evaluators['Evaluator_nfr_50_s0']
+  drops = {name: [t.threshold.change_threshold.absolute.value
+                  for m in spec.metrics_specs for metric in m.metrics
+                  for t in metric.per_slice_thresholds
+                  if t.threshold.HasField('change_threshold')]
+           for name, spec in (('full', full), ('candidate', candidate))}
+  assert drops == {'full': [-0.0], 'candidate': [-config.eval.max_drop]}
+  for spec in (full, candidate):
+    bounds = [t.threshold.value_threshold.upper_bound.value
+              for m in spec.metrics_specs for metric in m.metrics
+              if metric.class_name == 'ExpectedCalibrationError'
+              for t in metric.per_slice_thresholds]
+    assert bounds == [pytest.approx(0.05)]
 
 
 def test_distillers_get_the_trainers_architecture():
@@ -56,16 +142,6 @@ def test_distillers_get_the_trainers_architecture():
                 if c.id.startswith('Distiller_')]
   assert {c.exec_properties['method'] for c in distillers} == {'random', 'nfr'}
   assert {c.exec_properties['architecture'] for c in distillers} == {'kip_convnet'}
-
-
-def test_larger_small_sets_get_fewer_epochs():
-  small_sets = SmallSetTraining(epochs=300, max_passes=50_000)
-  assert [small_sets.epochs_for(n) for n in (10, 100, 500, 60_000)] == [300, 300, 100, 1]
-  config = config_lib.replace(config_lib.preset('demo'), seeds=1)
-  trainers = {c.id: c for c in create_pipeline(config, PATHS).components
-              if c.id.startswith('Trainer_')}
-  assert '"epochs": 100' in trainers['Trainer_nfr_50_s0'].exec_properties['custom_config']
-  assert '"epochs": 300' in trainers['Trainer_nfr_1_s0'].exec_properties['custom_config']
 
 
 @pytest.mark.parametrize('changes,message', [

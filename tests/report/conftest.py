@@ -6,6 +6,7 @@ import os
 import pytest
 from tfx.types import standard_artifacts
 
+from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.report.component import Report
 from tfx_distill.components.report.executor import Executor
 from tests.report.fake_run import make_run
@@ -14,7 +15,8 @@ CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'seeds': 2}
 
 
 def tfx_artifact(ref):
-  artifact = getattr(standard_artifacts, ref.type_name)()
+  artifact = (DataCheck() if ref.type_name == DataCheck.TYPE_NAME
+              else getattr(standard_artifacts, ref.type_name)())
   artifact.uri = ref.uri
   for name, value in ref.properties.items():
     if isinstance(value, int):

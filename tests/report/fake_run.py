@@ -2,6 +2,7 @@
 TFMA evaluation outputs (metrics, plots, validations, eval_config.json), training.json,
 blessings, pushed models, Examples and tiny serving models."""
 
+import json
 import os
 from typing import Dict, List, Optional, Sequence
 
@@ -13,11 +14,14 @@ from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
                                              validation_result_pb2)
 from tensorflow_model_analysis.writers import eval_config_writer
 
+from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.example_format import make_split, plain_label_vectors, write_split
 from tfx_distill.components.report.collect import ArtifactRef
 from tfx_distill.components.model_format import write_record
 
 ACCURACY = 'sparse_categorical_accuracy'
+ECE = 'expected_calibration_error'
+MAX_ECE = 0.5
 
 
 def _metric_key(name: str, model: str, is_diff: bool = False):
@@ -45,9 +49,10 @@ def _write_records(path: str, messages) -> None:
 
 def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[float],
                      per_class: Sequence[float], floor: float,
-                     max_drop: Optional[float]) -> bool:
+                     max_drop: Optional[float], ece: float = 0.03,
+                     max_ece: float = MAX_ECE) -> bool:
   """A TFMA output directory as the Evaluator writes it; returns whether it blesses
-  (accuracy >= floor and, with a baseline, a drop of at most max_drop)."""
+  (accuracy >= floor, with a baseline a drop of at most max_drop, ECE <= max_ece)."""
   os.makedirs(uri, exist_ok=True)
   has_baseline = baseline_accuracy is not None
   candidate = 'candidate' if has_baseline else ''
@@ -60,10 +65,16 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
   if has_baseline:
     specs.append(tfma.ModelSpec(name='baseline', label_key='label',
                                 prediction_key='outputs', is_baseline=True))
+  ece_threshold = tfma.MetricThreshold(
+      value_threshold=tfma.GenericValueThreshold(upper_bound={'value': max_ece}))
   config = tfma.EvalConfig(model_specs=specs, metrics_specs=[tfma.MetricsSpec(metrics=[
       tfma.MetricConfig(class_name='SparseCategoricalAccuracy', per_slice_thresholds=[
           tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
-                                       threshold=threshold)])])])
+                                       threshold=threshold)]),
+      tfma.MetricConfig(class_name='ExpectedCalibrationError',
+                        module='tfx_distill.pipeline.calibration', per_slice_thresholds=[
+          tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
+                                       threshold=ece_threshold)])])])
   with open(os.path.join(uri, 'eval_config.json'), 'w') as handle:
     handle.write(eval_config_writer._serialize_eval_run(  # pylint: disable=protected-access
         config, '', 'tfrecord', {candidate: '/m', **({'baseline': '/b'} if has_baseline else {})}))
@@ -74,6 +85,7 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
                                      value=_double(value))
     entry.metric_keys_and_values.add(key=_metric_key('example_count', candidate),
                                      value=_double(100.0 if label is None else 10.0))
+    entry.metric_keys_and_values.add(key=_metric_key(ECE, candidate), value=_double(ece))
     if has_baseline:
       entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, 'baseline'),
                                        value=_double(baseline_accuracy))
@@ -102,6 +114,9 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
                           metric_threshold=tfma.MetricThreshold(
                               change_threshold=threshold.change_threshold),
                           metric_value=_double(accuracy - baseline_accuracy))
+  if ece > max_ece:
+    failures.failures.add(metric_key=_metric_key(ECE, candidate),
+                          metric_threshold=ece_threshold, metric_value=_double(ece))
   if failures.failures:
     validation.validation_ok = False
     validation.metric_validations_per_slice.append(failures)
@@ -143,12 +158,21 @@ def digits(count_per_class: int, seed: int, learned: bool = False):
 ACCURACIES = {'full': [0.97, 0.96], 'random_1': [0.55, 0.61], 'kip_1': [0.86, 0.90]}
 FLOOR = 0.5
 MAX_DROP = 0.2
+# An anomaly the DataGate let through (--allow-anomalies), as it records it.
+ALLOWED_ANOMALY = {
+    'where': 'split eval vs train', 'feature': 'label', 'severity': 'ERROR',
+    'short': 'High Linfty distance between training and serving',
+    'description': 'The Linfty distance between training and serving is 0.12, above the '
+                   'threshold 0.05. The feature value with maximum difference is: 1'}
+# (training set, seed) -> expected calibration error, when not 0.03.
+ECES = {('random_1', 1): 0.6}
 
 
 def make_run(root: str) -> List[ArtifactRef]:
   """Writes a two-seed run of three training sets under root; returns its artifacts.
 
-  random_1 fails the max drop (about 38 points below full > 20), kip_1 passes."""
+  random_1 fails the max drop (about 38 points below full > 20) and, with seed 1, the
+  calibration bound too (ECE 0.6 > 0.5); kip_1 passes."""
   refs: List[ArtifactRef] = []
   execution = iter(range(1, 1000))
 
@@ -160,6 +184,11 @@ def make_run(root: str) -> List[ArtifactRef]:
   ingest = uri('Ingest', 'examples')
   write_split(ingest, 'eval', digits(3, seed=1))
   refs.append(ArtifactRef('Examples', ingest, {'source': 'synthetic'}))
+  check = uri('DataGate', 'check')
+  with open(os.path.join(check, 'data_check.json'), 'w', encoding='utf-8') as handle:
+    json.dump({'schema': '/schemas/digits.pbtxt', 'source': 'synthetic',
+               'allow_anomalies': True, 'anomalies': [ALLOWED_ANOMALY]}, handle)
+  refs.append(ArtifactRef(DataCheck.TYPE_NAME, check, {'anomalies': 1}))
   for name, learned in (('random_1', False), ('kip_1', True)):
     distilled = uri(f'Distiller_{name}', 'distilled')
     write_split(distilled, 'train', digits(1, seed=2, learned=learned))
@@ -171,9 +200,16 @@ def make_run(root: str) -> List[ArtifactRef]:
       node = f'Trainer_{name}_s{seed}'
       model_run = uri(node, 'model_run')
       epochs = 2 if name == 'full' else 20
+      images = 1000 if name == 'full' else 10
+      steps = 8 if name == 'full' else 20
       write_record(model_run, {
           'fit_seconds': 10.0 + seed if name == 'full' else 1.0 + 0.5 * seed,
-          'epochs': epochs, 'examples': 1000 if name == 'full' else 10,
+          'epochs_run': epochs, 'images': images, 'optimizer_steps': steps,
+          'images_processed': 2000 if name == 'full' else 200,
+          'passes': 2.0 if name == 'full' else 20.0,
+          'calibration': {'temperature': 1.5 if name == 'full' else 0.05 + 0.01 * seed,
+                          'valid_ece_before': 0.1 if name == 'full' else 0.7,
+                          'valid_ece_after': 0.02 + 0.01 * seed},
           'history': {'loss': list(np.linspace(2, 0.5, epochs)),
                       'accuracy': list(np.linspace(0.1, accuracy, epochs))}})
       refs.append(ArtifactRef('ModelRun', model_run, {}))
@@ -185,7 +221,7 @@ def make_run(root: str) -> List[ArtifactRef]:
       baseline = None if name == 'full' else ACCURACIES['full'][seed]
       blessed = write_evaluation(evaluation, accuracy, baseline,
                                  [min(1.0, accuracy + 0.01 * c) for c in range(10)],
-                                 FLOOR, MAX_DROP)
+                                 FLOOR, MAX_DROP, ECES.get((name, seed), 0.03))
       refs.append(ArtifactRef('ModelEvaluation', evaluation, {}))
       blessing = uri(evaluator, 'blessing')
       open(os.path.join(blessing, 'BLESSED' if blessed else 'NOT_BLESSED'), 'w').close()

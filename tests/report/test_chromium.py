@@ -66,9 +66,17 @@ def test_table_and_every_image_load(report_dir, tmp_path):
 
 
 def test_screenshot(report_dir, tmp_path):
-  shot = os.path.join(report_dir, 'screenshot.png')
+  """A screenshot of the synthetic report, or, for the README, of the page REPORT_PAGE
+  names, saved where REPORT_SCREENSHOT says:
+  REPORT_PAGE=runs/demo/.../index.html REPORT_SCREENSHOT=docs/report.png pytest ... -k
+  screenshot."""
+  page = os.path.abspath(os.environ.get('REPORT_PAGE') or
+                         os.path.join(report_dir, INDEX_HTML))
+  shot = os.path.abspath(os.environ.get('REPORT_SCREENSHOT') or
+                         os.path.join(report_dir, 'screenshot.png'))
+  os.makedirs(os.path.dirname(shot), exist_ok=True)
   result = chromium(tmp_path / 'profile', '--window-size=1400,3200',
-                    f'--screenshot={shot}', f'file://{os.path.join(report_dir, INDEX_HTML)}')
+                    f'--screenshot={shot}', f'file://{page}')
   assert result.returncode == 0, result.stderr[-2000:]
   with open(shot, 'rb') as handle:
     assert handle.read(8) == b'\x89PNG\r\n\x1a\n'

@@ -12,6 +12,7 @@ from tfx.types.artifact_utils import get_artifact_type_class
 
 from tfx_distill.pipeline import cli
 from tfx_distill.components.report.render import INDEX_HTML, SUMMARY_JSON, SUMMARY_MD
+from tests.report.fake_run import ALLOWED_ANOMALY
 
 
 def test_summary_json_rows(report_dir):
@@ -23,7 +24,14 @@ def test_summary_json_rows(report_dir):
   assert full['accuracy'] == pytest.approx(0.965)
   assert full['accuracy_std'] == pytest.approx(0.00707, abs=1e-4)
   assert full['fit_seconds'] == pytest.approx(10.5) and full['epochs'] == 2
-  assert full['support_size'] == 1000 and full['seeds'] == [0, 1]
+  assert full['images'] == 1000 and full['seeds'] == [0, 1]
+  assert (full['optimizer_steps'], full['images_processed']) == (8, 2000)
+  assert full['speedup_vs_full'] == pytest.approx(1.0)
+  # Fit seconds 1.0 and 1.5 against the full model's 10 and 11: 10.5 / 1.25.
+  assert kip_1['speedup_vs_full'] == pytest.approx(8.4)
+  assert kip_1['temperature'] == pytest.approx(0.055)
+  assert kip_1['valid_ece_before'] == pytest.approx(0.7)
+  assert kip_1['valid_ece_after'] == pytest.approx(0.025)
   assert kip_1['gap_to_full_points'] == pytest.approx(-8.5)
   assert kip_1['blessed'] is True and kip_1['decided_by'] == 'passed'
   assert kip_1['pushed_to'].endswith('serving/kip_1/1')
@@ -31,18 +39,38 @@ def test_summary_json_rows(report_dir):
   assert (kip_1['distill_steps'], kip_1['stopped_by_budget']) == (312, True)
   assert random_1['distill_steps'] is None
   assert 'dropped 42.0 pts' in random_1['decision'] and random_1['pushed_to'] is None
+  models = {(m['training_set'], m['seed']): m for m in summary['models']}
+  assert models[('random_1', 1)]['decided_by'] == 'max drop vs baseline + max calibration error'
+  assert 'ECE 60.0% > max 50.0%' in models[('random_1', 1)]['decision']
+  assert 'ECE <= 50.0%' in kip_1['decision']
+  assert models[('kip_1', 0)]['thresholds']['max_ece'] == 0.5
   assert summary['provenance']['preset'] == 'test'
   assert summary['provenance']['seeds'] == 2
   assert summary['provenance']['data_source'] == 'synthetic'
   assert not summary['notes']
+  assert summary['data_check']['anomalies'] == [ALLOWED_ANOMALY]
+
+
+def test_allowed_anomalies_are_listed(report_dir):
+  with open(os.path.join(report_dir, INDEX_HTML), encoding='utf-8') as handle:
+    page = handle.read()
+  listed = re.search(r'<ul id="data-check">(.*?)</ul>', page).group(1)
+  assert ('data checked against the schema /schemas/digits.pbtxt: 1 anomalies, allowed '
+          'by --allow-anomalies') in listed
+  assert ("split eval vs train, feature &#x27;label&#x27; (ERROR): High Linfty distance "
+          'between training and serving: The Linfty distance') in listed
+  with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
+    assert "- split eval vs train, feature 'label' (ERROR)" in handle.read()
 
 
 def test_markdown_table(report_dir):
   with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
     text = handle.read()
-  assert '| full | full | - | 1000 | 2 | 10.50 ± 0.71 | 96.5 ± 0.7 | +0.0 |' in text
-  assert '| random_1 | random | 1 | 10 | 20 |' in text and 'no (0/2 seeds)' in text
-  assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 | 20 |' in text
+  assert ('| full | full | - | 1,000 | 2 | 8 | 2,000 | 10.50 ± 0.71 | 1.0x | 96.5 ± 0.7 '
+          '| +0.0 |') in text
+  assert '| random_1 | random | 1 | 10 | 20 | 20 | 200 | 1.25 ± 0.35 | 8.4x |' in text
+  assert '| 0.055 | 70.0 → 2.5 |' in text and 'no (0/2 seeds)' in text
+  assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 |' in text
 
 
 def test_html_is_self_contained(report_dir):
@@ -97,6 +125,7 @@ def test_report_subcommand_reads_mlmd(fake_run, tmp_path, capsys):
   assert [row['training_set'] for row in summary['rows']] == ['full', 'random_1', 'kip_1']
   assert summary['provenance']['pipeline_run_id'] == 'run-1'
   assert summary['provenance']['pipeline_name'] == 'tfx-distill'
+  assert summary['data_check']['anomalies'] == [ALLOWED_ANOMALY]
 
 
 def test_report_subcommand_without_store(tmp_path, capsys):

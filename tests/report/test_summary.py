@@ -5,10 +5,9 @@ import math
 
 import pytest
 
-from tfx_distill.components.report.summary import (FLOOR, MAX_DROP, MISSING, PASSED, SLICE, UNKNOWN,
-                                       Failure, ModelResult, Thresholds,
-                                       blessing_decision, describe_set, mean_std,
-                                       summarise)
+from tfx_distill.components.report.summary import (
+    FLOOR, MAX_DROP, MAX_ECE, MISSING, PASSED, SLICE, UNKNOWN, Failure, ModelResult,
+    Thresholds, blessing_decision, describe_set, mean_std, summarise)
 
 
 def test_mean_std():
@@ -49,6 +48,19 @@ def test_decision_floor_and_max_drop():
   assert decided == f'{FLOOR} + {MAX_DROP}'
 
 
+def test_decision_calibration_bound():
+  thresholds = Thresholds(floor=0.5, max_drop=0.02, has_baseline=True, max_ece=0.05)
+  text, decided = blessing_decision(True, (), thresholds, 0.97)
+  assert decided == PASSED and 'ECE <= 5.0%' in text
+  ece = Failure('overall', 'expected_calibration_error', False, 0.05, 0.121)
+  drop = Failure('overall', 'sparse_categorical_accuracy', True, -0.0, -0.03)
+  assert blessing_decision(False, [ece], thresholds) == (
+      'failed: ECE 12.1% > max 5.0%', MAX_ECE)
+  text, decided = blessing_decision(False, [ece, drop], thresholds)
+  assert decided == f'{MAX_DROP} + {MAX_ECE}'
+  assert 'dropped 3.0 pts vs baseline (max 0.0)' in text
+
+
 def test_decision_missing_metric_slice_only_and_unknown():
   missing = Failure('overall', 'sparse_categorical_accuracy', False, 0.5, None,
                     'Metric not found.')
@@ -62,16 +74,18 @@ def test_decision_missing_metric_slice_only_and_unknown():
 def test_summarise_rows():
   drop = Failure('overall', 'sparse_categorical_accuracy', True, -0.02, -0.3)
   results = [
-      ModelResult('kip_1', 0, accuracy=0.90, fit_seconds=2.0, epochs=300, support_size=10,
+      ModelResult('kip_1', 0, accuracy=0.90, fit_seconds=2.0, epochs=300, images=10,
+                  optimizer_steps=300, images_processed=3000, temperature=0.05,
+                  valid_ece_before=0.7, valid_ece_after=0.02,
                   blessed=True, validation_ok=True, thresholds=THRESHOLDS),
       ModelResult('full', 1, accuracy=0.98, fit_seconds=31.0, epochs=8,
-                  support_size=8000, blessed=True, validation_ok=True),
+                  images=8000, blessed=True, validation_ok=True),
       ModelResult('full', 0, accuracy=0.96, fit_seconds=29.0, epochs=8,
-                  support_size=8000, blessed=True, validation_ok=True),
+                  images=8000, blessed=True, validation_ok=True),
       ModelResult('random_1', 0, accuracy=0.66, fit_seconds=1.5, epochs=300,
-                  support_size=10, blessed=False, validation_ok=False, failures=[drop],
+                  images=10, blessed=False, validation_ok=False, failures=[drop],
                   thresholds=THRESHOLDS),
-      ModelResult('random_50', 0, accuracy=0.95, support_size=500),
+      ModelResult('random_50', 0, accuracy=0.95, images=500),
   ]
   rows = summarise(results, pushed={'full': '/serving/full/1'})
   assert [r['training_set'] for r in rows] == ['full', 'random_1', 'kip_1', 'random_50']
@@ -83,7 +97,13 @@ def test_summarise_rows():
   assert full['blessed_seeds'] == '2/2' and full['pushed_to'] == '/serving/full/1'
   assert kip_1['gap_to_full_points'] == pytest.approx(-7.0)
   assert kip_1['accuracy_std'] is None and kip_1['method'] == 'kip'
-  assert kip_1['images_per_class'] == 1 and kip_1['support_size'] == 10
+  assert kip_1['images_per_class'] == 1 and kip_1['images'] == 10
   assert random_1['blessed'] is False and random_1['decided_by'] == MAX_DROP
   assert random_1['pushed_to'] is None
   assert random_50['fit_seconds'] is None and random_50['decided_by'] == UNKNOWN
+  assert kip_1['speedup_vs_full'] == pytest.approx(15.0)  # 30 s / 2 s
+  assert random_1['speedup_vs_full'] == pytest.approx(20.0)
+  assert random_50['speedup_vs_full'] is None and full['speedup_vs_full'] == 1.0
+  assert (kip_1['optimizer_steps'], kip_1['images_processed']) == (300, 3000)
+  assert (kip_1['temperature'], kip_1['valid_ece_before'], kip_1['valid_ece_after']) == (
+      0.05, 0.7, 0.02)

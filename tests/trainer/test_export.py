@@ -1,4 +1,6 @@
-"""The exported SavedModel serves the in-memory model's predictions on both signatures."""
+"""The exported SavedModel serves calibrated probabilities on both signatures, computed
+here independently from the in-memory model's raw outputs, and refuses input outside
+[0, 1] with a message naming the range."""
 
 import keras
 import numpy as np
@@ -8,27 +10,76 @@ import tensorflow as tf
 from tfx_distill.components import model_format
 from tfx_distill.components.example_format import make_split, serialized_examples
 from tfx_distill.trainer import export
-from tfx_distill.trainer.model import build_model, probabilities
+from tfx_distill.trainer.model import build_model
 
-from tests.trainer.conftest import learned_split
+from tests.trainer.conftest import sample_digits
+
+TEMPERATURE = 0.37
 
 
-@pytest.mark.parametrize('label_loss', ['ce', 'mse'])
-def test_exported_predictions_equal_in_memory(tmp_path, label_loss):
+def numpy_softmax(logits):
+  exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+  return exp / exp.sum(axis=1, keepdims=True)
+
+
+def expected_probabilities(raw: np.ndarray, label_loss: str) -> np.ndarray:
+  """softmax(logits / T) written out in numpy: the MSE head's scores are the logits;
+  the softmax head's probabilities p become p^(1/T), renormalised."""
+  raw = raw.astype(np.float64)
+  if label_loss == 'mse':
+    return numpy_softmax(raw / TEMPERATURE)
+  powered = raw ** (1.0 / TEMPERATURE)
+  return powered / powered.sum(axis=1, keepdims=True)
+
+
+def signatures(directory):
+  loaded = tf.saved_model.load(directory)
+  assert set(loaded.signatures) == {model_format.SERVING_EXAMPLES,
+                                    model_format.SERVING_IMAGES}
+  return (loaded.signatures[model_format.SERVING_EXAMPLES],
+          loaded.signatures[model_format.SERVING_IMAGES])
+
+
+@pytest.fixture(scope='module', params=['ce', 'mse'])
+def exported(request, tmp_path_factory):
+  label_loss = request.param
   keras.utils.set_random_seed(0)
   model = build_model('seed_cnn', label_loss, width=8)
-  split = learned_split(6)
-  images = split.images[..., None]
-  model.fit(images, split.label_vectors, epochs=1, verbose=0)
-  expected = np.asarray(probabilities(model.predict(images, verbose=0), label_loss))
-  export.export_serving_model(model, label_loss, str(tmp_path / 'serving'))
+  images, labels = sample_digits(6)
+  model.fit(images[..., None], np.eye(10)[labels] - 0.1 * (label_loss == 'mse'),
+            epochs=2, verbose=0)
+  raw = model.predict(images[..., None], verbose=0)
+  directory = str(tmp_path_factory.mktemp(label_loss) / 'serving')
+  export.export_serving_model(model, label_loss, TEMPERATURE, directory)
+  return label_loss, directory, images, labels, raw
 
-  loaded = tf.saved_model.load(str(tmp_path / 'serving'))
-  assert set(loaded.signatures) == {model_format.SERVING_EXAMPLES, model_format.SERVING_IMAGES}
-  records = tf.constant(list(serialized_examples(make_split(
-      split.images, split.labels, split.label_vectors))))
-  by_example = loaded.signatures[model_format.SERVING_EXAMPLES](examples=records)
-  by_image = loaded.signatures[model_format.SERVING_IMAGES](images=tf.constant(images))
-  np.testing.assert_allclose(by_example[model_format.OUTPUT_KEY].numpy(), expected, atol=1e-6)
-  np.testing.assert_allclose(by_image[model_format.OUTPUT_KEY].numpy(), expected, atol=1e-6)
-  np.testing.assert_allclose(expected.sum(axis=1), 1.0, rtol=1e-5)
+
+def test_both_signatures_serve_the_calibrated_probabilities(exported):
+  label_loss, directory, images, labels, raw = exported
+  expected = expected_probabilities(raw, label_loss)
+  by_example, by_image = signatures(directory)
+  records = tf.constant(list(serialized_examples(make_split(images, labels))))
+  served_examples = by_example(examples=records)[model_format.OUTPUT_KEY].numpy()
+  served_images = by_image(images=tf.constant(images[..., None]))[
+      model_format.OUTPUT_KEY].numpy()
+  np.testing.assert_allclose(served_examples, expected, atol=1e-5)
+  np.testing.assert_allclose(served_images, expected, atol=1e-5)
+  np.testing.assert_array_equal(served_images.argmax(1), raw.argmax(1))
+  # A temperature below 1 sharpens: the top probability grows.
+  if label_loss == 'ce':
+    assert (served_images.max(1) >= raw.max(1) - 1e-6).all()
+
+
+@pytest.mark.parametrize('scale,name', [(255.0, '0..255 pixels'), (-1.0, 'negative'),
+                                        (np.nan, 'NaN')])
+def test_input_outside_zero_one_is_refused(exported, scale, name):
+  del name
+  _, directory, images, labels, _ = exported
+  bad = (images * scale).astype(np.float32)
+  by_example, by_image = signatures(directory)
+  records = tf.constant(list(serialized_examples(make_split(bad, labels))))
+  for call in (lambda: by_image(images=tf.constant(bad[..., None])),
+               lambda: by_example(examples=records)):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r'images must be pixel/255 floats in \[0, 1\]'):
+      call()

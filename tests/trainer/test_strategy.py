@@ -12,7 +12,7 @@ import tensorflow as tf
 from tfx_distill.components import model_format
 from tfx_distill.trainer import strategy as strategy_lib
 
-from tests.trainer.conftest import TRAIN_IMAGES, train_pattern
+from tests.trainer.conftest import SCHEMA_DIR, TRAIN_IMAGES, train_pattern
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT = 240
@@ -41,10 +41,12 @@ def run_workers(specs_and_envs):
 
 def spec(tmp_path, uri, strategy, **extra):
   return {'train_files': [train_pattern(uri)],
+          'eval_files': [train_pattern(uri, 'valid')],
+          'schema_path': os.path.join(SCHEMA_DIR, 'schema.pbtxt'),
           'serving_model_dir': str(tmp_path / 'model' / 'Format-Serving'),
           'model_run_dir': str(tmp_path / 'model_run'),
-          'custom_config': {'epochs': 1, 'batch_size': 8, 'strategy': strategy,
-                            'width': 8, 'seed': 1, 'verbose': 0},
+          'custom_config': {'epochs': 2, 'patience': 1, 'batch_size': 8,
+                            'strategy': strategy, 'width': 8, 'seed': 1, 'verbose': 0},
           **extra}
 
 
@@ -88,7 +90,9 @@ def test_mirrored_over_two_logical_cpus(tmp_path, plain_examples):
   run_workers([(worker, {})])
   run = model_format.read_record(worker['model_run_dir'])
   assert run['strategy_class'] == 'MirroredStrategy' and run['replicas'] == 2
-  assert run['global_batch_size'] == 16 and run['steps_per_epoch'] == 3
+  assert run['global_batch_size'] == 16 and run['plan']['steps_per_epoch'] == 3
+  assert run['optimizer_steps'] == 3 * run['epochs_run']
+  assert run['early_stopping']['restored_best_weights']
   assert tf.io.gfile.exists(os.path.join(worker['serving_model_dir'], 'saved_model.pb'))
 
 
@@ -102,6 +106,7 @@ def test_multi_worker_chief_writes_and_worker_cleans_up(tmp_path, plain_examples
   serving = workers[0][0]['serving_model_dir']
   run = model_format.read_record(workers[0][0]['model_run_dir'])
   assert run['strategy_class'] == 'MultiWorkerStrategy'
-  assert run['replicas'] == 2 and run['workers'] == 2 and run['examples'] == TRAIN_IMAGES
+  assert run['replicas'] == 2 and run['workers'] == 2 and run['images'] == TRAIN_IMAGES
+  assert run['calibration']['valid_images'] == 30
   assert tf.io.gfile.exists(os.path.join(serving, 'saved_model.pb'))
   assert sorted(os.listdir(os.path.dirname(serving))) == ['Format-Serving']

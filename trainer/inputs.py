@@ -1,0 +1,83 @@
+"""What a Trainer or Tuner run is given (TFX `FnArgs`), checked and turned into data.
+
+The standard Trainer arguments, honoured or refused with a message:
+
+- `examples` splits (TrainArgs.splits / EvalArgs.splits -> train_files / eval_files):
+  read through `fn_args.data_accessor` with the schema. The eval files are the `valid`
+  split (early stopping, calibration, the Tuner's objective); a run whose eval files
+  are TFMA's `eval` split is refused, since nothing but TFMA may see it;
+- `schema` (schema_path): required, checked (trainer/schema.py);
+- TrainArgs.num_steps (train_steps): replaces the plan's step count (trainer/recipe.py);
+- EvalArgs.num_steps (eval_steps): refused, the whole valid split is used;
+- `base_model` and `transform_graph`: refused (no warm start, no Transform here);
+- `hyperparameters`: tuned values (trainer/settings.py); `custom_config`: the settings.
+"""
+
+import re
+from typing import NamedTuple, Optional
+
+import tensorflow as tf
+
+from tfx_distill.components.errors import ConfigError
+from tfx_distill.components.example_format import EVAL
+from tfx_distill.trainer import data, model as model_lib, recipe
+from tfx_distill.trainer.schema import load_schema
+from tfx_distill.trainer.settings import TrainSettings
+
+EVAL_SPLIT = re.compile(rf'(^|/)Split-{EVAL}(/|$)')
+
+
+def check_fn_args(fn_args) -> None:
+  """Raises ConfigError for a standard argument this trainer cannot honour."""
+  if getattr(fn_args, 'eval_steps', None):
+    raise ConfigError(f'EvalArgs.num_steps={fn_args.eval_steps} is not supported: '
+                      'early stopping and calibration use the whole valid split')
+  if getattr(fn_args, 'base_model', None):
+    raise ConfigError('Trainer(base_model=...) is not supported: every model trains '
+                      'from its seed')
+  if getattr(fn_args, 'transform_graph_path', None):
+    raise ConfigError('Trainer(transform_graph=...) is not supported: the trainer reads '
+                      'the examples as they are')
+  if not fn_args.eval_files:
+    raise ConfigError('the Trainer has no eval files: give it the valid split '
+                      "(EvalArgs(splits=['valid']))")
+  for pattern in fn_args.eval_files:
+    if EVAL_SPLIT.search(pattern):
+      raise ConfigError(f"the Trainer's eval files are TFMA's eval split ({pattern}); "
+                        "train with EvalArgs(splits=['valid']): only TFMA may see eval")
+
+
+class TrainingInput(NamedTuple):
+  """A run's data, ready for `fit`, and the plan it trains with."""
+  dataset: tf.data.Dataset  # (images, targets) batches of the train split
+  valid: tf.data.Dataset  # unbatched (image, label, label_vector) of the valid split
+  summary: data.Summary
+  label_loss: str  # the loss the targets are for (trainer/model.py loss_for)
+  plan: recipe.Plan
+
+
+def training_input(fn_args, settings: TrainSettings, strategy,
+                   train_steps: Optional[int] = None) -> TrainingInput:
+  """Checks the arguments, reads the train and valid splits with the schema, sizes
+  the train split and plans the run on its actual number of examples."""
+  check_fn_args(fn_args)
+  schema = load_schema(fn_args.schema_path)
+  examples = data.read_examples(fn_args.train_files, fn_args.data_accessor, schema,
+                                settings.clip_images)
+  summary = data.summarise(examples)
+  examples = data.with_size(examples, summary)
+  label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
+  plan = recipe.plan_for(settings, summary.examples, strategy.num_replicas_in_sync,
+                         train_steps)
+  dataset = data.batches(examples, label_loss, plan.batch_size, shuffle=True,
+                         seed=settings.seed, max_shift=plan.max_shift, repeat=plan.repeat)
+  valid = data.read_examples(fn_args.eval_files, fn_args.data_accessor, schema,
+                             clip_images=False)
+  valid = data.with_size(valid, data.summarise(valid))
+  return TrainingInput(dataset, valid, summary, label_loss, plan)
+
+
+def valid_batches(valid: tf.data.Dataset, label_loss: str, batch_size: int,
+                  seed: int) -> tf.data.Dataset:
+  """The valid split as (images, targets) batches, in file order (Keras validation)."""
+  return data.batches(valid, label_loss, batch_size, shuffle=False, seed=seed)

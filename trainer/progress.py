@@ -1,0 +1,51 @@
+"""Training progress on the terminal during `tfx-distill run`: one line on standard
+error per epoch (full set) or per chunk of steps (small set), with the loss, the valid
+loss when there is one, the elapsed time and an ETA (components/progress.py), labelled
+with the Trainer's node id when its output path names one."""
+
+import sys
+import time
+from typing import IO, Optional
+
+import keras
+
+from tfx_distill.components import node_ids
+from tfx_distill.components.progress import progress_text
+from tfx_distill.trainer.recipe import Plan
+
+SHOWN = ('loss', 'accuracy', 'val_loss', 'val_accuracy')
+
+
+def run_label(model_run_dir: str) -> str:
+  """'Trainer_kip_1_s0' for a pipeline Trainer's output, else 'trainer'."""
+  producer = node_ids.producer_of(model_run_dir or '')
+  if producer is None or producer.kind != 'trainer':
+    return 'trainer'
+  return node_ids.trainer(producer.training_set, producer.seed)
+
+
+class TrainingProgress(keras.callbacks.Callback):
+  """Writes a progress line at the end of each Keras epoch (or chunk of steps)."""
+
+  def __init__(self, plan: Plan, label: str, stream: Optional[IO[str]] = None):
+    super().__init__()
+    self.plan, self.label, self.stream = plan, label, stream
+    self.start, self.steps = time.perf_counter(), 0
+
+  def on_train_begin(self, logs=None):
+    self.start, self.steps = time.perf_counter(), 0
+
+  def on_train_batch_end(self, batch, logs=None):
+    self.steps += 1
+
+  def on_epoch_end(self, epoch, logs=None):
+    logs = logs or {}
+    metrics = {name: float(logs[name]) for name in SHOWN if name in logs}
+    elapsed = time.perf_counter() - self.start
+    if self.plan.repeat:  # a small set: steps
+      line = progress_text(self.steps, self.plan.steps, 'step', elapsed, metrics,
+                           self.label)
+    else:
+      line = progress_text(epoch + 1, self.plan.epochs, 'epoch', elapsed, metrics,
+                           self.label, eta_is_bound=self.plan.patience > 0)
+    print(line, file=self.stream or sys.stderr, flush=True)
