@@ -43,3 +43,8 @@ class Deployment:
   def serving_root(self) -> str:
     """Where the Pushers push."""
     return f'{self.root}/serving'
+
+  @property
+  def sets_root(self) -> str:
+    """Where the SetPublishers publish the distilled sets of pushed models."""
+    return f'{self.root}/distilled_sets'

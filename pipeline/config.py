@@ -164,10 +164,18 @@ RUNNERS = ('local', 'beam')  # LocalDagRunner or BeamDagRunner (pipeline/local_r
 
 @dataclasses.dataclass(frozen=True)
 class PipelinePaths:
-  """Where a run keeps its artifacts, metadata and pushed models (set by runners)."""
+  """Where a run keeps its artifacts, metadata, pushed models and published sets (set
+  by runners)."""
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
+  # The distilled sets of pushed candidates; '' = `distilled_sets` beside serving_root.
+  sets_root: str = ''
+
+  def __post_init__(self):
+    if not self.sets_root:
+      parent = self.serving_root.rstrip('/').rpartition('/')[0]
+      object.__setattr__(self, 'sets_root', f'{parent}/distilled_sets')
 
   def checkpoint_dir(self, node_id: str) -> str:
     """Where a node keeps checkpoints that outlive a killed execution."""

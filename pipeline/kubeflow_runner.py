@@ -21,6 +21,7 @@ def compile_job(config: PipelineConfig, deployment: Deployment, out: str,
   deployment.validate()
   pipeline = create_pipeline(
       config, PipelinePaths(pipeline_root=deployment.root,
-                            serving_root=deployment.serving_root),
+                            serving_root=deployment.serving_root,
+                            sets_root=deployment.sets_root),
       beam_pipeline_args=list(beam.beam_args()))
   return compile_pipeline(pipeline, deployment, f'{config.name}-{config.preset}', out)

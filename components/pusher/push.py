@@ -95,11 +95,12 @@ def _push_local(source: str, base: str, fixed: Optional[int]) -> Tuple[str, str]
 def _push_remote(source: str, base: str, fixed: Optional[int],
                  last_file: str) -> Tuple[str, str]:
   version = first_version(base, time.time()) if fixed is None else fixed
-  while tf.io.gfile.exists(os.path.join(base, str(version))):
-    if fixed is not None:
-      raise FileExistsError(errno.EEXIST, 'version taken', os.path.join(base, str(version)))
-    version += 1
   target = os.path.join(base, str(version))
+  while tf.io.gfile.exists(target):
+    if fixed is not None:
+      raise FileExistsError(errno.EEXIST, 'version taken', target)
+    version += 1
+    target = os.path.join(base, str(version))
   io_utils.copy_dir(source, target, deny_regex_patterns=[re.escape(last_file)])
   last = os.path.join(source, last_file)
   if tf.io.gfile.exists(last):

@@ -8,13 +8,15 @@ from tfx.types import standard_artifacts
 
 from tfx_distill.components.report.component import Report
 from tfx_distill.components.report.executor import Executor
+from tfx_distill.components.set_publisher.spec import PublishedSet
 from tests.report.fake_run import make_run
 
 CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'seeds': 2}
 
 
 def tfx_artifact(ref):
-  artifact = getattr(standard_artifacts, ref.type_name)()
+  artifact = (PublishedSet() if ref.type_name == PublishedSet.TYPE_NAME
+              else getattr(standard_artifacts, ref.type_name)())
   artifact.uri = ref.uri
   for name, value in ref.properties.items():
     if isinstance(value, int):

@@ -30,11 +30,10 @@ def _artifact(cls, uri, **properties):
   artifact = cls()
   artifact.uri = str(uri)
   os.makedirs(artifact.uri, exist_ok=True)
+  setters = {int: artifact.set_int_custom_property,
+             float: artifact.set_float_custom_property}
   for name, value in properties.items():
-    setter = {int: artifact.set_int_custom_property,
-              float: artifact.set_float_custom_property}.get(type(value),
-                                                             artifact.set_string_custom_property)
-    setter(name, value)
+    setters.get(type(value), artifact.set_string_custom_property)(name, value)
   return artifact
 
 
@@ -52,7 +51,8 @@ def _inputs(tmp_path, tag, blessed=True, version=VERSION, seed=0):
   write_evaluation(evaluation.uri, 0.86, 0.97, [0.86] * 10, floor=0.5, max_drop=0.2,
                    ece=0.04)
   blessing = _artifact(standard_artifacts.ModelBlessing,
-                       tmp_path / f'Evaluator_kip_1_s0/blessing/{tag}', blessed=int(blessed))
+                       tmp_path / f'Evaluator_kip_1_s0/blessing/{tag}',
+                       blessed=int(blessed))
   serving = str(tmp_path / 'serving' / 'kip_1' / version)
   pushed = _artifact(standard_artifacts.PushedModel,
                      tmp_path / f'Pusher_kip_1/pushed_model/{tag}', pushed=int(blessed),
