@@ -27,8 +27,8 @@ from tfx_distill.components.set_publisher.spec import RECORD_FILE
 
 FORMAT = ('KIP .npz (numpy.load(path, allow_pickle=False)): images float32 '
           '(N, 28, 28, 1), standardised as (pixel in [0, 1] - '
-          f'{MNIST_MEAN}) / {MNIST_STD}; labels float32 (N, 10), the learned label '
-          'vectors (plain labels: one-hot - 0.1)')
+          f'{MNIST_MEAN}) / {MNIST_STD}; labels float32 (N, 10), the label vectors '
+          '(learned by kip; plain labels are one-hot - 0.1)')
 # Distiller results recorded as counts and flags (the artifact stores every one as float).
 INT_RESULTS = ('steps',)
 BOOL_RESULTS = ('stopped_by_budget',)
