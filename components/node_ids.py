@@ -4,7 +4,7 @@ parsed here by the Report. This module is the only place that knows how they are
 Training sets are `full`, `<method>_<images per class>` (a distilled candidate) and
 `kipset_<index>` (an imported KIP file). Nodes are `Ingest`, `DataGate`, `Distiller_<set>`,
 `KipImport_<index>`, `Trainer_<set>_s<seed>`, `Evaluator_<set>_s<seed>`,
-`Pusher_<set>` and `Report`. The local runner puts the node id in every artifact uri
+`Pusher_<set>`, `SetPublisher_<set>` and `Report`. The local runner puts the node id in every artifact uri
 (`<pipeline_root>/<node_id>/<output_key>/<execution_id>`); Kubeflow and Vertex spell
 task names in lower case with '-' for '_' (`trainer-kip-1-s0`), sometimes with a numeric
 suffix. `producer_of` reads them back from an artifact uri.
@@ -19,12 +19,12 @@ INGEST = 'Ingest'
 DATA_GATE = 'DataGate'
 REPORT = 'Report'
 LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
-KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'ingest', 'datagate',
-         'report')
+KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'setpublisher',
+         'ingest', 'datagate', 'report')
 
 _SET = r'(full|[a-z]+_\d+)'  # full, <method>_<images per class>, kipset_<index>
 _SEEDED = re.compile(r'^(trainer|evaluator)_' + _SET + r'_s(\d+)$')
-_PER_SET = re.compile(r'^(distiller|pusher)_' + _SET + r'$')
+_PER_SET = re.compile(r'^(distiller|pusher|setpublisher)_' + _SET + r'$')
 _KIP_IMPORT = re.compile(r'^kipimport_(\d+)$')
 
 
@@ -56,6 +56,10 @@ def evaluator(training_set: str, seed: int) -> str:
 
 def pusher(training_set: str) -> str:
   return f'Pusher_{training_set}'
+
+
+def set_publisher(training_set: str) -> str:
+  return f'SetPublisher_{training_set}'
 
 
 class Producer(NamedTuple):

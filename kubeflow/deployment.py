@@ -96,3 +96,8 @@ class Deployment:
   def packaged_schema(self) -> str:
     """The package's curated schema, as the steps see it in the image."""
     return f'{IMAGE_SOURCE_DIR}/{PACKAGED_SCHEMA}'
+
+  @property
+  def sets_root(self) -> str:
+    """Where the SetPublishers publish the distilled sets of pushed models."""
+    return f'{self.root}/distilled_sets'

@@ -14,7 +14,7 @@ which no executor reads:
   files for `idx:`, the prepared dataset's files for `tfds:` (none before its first
   download, so the run after the download ingests again);
 - `code_version` (every step that runs this package's code: Ingest, Distiller,
-  KipImport, Trainer, Tuner, Pusher, Report): the package version and a SHA-256 of the
+  KipImport, Trainer, Tuner, Pusher, SetPublisher, Report): the package version and a SHA-256 of the
   tfx_distill source files that the step's module imports, directly or not (read with
   `ast`, not imported). The Evaluators, StatisticsGen, SchemaGen and ExampleValidator
   run TFX's code on our artifacts: a re-run step upstream gives them new inputs.
@@ -51,6 +51,7 @@ STEP_MODULES = {
     'trainer': 'tfx_distill.trainer.task',
     'tuner': 'tfx_distill.trainer.tuner',
     'pusher': 'tfx_distill.components.pusher.executor',
+    'set_publisher': 'tfx_distill.components.set_publisher.executor',
     'report': 'tfx_distill.components.report.executor',
 }
 

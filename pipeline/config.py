@@ -139,8 +139,9 @@ PRESETS: Dict[str, PipelineConfig] = {
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(
         preset='demo',
-        distill=DistillSettings(steps=1000, width=64, num_networks=4, refresh_every=50,
-                                time_budget_s=240.0),
+        # nfr, 200 steps, no budget (the same bytes on every run), the last iterate: a
+        # keep-best score trains a network on the set, 280 CPU s at 50 per class.
+        distill=DistillSettings(steps=200, keep_best='none'),
         train=TrainSettings(epochs=30, patience=3),
         small_sets=SmallSetTraining(steps=300),
         eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4,
@@ -152,8 +153,7 @@ PRESETS: Dict[str, PipelineConfig] = {
 PRESETS['tune'] = dataclasses.replace(PRESETS['smoke'], preset='tune', enable_tuner=True)
 PRESETS['full'] = dataclasses.replace(
     PRESETS['demo'], preset='full', seeds=3,
-    distill=DistillSettings(steps=5000, width=64, num_networks=4, refresh_every=50,
-                            time_budget_s=900.0))
+    distill=DistillSettings(steps=1000, keep_best='fit', eval_every=250))
 
 
 def preset(name: str) -> PipelineConfig:
@@ -168,12 +168,19 @@ RUNNERS = ('local', 'beam')  # LocalDagRunner or BeamDagRunner (pipeline/local_r
 
 @dataclasses.dataclass(frozen=True)
 class PipelinePaths:
-  """Where a run keeps its artifacts, metadata and pushed models, and where its steps
-  find the package's curated schema (set by runners)."""
+  """Where a run keeps its artifacts, metadata, pushed models and published sets, and
+  where its steps find the package's curated schema (set by runners)."""
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
   packaged_schema: str = PACKAGED_SCHEMA  # components/data_gate/digits_schema.pbtxt
+  # The distilled sets of pushed candidates; '' = `distilled_sets` beside serving_root.
+  sets_root: str = ''
+
+  def __post_init__(self):
+    if not self.sets_root:
+      parent = self.serving_root.rstrip('/').rpartition('/')[0]
+      object.__setattr__(self, 'sets_root', f'{parent}/distilled_sets')
 
   def checkpoint_dir(self, node_id: str) -> str:
     """Where a node keeps checkpoints that outlive a killed execution."""

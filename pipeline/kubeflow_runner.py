@@ -26,7 +26,8 @@ def compile_job(config: PipelineConfig, deployment: Deployment, out: str,
         'schema_file': config.validation.schema_file or deployment.packaged_schema})
   pipeline = create_pipeline(
       config, PipelinePaths(pipeline_root=deployment.root,
-                            serving_root=deployment.serving_root),
+                            serving_root=deployment.serving_root,
+                            sets_root=deployment.sets_root),
       beam_pipeline_args=list(beam.beam_args()))
   return compile_pipeline(pipeline, deployment, f'{config.name}-{config.preset}', out,
                           config)

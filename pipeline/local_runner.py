@@ -26,6 +26,7 @@ def local_paths(root: str) -> PipelinePaths:
   root = os.path.abspath(root)
   return PipelinePaths(pipeline_root=os.path.join(root, 'pipeline'),
                        serving_root=os.path.join(root, 'serving'),
+                       sets_root=os.path.join(root, 'distilled_sets'),
                        metadata_path=os.path.join(root, 'metadata.sqlite'))
 
 

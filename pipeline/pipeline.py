@@ -11,7 +11,7 @@ from tfx_distill.components import node_ids
 from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
-from tfx_distill.components.distiller.spec import DISTILLED_KEY
+from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
 from tfx_distill.components.example_format import TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
@@ -20,6 +20,7 @@ from tfx_distill.components.kip_import.spec import EXAMPLES_KEY as IMPORTED_KEY
 from tfx_distill.components.parameters import CODE_VERSION
 from tfx_distill.components.pusher.component import Pusher
 from tfx_distill.components.report.component import report_of
+from tfx_distill.components.set_publisher.component import SetPublisher
 from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.pipeline.evaluation import candidate_eval_config, full_eval_config
@@ -34,8 +35,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                         metadata_store_pb2.ConnectionConfig] = None,
                     beam_pipeline_args: Optional[List[str]] = None,
                     cache_keys: Optional[CacheKeys] = None) -> tfx.dsl.Pipeline:
-  """The whole experiment: ingest, validate, distil, train, evaluate, push. Nothing
-  trains before the DataGate passed.
+  """The whole experiment: ingest, validate, distil, train, evaluate, push (models, and
+  the distilled sets of pushed candidates). Nothing trains before the DataGate passed.
 
   cache_keys: fingerprints of the inputs and the code (default: the code's only)."""
   config.validate()
@@ -92,6 +93,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   # trains with the same step recipe, sized by run_fn on the set it reads.
   small_set_settings = config.small_sets.settings_for(config.train)
   training_sets = {node_ids.FULL: (examples, config.train)}
+  kip_sets = {}  # distilled candidate -> its set in the published KIP format
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
     node_id = node_ids.distiller(candidate.name)
@@ -102,6 +104,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     node.add_upstream_node(data_gate)
     components.append(node)
     training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
+    kip_sets[candidate.name] = node.outputs[KIP_SET_KEY]
   for index, path in enumerate(config.kip_sets):
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
     node = KipImport(path=path, examples=examples, source_fingerprint=keys.kip_set(index),
@@ -141,7 +144,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   ).with_id(node_ids.LATEST_BLESSED_FULL)
   components.append(latest_blessed)
 
-  blessings = {}
+  blessings, evaluations = {}, {}
   for (name, k), model in models.items():
     if name == node_ids.FULL:
       # The full-data model against its floor and the latest blessed full model.
@@ -157,6 +160,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     evaluator = evaluator.with_id(node_ids.evaluator(name, k))
     components.append(evaluator)
     blessings[(name, k)] = evaluator.outputs['blessing']
+    evaluations[(name, k)] = evaluator.outputs['evaluation']
 
   for name in training_sets:
     # Pushes the seed-0 model of this training set only if it was blessed.
@@ -168,6 +172,13 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
         custom_config={CODE_VERSION: keys.code_of('pusher')},
     ).with_id(node_ids.pusher(name))
     components.append(pusher)
+    if name in kip_sets:
+      # Publishes the distilled set beside its model, in the pushed model's version.
+      publisher = SetPublisher(
+          kip_sets[name], blessings[(name, 0)], evaluations[(name, 0)],
+          pusher.outputs['pushed_model'], f'{paths.sets_root}/{name}', config.distill,
+          code_version=keys.code_of('set_publisher'))
+      components.append(publisher.with_id(node_ids.set_publisher(name)))
 
   # One page (and summary.json/.md) comparing every model of the run.
   components.append(report_of(components, config, keys.code_of('report')).with_id(

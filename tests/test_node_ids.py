@@ -12,6 +12,7 @@ from tfx_distill.components.node_ids import Producer, parse_node_id, producer_of
     ('/r/pipeline/KipImport_0/examples/4', Producer('kipimport', 'kipset_0')),
     ('/r/pipeline/Trainer_kipset_0_s1/model/9', Producer('trainer', 'kipset_0', 1)),
     ('/r/pipeline/Pusher_full/pushed_model/20', Producer('pusher', 'full')),
+    ('/r/pipeline/SetPublisher_kip_1/published_set/21', Producer('setpublisher', 'kip_1')),
     ('/r/pipeline/Ingest/examples/1', Producer('ingest')),
     ('/r/pipeline/DataGate/check/5', Producer('datagate')),
     # Kubeflow / Vertex: lower case, '-' for '_', a task id suffix, gs:// roots.
@@ -20,6 +21,8 @@ from tfx_distill.components.node_ids import Producer, parse_node_id, producer_of
     ('gs://b/root/evaluator-full-s0/evaluation', Producer('evaluator', 'full', 0)),
     ('gs://b/root/distiller-kip-50_789/distilled', Producer('distiller', 'kip_50')),
     ('gs://b/root/kipimport-1/examples', Producer('kipimport', 'kipset_1')),
+    ('gs://b/root/setpublisher-random-10_42/published_set',
+     Producer('setpublisher', 'random_10')),
 ])
 def test_producer_of(uri, expected):
   assert producer_of(uri) == expected

@@ -13,6 +13,7 @@ import importlib
 _ARTIFACT_TYPES = {
     'KipSet': 'tfx_distill.components.distiller.spec',
     'DataCheck': 'tfx_distill.components.data_gate.spec',
+    'PublishedSet': 'tfx_distill.components.set_publisher.spec',
     'Report': 'tfx_distill.components.report.spec',
 }
 

@@ -1,5 +1,6 @@
 """Pushing a model directory into a serving directory: every push gets a version
-directory of its own, which appears complete or not at all.
+directory of its own, which appears complete or not at all. (The SetPublisher pushes a
+distilled set's directory the same way, into the version of its pushed model.)
 
 Versions are integers, as TensorFlow Serving loads numeric subdirectories only: the
 current Unix time in seconds (as TFX's Pusher names them), or, when that is taken (two
@@ -19,11 +20,12 @@ pushes in the same second), the next number above every existing version.
 
 import errno
 import os
+import re
 import shutil
 import socket
 import time
 import uuid
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import tensorflow as tf
 from tfx.utils import io_utils
@@ -52,19 +54,28 @@ def first_version(base: str, now: float) -> int:
 
 def push_model(model_dir: str, base: str) -> Tuple[str, str]:
   """Copies `model_dir` to a new version under `base`; returns (version, its path)."""
+  return push_directory(model_dir, base)
+
+
+def push_directory(source: str, base: str, version: Optional[int] = None,
+                   last_file: str = SAVED_MODEL_FILE) -> Tuple[str, str]:
+  """Copies the directory `source` to a version under `base`: the first free one (see
+  the module docstring), or exactly `version` (FileExistsError if it is taken). On
+  filesystems without an atomic rename, `last_file` is copied last. Returns (version,
+  its path)."""
   if is_local(base):
-    return _push_local(model_dir, base)
-  return _push_remote(model_dir, base)
+    return _push_local(source, base, version)
+  return _push_remote(source, base, version, last_file)
 
 
-def _push_local(model_dir: str, base: str) -> Tuple[str, str]:
+def _push_local(source: str, base: str, fixed: Optional[int]) -> Tuple[str, str]:
   os.makedirs(base, exist_ok=True)
   remove_stale_incoming(base)
   incoming = os.path.join(
       base, f'{INCOMING_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex}')
   try:
-    shutil.copytree(model_dir, incoming)
-    version = first_version(base, time.time())
+    shutil.copytree(source, incoming)
+    version = first_version(base, time.time()) if fixed is None else fixed
     while True:
       target = os.path.join(base, str(version))
       try:
@@ -73,21 +84,27 @@ def _push_local(model_dir: str, base: str) -> Tuple[str, str]:
       except OSError as e:
         if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
           raise
+        if fixed is not None:
+          raise FileExistsError(errno.EEXIST, 'version taken', target) from None
         version += 1
   finally:
     if os.path.exists(incoming):
       shutil.rmtree(incoming, ignore_errors=True)
 
 
-def _push_remote(model_dir: str, base: str) -> Tuple[str, str]:
-  version = first_version(base, time.time())
-  while tf.io.gfile.exists(os.path.join(base, str(version))):
-    version += 1
+def _push_remote(source: str, base: str, fixed: Optional[int],
+                 last_file: str) -> Tuple[str, str]:
+  version = first_version(base, time.time()) if fixed is None else fixed
   target = os.path.join(base, str(version))
-  io_utils.copy_dir(model_dir, target, deny_regex_patterns=[r'saved_model\.pb'])
-  saved_model = os.path.join(model_dir, SAVED_MODEL_FILE)
-  if tf.io.gfile.exists(saved_model):
-    io_utils.copy_file(saved_model, os.path.join(target, SAVED_MODEL_FILE))
+  while tf.io.gfile.exists(target):
+    if fixed is not None:
+      raise FileExistsError(errno.EEXIST, 'version taken', target)
+    version += 1
+    target = os.path.join(base, str(version))
+  io_utils.copy_dir(source, target, deny_regex_patterns=[re.escape(last_file)])
+  last = os.path.join(source, last_file)
+  if tf.io.gfile.exists(last):
+    io_utils.copy_file(last, os.path.join(target, last_file))
   return str(version), target
 
 

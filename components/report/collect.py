@@ -15,6 +15,7 @@ from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
 from tfx_distill.components.node_ids import producer_of
 from tfx_distill.components.report.evaluation_result import Evaluation, read_evaluation
 from tfx_distill.components.report.summary import ModelResult, Thresholds
+from tfx_distill.components.set_publisher.spec import PUBLISHED, PUBLISHED_TO, PublishedSet
 
 EVALUATION = 'ModelEvaluation'
 MODEL_RUN = 'ModelRun'
@@ -23,7 +24,9 @@ BLESSING = 'ModelBlessing'
 EXAMPLES = 'Examples'
 PUSHED_MODEL = 'PushedModel'
 DATA_CHECK = DataCheck.TYPE_NAME
-TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL, DATA_CHECK)
+PUBLISHED_SET = PublishedSet.TYPE_NAME
+TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL, DATA_CHECK,
+              PUBLISHED_SET)
 
 Key = Tuple[str, int]  # (training set, seed)
 
@@ -46,6 +49,7 @@ class Collected:
   distilled: Dict[str, Split] = dataclasses.field(default_factory=dict)
   eval_examples: Optional[Split] = None
   pushed: Dict[str, str] = dataclasses.field(default_factory=dict)
+  published_sets: Dict[str, str] = dataclasses.field(default_factory=dict)  # set -> dir
   # training set -> (optimisation steps done, whether the time budget stopped them)
   distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
@@ -130,6 +134,10 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
             ref.properties.get('pushed_destination') or ref.uri)
     elif ref.type_name == DATA_CHECK and producer.kind == 'datagate':
       collected.data_check = _data_check(ref.uri)
+    elif ref.type_name == PUBLISHED_SET and producer.kind == 'setpublisher':
+      if ref.properties.get(PUBLISHED):
+        collected.published_sets[producer.training_set] = str(
+            ref.properties.get(PUBLISHED_TO) or ref.uri)
     elif ref.type_name == EXAMPLES and producer.kind == 'ingest':
       collected.eval_examples = _read_split(ref.uri, EVAL)
       collected.data_source = ref.properties.get('source')

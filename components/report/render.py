@@ -15,7 +15,7 @@ COLUMNS = ('Training set', 'Method', 'Images / class', 'Images', 'Epochs',
            'Optimiser steps', 'Images processed', 'Training time (s, fit only)',
            'Speed-up vs full', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
            'Temperature', 'Valid ECE before → after (%)', 'Blessed', 'Decided by',
-           'Decision', 'Pushed to')
+           'Decision', 'Pushed to', 'Published set')
 NUMERIC = frozenset(range(2, 14))  # right-aligned columns
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
@@ -43,7 +43,8 @@ LEGEND = (
     'fitted on the valid split, with the valid ECE before and after it. Blessed: the '
     "seed-0 model's TFMA validation, which decides the push; \"decided by\" names the "
     'threshold that failed (value floor, max drop vs the baseline, max calibration '
-    'error) or "passed".')
+    'error) or "passed". Published set: the distilled set of a pushed model '
+    '(kip_set.npz and kip_set.json), in the pushed model\'s version.')
 
 
 def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
@@ -112,6 +113,7 @@ def table_cells(row: dict) -> List[str]:
       '-' if temperature is None else f'{temperature:.3g}',
       _ece_change(row),
       _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
+      row.get('published_set') or '-',
   ]
 
 

@@ -6,13 +6,15 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.parameters import CODE_VERSION, cache_key_parameters
+from tfx_distill.components.set_publisher.spec import PublishedSet
 
 REPORT_KEY = 'report'
 CONFIG_KEY = 'config'  # the PipelineConfig as JSON, recorded for provenance
 # The artifact types the report reads.
 INPUT_TYPES = (standard_artifacts.ModelEvaluation, standard_artifacts.ModelRun,
                standard_artifacts.Model, standard_artifacts.ModelBlessing,
-               standard_artifacts.Examples, standard_artifacts.PushedModel, DataCheck)
+               standard_artifacts.Examples, standard_artifacts.PushedModel, DataCheck,
+               PublishedSet)
 
 
 class Report(artifact.Artifact):

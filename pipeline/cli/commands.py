@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
   print(f'pipeline root: {run_.paths.pipeline_root}')
   print(f'metadata: {run_.paths.metadata_path}')
   print(f'pushed models: {run_.paths.serving_root}')
+  print(f'published sets: {run_.paths.sets_root}')
   print(f'report: {run_.report_index}')
   return 0
 

@@ -246,6 +246,48 @@ def test_blessing_gate_pushes_only_blessed_models(smoke_run):
     versions = os.listdir(os.path.join(serving, name)) if ok else []
     assert len(versions) == int(ok) and not (not ok and os.path.exists(
         os.path.join(serving, name)))
+  check_published_sets(store, root, blessed)
+
+
+def overall_accuracy(evaluation_uri):
+  """The candidate's accuracy on the overall slice, from TFMA's metrics file."""
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
+  for metrics in tfma.load_metrics(evaluation_uri):
+    if not metrics.slice_key.single_slice_keys:
+      for entry in metrics.metric_keys_and_values:
+        if (entry.key.name == 'sparse_categorical_accuracy' and not entry.key.is_diff
+            and entry.key.model_name == 'candidate'):
+          return entry.value.double_value.value
+  return None
+
+
+def check_published_sets(store, root, blessed):
+  """A distilled candidate's set is published iff its seed-0 model was blessed: the
+  Distiller's .npz byte for byte, in the pushed model's version, with its record."""
+  paths = local_paths(root)
+  published = {a.uri.split('/SetPublisher_')[1].split('/')[0]: a
+               for a in store.get_artifacts_by_type('tfx_distill.PublishedSet')}
+  assert set(published) == {'random_1', 'kip_1'}  # not full, not the imported kipset_0
+  for name, artifact in published.items():
+    assert artifact.custom_properties['published'].int_value == int(blessed[name])
+    if not blessed[name]:
+      assert not os.path.exists(os.path.join(paths.sets_root, name))
+      continue
+    version, = os.listdir(os.path.join(paths.serving_root, name))
+    assert os.listdir(os.path.join(paths.sets_root, name)) == [version]
+    directory = os.path.join(paths.sets_root, name, version)
+    kip_set, = artifacts_of(store, 'tfx_distill.KipSet', f'Distiller_{name}')
+    with open(os.path.join(directory, 'kip_set.npz'), 'rb') as f, open(
+        os.path.join(kip_set.uri, 'kip_set.npz'), 'rb') as original:
+      assert f.read() == original.read()
+    with open(os.path.join(directory, 'kip_set.json'), encoding='utf-8') as f:
+      record = json.load(f)
+    evaluation, = artifacts_of(store, 'ModelEvaluation', f'Evaluator_{name}_s0')
+    assert record['evaluation']['accuracy'] == pytest.approx(
+        overall_accuracy(evaluation.uri))
+    assert record['pushed_model'] == {
+        'path': os.path.join(paths.serving_root, name, version), 'version': version}
+    assert record['images'] == 10 and record['training_set'] == name
 
 
 def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):

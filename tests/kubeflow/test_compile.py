@@ -18,6 +18,7 @@ from tfx.types import Artifact
 from tfx.utils import import_utils
 
 from tfx_distill.components.data_gate.spec import DataCheck
+from tfx_distill.components.set_publisher.spec import PublishedSet
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.components.report.spec import Report
 
@@ -115,7 +116,8 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
                                 component.get('outputDefinitions', {}))
             for spec in definitions.get('artifacts', {}).values()}
   custom_types = {t for t in titles if t not in compiler_utils.TITLE_TO_CLASS_PATH}
-  assert custom_types == {KipSet.TYPE_NAME, DataCheck.TYPE_NAME, Report.TYPE_NAME}
+  assert custom_types == {KipSet.TYPE_NAME, DataCheck.TYPE_NAME, PublishedSet.TYPE_NAME,
+                          Report.TYPE_NAME}
   for title in custom_types:
     assert issubclass(import_utils.import_class_by_path(title), Artifact), title
 

@@ -73,6 +73,30 @@ def test_kip_sets_and_seeds_add_models():
   assert 'Pusher_kipset_1_s1' not in ids
 
 
+def test_each_distilled_candidate_publishes_its_set_after_its_pusher():
+  config = config_lib.replace(config_lib.preset('demo'), seeds=2,
+                              kip_sets=('/data/ConvNet_ssize500.npz',))
+  pipeline = create_pipeline(config, PATHS)
+  publishers = {c.id: c for c in pipeline.components if c.id.startswith('SetPublisher_')}
+  # Imported files and the full set are not re-published.
+  assert set(publishers) == {f'SetPublisher_{c.name}' for c in config.candidates}
+  assert PATHS.sets_root == '/tmp/never-written/distilled_sets'
+  for candidate in config.candidates:
+    publisher = publishers[f'SetPublisher_{candidate.name}']
+    inputs = {key: (channel.producer_component_id, channel.output_key)
+              for key, channel in publisher.inputs.items()}
+    assert inputs == {
+        'kip_set': (f'Distiller_{candidate.name}', 'kip_set'),
+        'model_blessing': (f'Evaluator_{candidate.name}_s0', 'blessing'),
+        'evaluation': (f'Evaluator_{candidate.name}_s0', 'evaluation'),
+        'pushed_model': (f'Pusher_{candidate.name}', 'pushed_model')}
+    properties = publisher.exec_properties
+    assert properties['base_directory'] == f'{PATHS.sets_root}/{candidate.name}'
+    assert {name: properties[name] for name in ('steps', 'seed', 'time_budget_s')} == {
+        'steps': config.distill.steps, 'seed': config.distill.seed,
+        'time_budget_s': config.distill.time_budget_s}
+
+
 def custom_configs(pipeline):
   return {c.id: json.loads(c.exec_properties['custom_config'])
           for c in pipeline.components if c.id.startswith('Trainer_')}

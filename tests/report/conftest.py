@@ -9,13 +9,15 @@ from tfx.types import standard_artifacts
 from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.report.component import Report
 from tfx_distill.components.report.executor import Executor
+from tfx_distill.components.set_publisher.spec import PublishedSet
 from tests.report.fake_run import make_run
 
 CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'seeds': 2}
 
 
 def tfx_artifact(ref):
-  artifact = (DataCheck() if ref.type_name == DataCheck.TYPE_NAME
+  types = {DataCheck.TYPE_NAME: DataCheck, PublishedSet.TYPE_NAME: PublishedSet}
+  artifact = (types[ref.type_name]() if ref.type_name in types
               else getattr(standard_artifacts, ref.type_name)())
   artifact.uri = ref.uri
   for name, value in ref.properties.items():

@@ -1,6 +1,6 @@
 """A synthetic pipeline root laid out like the local runner's, written in seconds:
 TFMA evaluation outputs (metrics, plots, validations, eval_config.json), training.json,
-blessings, pushed models, Examples and tiny serving models."""
+blessings, pushed models, published sets, Examples and tiny serving models."""
 
 import json
 import os
@@ -231,4 +231,9 @@ def make_run(root: str) -> List[ArtifactRef]:
     refs.append(ArtifactRef('PushedModel', pushed, {
         'pushed': int(blessings[0]),
         **({'pushed_destination': f'{root}/serving/{name}/1'} if blessings[0] else {})}))
+    if name != 'full':
+      published = uri(f'SetPublisher_{name}', 'published_set')
+      where = {'published_to': f'{root}/distilled_sets/{name}/1'} if blessings[0] else {}
+      refs.append(ArtifactRef('tfx_distill.PublishedSet', published, {
+          'published': int(blessings[0]), **where}))
   return refs

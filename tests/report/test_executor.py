@@ -39,6 +39,8 @@ def test_summary_json_rows(report_dir):
   assert (kip_1['distill_steps'], kip_1['stopped_by_budget']) == (312, True)
   assert random_1['distill_steps'] is None
   assert 'dropped 42.0 pts' in random_1['decision'] and random_1['pushed_to'] is None
+  assert kip_1['published_set'].endswith('distilled_sets/kip_1/1')
+  assert random_1['published_set'] is None and full['published_set'] is None
   models = {(m['training_set'], m['seed']): m for m in summary['models']}
   assert models[('random_1', 1)]['decided_by'] == 'max drop vs baseline + max calibration error'
   assert 'ECE 60.0% > max 50.0%' in models[('random_1', 1)]['decision']
@@ -71,6 +73,9 @@ def test_markdown_table(report_dir):
   assert '| random_1 | random | 1 | 10 | 20 | 20 | 200 | 1.25 ± 0.35 | 8.4x |' in text
   assert '| 0.055 | 70.0 → 2.5 |' in text and 'no (0/2 seeds)' in text
   assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 |' in text
+  # The last two columns: where the model was pushed, where its set was published.
+  assert re.search(r'^\| kip_1 \|.*\| \S*/serving/kip_1/1 \| '
+                   r'\S*/distilled_sets/kip_1/1 \|$', text, re.MULTILINE)
 
 
 def test_html_is_self_contained(report_dir):

@@ -31,7 +31,9 @@ def test_table_cells():
       'Accuracy (%)': '95.1 ± 0.3', 'Gap to full (pts)': '-3.2', 'ECE (%)': '4.3',
       'Temperature': '0.0432', 'Valid ECE before → after (%)': '77.1 → 2.3',
       'Blessed': 'no (1/3 seeds)', 'Decided by': 'max drop vs baseline',
-      'Decision': 'failed: dropped 3.2 pts | x', 'Pushed to': '-'}
+      'Decision': 'failed: dropped 3.2 pts | x', 'Pushed to': '-', 'Published set': '-'}
+  assert table_cells({**ROW, 'published_set': '/r/distilled_sets/kip_50/7'})[-1] == (
+      '/r/distilled_sets/kip_50/7')
   missing = table_cells({**ROW, 'epochs': 2.0, 'optimizer_steps': None,
                          'speedup_vs_full': None, 'valid_ece_after': None})
   assert missing[4:7] == ['2', '-', '76,800'] and missing[8] == '-' and missing[13] == '-'

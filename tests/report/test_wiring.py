@@ -35,6 +35,7 @@ def test_report_reads_every_model(smoke_pipeline):
     assert f'pusher_{name}__pushed_model' in keys
   for candidate in config.candidates:
     assert f'distiller_{candidate.name}__distilled' in keys
+    assert f'setpublisher_{candidate.name}__published_set' in keys
   assert 'ingest__examples' in keys
   assert not any(key.startswith('latestblessedfullmodel') for key in keys)
   recorded = json.loads(report[0].exec_properties['config'])
