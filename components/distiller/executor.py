@@ -6,6 +6,7 @@ fingerprint of its pool and settings: an execution killed part-way is resumed by
 next one from its last checkpoint, with the same result as an uninterrupted run (unless
 a time budget stopped it), and the checkpoint is removed once the set is written."""
 
+import math
 import os
 from typing import Any, Dict, List
 
@@ -67,7 +68,8 @@ class Executor(base_executor.BaseExecutor):
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)
       artifact.set_string_custom_property(ARCHITECTURE_KEY, architecture)
       for key, value in result.info.items():
-        artifact.set_float_custom_property(key, float(value))
+        if math.isfinite(value):  # ML Metadata stores no NaN or infinity
+          artifact.set_float_custom_property(key, float(value))
       if resume is not None:
         artifact.set_int_custom_property(RESUMED_FROM_STEP, resume.step)
     if checkpoint:

@@ -256,11 +256,13 @@ def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
   else:
     images, labels = np.clip(state.images, 0.0, 1.0), state.labels
   clock.update()
-  info = {'steps': float(state.step), 'final_loss': metrics.get('loss', float('nan')),
-          'final_target_acc': metrics.get('target_acc', float('nan')),
-          'best_score': float(state.best_score), 'best_step': float(state.best_step),
-          'last_score': float(scores[-1]) if scores else float('nan'),
-          'nfr_time_s': float(state.elapsed_s), 'nfr_cpu_s': float(state.cpu_s),
-          'stopped_by_budget': float(stopped_by_budget)}
+  info = {'steps': float(state.step), 'nfr_time_s': float(state.elapsed_s),
+          'nfr_cpu_s': float(state.cpu_s), 'stopped_by_budget': float(stopped_by_budget)}
+  info.update({key: float(metrics[name]) for key, name in
+               (('final_loss', 'loss'), ('final_target_acc', 'target_acc'))
+               if name in metrics})
+  if scores:  # keep-best scored the support (not with keep_best 'none')
+    info.update(best_score=float(state.best_score), best_step=float(state.best_step),
+                last_score=float(scores[-1]))
   return kip.KipResult(images=to_kip_format(images), labels=labels.astype(np.float32),
                        classes=state.classes.copy(), info=info)

@@ -2,6 +2,7 @@
 determinism and resume, on tiny synthetic digits."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -145,6 +146,9 @@ def test_checkpoint_file_round_trip(tmp_path):
 def test_time_budget_records_the_steps_done():
   result = run(dataclasses.replace(TINY, steps=1000, time_budget_s=1e-3, keep_best='none'))
   assert result.info['stopped_by_budget'] == 1.0 and result.info['steps'] == 1.0
+  # Without keep-best there are no scores, and nothing non-finite that ML Metadata
+  # would refuse to store as an artifact property.
+  assert 'best_score' not in result.info and all(map(math.isfinite, result.info.values()))
 
 
 @pytest.mark.parametrize('changes,message', [
