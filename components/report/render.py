@@ -4,7 +4,7 @@ summary.json (every number, machine-readable) and summary.md (the table)."""
 import html
 import json
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
@@ -71,22 +71,23 @@ def _method(row: dict) -> str:
   return f"{row['method']}, {row['distill_steps']} steps{budget}"
 
 
-def _count(value) -> str:
-  """An integer count, '-' when missing; a list (seeds differ) as 'a / b'."""
+def _per_seed(value, text: Callable[[float], str]) -> str:
+  """text(value); '-' when missing; a list (the seeds differ) as 'a / b'."""
   if value is None:
     return '-'
   if isinstance(value, list):
-    return ' / '.join(_count(v) for v in value)
-  return f'{round(value):,}'
+    return ' / '.join(_per_seed(v, text) for v in value)
+  return text(value)
+
+
+def _count(value) -> str:
+  """An integer count: '76,800'."""
+  return _per_seed(value, lambda v: f'{round(v):,}')
 
 
 def _passes(value) -> str:
-  """Passes over a set: '2', '153.6'; a list (seeds differ) as 'a / b'."""
-  if value is None:
-    return '-'
-  if isinstance(value, list):
-    return ' / '.join(_passes(v) for v in value)
-  return f'{value:.0f}' if float(value).is_integer() else f'{value:.1f}'
+  """Passes over a set: '2', '153.6'."""
+  return _per_seed(value, lambda v: f'{v:.0f}' if float(v).is_integer() else f'{v:.1f}')
 
 
 def _ece_change(row: dict) -> str:
