@@ -67,7 +67,7 @@ def test_preset_defaults_without_flags(tmp_path):
   code, job = compile_cli(tmp_path, '--target', 'kubeflow', '--preset', 'full')
   assert code == 0
   asked = resources(job)
-  assert asked['Distiller_kip_50'] == {'cpuLimit': 16.0, 'memoryLimit': 64.0}
+  assert asked['Distiller_nfr_50'] == {'cpuLimit': 16.0, 'memoryLimit': 64.0}
   assert asked['Trainer_full_s2'] == {'cpuLimit': 8.0, 'memoryLimit': 32.0}
   assert not {t for t in asked if not t.startswith(('Distiller_', 'Trainer_'))}
 
