@@ -197,8 +197,8 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   for line in ('Trainer_full_s0 epoch 1/2 loss', 'Trainer_kipset_0_s0 step 30/30 loss',
                'Trainer_random_1_s0 step 30/30 loss'):
     assert line in result.stderr, line
-  # Every Trainer read its examples with SchemaGen's schema.
-  schema, = artifacts_of(store, 'Schema', 'SchemaGen')
+  # Every Trainer read its examples with the imported, established schema.
+  schema, = artifacts_of(store, 'Schema', 'ImportSchemaGen')
   trainers = [e for e in store.get_executions()
               if 'Trainer' in store.get_execution_types_by_id([e.type_id])[0].name]
   assert len(trainers) == 4
