@@ -35,13 +35,13 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import tensorflow as tf
 
+from tfx_distill import DISTRIBUTION
 from tfx_distill.components.errors import DataError
 from tfx_distill.components.files import unreadable
 from tfx_distill.components.ingest import sources
 from tfx_distill.components.ingest.settings import IngestSettings
 
 PACKAGE = 'tfx_distill'
-DISTRIBUTION = 'tfx-distill'
 # The module each step's executor (or run_fn) lives in.
 STEP_MODULES = {
     'ingest': 'tfx_distill.components.ingest.executor',

@@ -13,6 +13,7 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
+from tfx_distill import DISTRIBUTION
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import (IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    METHOD_KEY)
@@ -25,9 +26,6 @@ from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESS
                                                        PUBLISHED, PUBLISHED_SET_KEY,
                                                        PUBLISHED_TO, PUBLISHED_VERSION,
                                                        PUSHED_MODEL_KEY, RECORD_FILE)
-
-DISTRIBUTION = 'tfx-distill'
-
 
 def _package_version() -> Optional[str]:
   try:
