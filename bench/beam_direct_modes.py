@@ -26,7 +26,7 @@ from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,
 
 from tfx_distill.components.ingest.executor import Executor as IngestExecutor  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.settings import IngestSettings  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.components.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.contracts.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.beam import DirectBeam  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')

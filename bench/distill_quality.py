@@ -34,12 +34,12 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from tfx_distill.components import kip_format  # pylint: disable=wrong-import-position
-from tfx_distill.components.architectures import ARCHITECTURES  # pylint: disable=wrong-import-position
+from tfx_distill.contracts import kip_format  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.architectures import ARCHITECTURES  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.settings import CLIP_MODES, KERNELS, DistillSettings  # pylint: disable=wrong-import-position
-from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
 from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
 from tfx_distill.trainer import data as data_lib, model as model_lib  # pylint: disable=wrong-import-position

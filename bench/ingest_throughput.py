@@ -2,7 +2,7 @@
 
 Both turn the 70,000-image Fashion-MNIST IDX set (Debian's dataset-fashion-mnist, train
 60,000 + t10k 10,000) into GZIP TFRecords of the same tf.Example format
-(components/example_format.py): `image` 784 floats, `label`, `label_vector` 10 floats.
+(contracts/example_format.py): `image` 784 floats, `label`, `label_vector` 10 floats.
 
 - component: `components.ingest.executor.Executor().Do(...)` with `idx:DIR` and
   `eval_source='test'` (reads and validates the IDX files, splits, writes 2 files);
@@ -30,10 +30,10 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from tfx_distill.components.example_format import NUM_CLASSES  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.contracts.example_format import NUM_CLASSES  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.executor import Executor  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.settings import IngestSettings  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.components.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.contracts.parameters import to_parameters  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 DATA_DIR = '/usr/share/datasets/fashion-mnist'
 PARTS = {'train': 'train', 'eval': 't10k'}

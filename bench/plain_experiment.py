@@ -24,7 +24,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.components.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.contracts.example_format import NUM_CLASSES, plain_label_vectors, unstandardise  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.trainer import data, model as model_lib, recipe  # pylint: disable=g-import-not-at-top,wrong-import-position

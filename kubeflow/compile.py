@@ -17,7 +17,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from tfx_distill.components.errors import check
+from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import Deployment, Resources
 from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex

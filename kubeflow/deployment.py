@@ -6,7 +6,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Dict, Optional
 
-from tfx_distill.components.errors import check
+from tfx_distill.contracts.errors import check
 
 if TYPE_CHECKING:
   from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-bad-import-order

@@ -36,8 +36,8 @@ from typing import Any, Dict, Tuple
 from tfx import v1 as tfx
 from tfx.orchestration import data_types
 
-from tfx_distill.components import node_ids
-from tfx_distill.components.options import FLAG
+from tfx_distill.contracts import node_ids
+from tfx_distill.contracts.options import FLAG
 from tfx_distill.kubeflow.tunable import tune_evaluator, tune_trainer
 
 IMPORT_SCHEMA_GEN = 'importschemagen'  # the kind of the ImportSchemaGen node

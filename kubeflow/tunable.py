@@ -17,7 +17,7 @@ thresholds inside the Evaluator's `eval_config` (a TFMA proto). So:
 - `tune_evaluator(evaluator, ...)` gives a built Evaluator `min_accuracy` and
   `max_drop`; its executor sets every value threshold's lower bound to min_accuracy and
   every change threshold's bound to -max_drop (the pipeline's EvalConfigs carry one of
-  each, on accuracy: pipeline/evaluation.py), then runs TFX's Evaluator executor.
+  each, on accuracy: blessing/eval_config.py, `with_thresholds`), then runs TFX's Evaluator executor.
 
 Both keep the node's id, inputs and output channels, so nothing downstream changes.
 """
@@ -36,6 +36,8 @@ from tfx.types import Artifact
 from tfx.types.component_spec import ComponentSpec, ExecutionParameter
 from tfx.types.standard_component_specs import EvaluatorSpec, TrainerSpec
 from tfx.utils import json_utils, proto_utils
+
+from tfx_distill.blessing.eval_config import with_thresholds
 
 CUSTOM_CONFIG_KEY = 'custom_config'
 EVAL_CONFIG_KEY = 'eval_config'
@@ -70,26 +72,6 @@ def trained_settings(custom_config: Dict[str, Any], epochs: int, small_steps: in
   else:
     config[EPOCHS] = epochs
   config[SEED] = seed + seed_index
-  return config
-
-
-def with_thresholds(eval_config: tfma.EvalConfig, min_accuracy: float,
-                    max_drop: float) -> tfma.EvalConfig:
-  """A copy of eval_config whose value thresholds have lower bound min_accuracy and whose
-  change thresholds allow a drop of at most max_drop."""
-  config = tfma.EvalConfig()
-  config.CopyFrom(eval_config)
-  for metrics_spec in config.metrics_specs:
-    for metric in metrics_spec.metrics:
-      thresholds = [t.threshold for t in metric.per_slice_thresholds]
-      thresholds += [t.threshold for t in metric.cross_slice_thresholds]
-      if metric.HasField('threshold'):
-        thresholds.append(metric.threshold)
-      for threshold in thresholds:
-        if threshold.HasField('value_threshold'):
-          threshold.value_threshold.lower_bound.value = min_accuracy
-        if threshold.HasField('change_threshold'):
-          threshold.change_threshold.absolute.value = -max_drop
   return config
 
 

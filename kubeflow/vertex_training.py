@@ -29,7 +29,7 @@ from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_e
 from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_ARGS_KEY
 from tfx.utils import json_utils
 
-from tfx_distill.components.errors import check
+from tfx_distill.contracts.errors import check
 
 CUSTOM_CONFIG_KEY = 'custom_config'
 VERTEX_EXECUTOR = executor_spec.ExecutorClassSpec(vertex_executor.GenericExecutor)

@@ -9,7 +9,7 @@ multi_processing was slower (bench/README.md, "Beam DirectRunner modes").
 import dataclasses
 from typing import Tuple, Union
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 
 DIRECT_MODES = ('in_memory', 'multi_threading', 'multi_processing')
 # DirectRunner first tries Prism (a downloaded binary) and falls back; FnApiRunner is

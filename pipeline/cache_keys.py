@@ -36,8 +36,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 import tensorflow as tf
 
 from tfx_distill import DISTRIBUTION
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.files import unreadable
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.files import unreadable
 from tfx_distill.components.ingest import sources
 from tfx_distill.components.ingest.settings import IngestSettings
 

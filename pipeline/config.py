@@ -9,7 +9,7 @@ values, its command-line flags and its `validate()`:
 | `distill`    | DistillSettings    | components/distiller/settings.py   |
 | `train`      | TrainSettings      | trainer/settings.py                |
 | `small_sets` | SmallSetTraining   | trainer/settings.py                |
-| `eval`       | EvalSettings       | here (the blessing is the pipeline's) |
+| `eval`       | EvalSettings       | blessing/settings.py               |
 | `validation` | ValidationSettings | components/data_gate/settings.py   |
 
 Runners fill in paths; the command line overrides single fields. `PRESETS['smoke']` is
@@ -19,40 +19,15 @@ the tiny variant that tests and CI use.
 import dataclasses
 from typing import Dict, Tuple
 
-from tfx_distill.components import node_ids
+from tfx_distill.contracts import node_ids
+from tfx_distill.blessing.settings import EvalSettings
 from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA, ValidationSettings
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
-from tfx_distill.components.errors import ConfigError, check
+from tfx_distill.contracts.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
-from tfx_distill.components.options import option
+from tfx_distill.contracts.options import option
 from tfx_distill.pipeline.beam import DirectBeam
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
-
-
-@dataclasses.dataclass(frozen=True)
-class EvalSettings:
-  """Blessing thresholds for TFMA (pipeline/evaluation.py), as fractions: accuracy
-  floors, the largest drops (a candidate below this run's full model, a full model
-  below the latest blessed one) and the largest expected calibration error."""
-  full_min_accuracy: float = option(0.9, '--full-min-accuracy',
-                                    "the full-data model's accuracy floor")
-  candidate_min_accuracy: float = option(0.1, '--candidate-min-accuracy',
-                                         "a candidate's accuracy floor")
-  max_drop: float = option(0.5, '--max-drop',
-                           'bless a candidate only if its accuracy is at most this far '
-                           'below the full model (e.g. 0.02)')
-  full_max_drop: float = option(0.0, '--full-max-drop',
-                                'bless a full-data model only if its accuracy is at most '
-                                'this far below the latest blessed full model (0: no drop)')
-  max_ece: float = option(0.05, '--max-ece',
-                          "bless a model only if its expected calibration error on the "
-                          "eval split is at most this (1: no limit)")
-
-  def validate(self) -> 'EvalSettings':
-    for f in dataclasses.fields(self):
-      value = getattr(self, f.name)
-      check(0.0 <= value <= 1.0, f'eval.{f.name} must be in [0, 1], got {value}')
-    return self
 
 
 @dataclasses.dataclass(frozen=True)

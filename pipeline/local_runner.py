@@ -12,7 +12,7 @@ from typing import Optional
 
 from tfx import v1 as tfx
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.components.report import mlmd
 from tfx_distill.pipeline import preflight
 from tfx_distill.pipeline.cache_keys import cache_keys

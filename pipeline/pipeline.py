@@ -7,23 +7,23 @@ from typing import List, Optional
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
-from tfx_distill.components import node_ids
+from tfx_distill.contracts import node_ids
 from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
-from tfx_distill.components.example_format import TRAIN, VALID
+from tfx_distill.contracts.example_format import TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
 from tfx_distill.components.kip_import.spec import EXAMPLES_KEY as IMPORTED_KEY
-from tfx_distill.components.parameters import CODE_VERSION
+from tfx_distill.contracts.parameters import CODE_VERSION
 from tfx_distill.components.pusher.component import Pusher
 from tfx_distill.components.report.component import report_of
 from tfx_distill.components.set_publisher.component import SetPublisher
 from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
-from tfx_distill.pipeline.evaluation import candidate_eval_config, full_eval_config
+from tfx_distill.blessing.eval_config import candidate_eval_config, full_eval_config
 from tfx_distill.trainer.settings import TrainSettings
 
 RUN_FN = 'tfx_distill.trainer.task.run_fn'

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.trainer.settings import TrainSettings
 
 # Room a run needs on the pipeline root's filesystem (a fresh smoke run writes 66 MB).

@@ -17,7 +17,7 @@ import socket
 import sys
 from typing import Optional
 
-from tfx_distill.components.errors import UserError
+from tfx_distill.contracts.errors import UserError
 
 LOCK_FILE = '.tfx-distill.lock'
 

@@ -4,49 +4,20 @@ expected calibration error (ECE) that measures it.
 Every model serves softmax(logits / T): the logits are the MSE head's scores, or the
 log-probabilities of the softmax head (softmax(log p / T) = softmax(z / T) for the
 pre-softmax z). T minimises the negative log-likelihood of the valid split's labels
-(real held-out images of the train split, never the eval split). ECE: the top-1
-confidence of each example is put in one of `num_bins` equal-width bins and
-
-    ECE = sum_b (n_b / N) * |accuracy_b - mean confidence_b|
-
-The TFMA metric of the same name (pipeline/calibration.py) uses these functions.
+(real held-out images of the train split, never the eval split). The ECE is the
+blessing's (blessing/ece.py): the Trainer reports it before and after the temperature,
+the Evaluators gate on it (blessing/ece_metric.py), with the same bins.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-DEFAULT_BINS = 10
+from tfx_distill.blessing.ece import DEFAULT_BINS, ece
+
 LOG_T_RANGE = (-7.0, 7.0)  # the temperatures searched: e^-7 .. e^7
 GRID_POINTS = 141
 REFINE_STEPS = 40
-
-
-def bin_statistics(labels: np.ndarray, probabilities: np.ndarray,
-                   num_bins: int = DEFAULT_BINS) -> np.ndarray:
-  """(num_bins, 3) array of per-bin [count, sum of confidence, number correct] for
-  integer labels (N,) and class probabilities (N, C)."""
-  confidence = probabilities.max(axis=1)
-  correct = (probabilities.argmax(axis=1) == labels).astype(np.float64)
-  bins = np.minimum((confidence * num_bins).astype(int), num_bins - 1)
-  stats = np.zeros((num_bins, 3))
-  np.add.at(stats, bins, np.stack([np.ones_like(confidence), confidence, correct], 1))
-  return stats
-
-
-def expected_calibration_error(stats: np.ndarray) -> float:
-  """ECE from per-bin [count, sum of confidence, number correct] (nan if empty)."""
-  total = stats[:, 0].sum()
-  if total == 0:
-    return float('nan')
-  filled = stats[:, 0] > 0
-  gaps = np.abs(stats[filled, 2] - stats[filled, 1])  # n_b * |acc_b - conf_b|
-  return float(gaps.sum() / total)
-
-
-def ece(labels: np.ndarray, probabilities: np.ndarray, num_bins: int = DEFAULT_BINS) -> float:
-  """Top-1 ECE of class probabilities (N, C) for integer labels (N,)."""
-  return expected_calibration_error(bin_statistics(labels, probabilities, num_bins))
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -34,7 +34,7 @@ import tensorflow as tf
 
 from tfx_bsl.public import tfxio
 
-from tfx_distill.components.example_format import (IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
+from tfx_distill.contracts.example_format import (IMAGE_KEY, IMAGE_SHAPE, LABEL_KEY,
                                                    LABEL_VECTOR_KEY, NUM_CLASSES)
 
 SHUFFLE_BUFFER = 10_000

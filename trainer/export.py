@@ -1,7 +1,7 @@
 """Serving export of a trained Keras 3 model as a TensorFlow SavedModel.
 
 Keras 3 cannot write a SavedModel with `model.save`, so this uses `tf.saved_model.save`
-with the two signatures of `components/model_format.py`, both returning
+with the two signatures of `contracts/model_format.py`, both returning
 {'outputs': (N, 10) calibrated class probabilities, softmax(logits / T)}:
 
 - `serving_default`: serialized tf.Example, input `examples` (tf.string, [None]), as
@@ -17,8 +17,8 @@ T is the temperature fitted on the valid split (trainer/calibration.py).
 import keras
 import tensorflow as tf
 
-from tfx_distill.components.example_format import FEATURE_SPEC, IMAGE_KEY
-from tfx_distill.components.model_format import (EXAMPLES_INPUT, IMAGES_INPUT,
+from tfx_distill.contracts.example_format import FEATURE_SPEC, IMAGE_KEY
+from tfx_distill.contracts.model_format import (EXAMPLES_INPUT, IMAGES_INPUT,
                                                  INPUT_RANGE_MESSAGE, OUTPUT_KEY,
                                                  SERVING_EXAMPLES, SERVING_IMAGES)
 from tfx_distill.trainer.data import to_images

@@ -18,8 +18,8 @@ from typing import NamedTuple, Optional
 
 import tensorflow as tf
 
-from tfx_distill.components.errors import ConfigError
-from tfx_distill.components.example_format import EVAL
+from tfx_distill.contracts.errors import ConfigError
+from tfx_distill.contracts.example_format import EVAL
 from tfx_distill.trainer import data, model as model_lib, recipe
 from tfx_distill.trainer.schema import load_schema
 from tfx_distill.trainer.settings import TrainSettings

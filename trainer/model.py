@@ -27,9 +27,9 @@ from typing import Optional, Union
 import keras
 import tensorflow as tf
 
-from tfx_distill.components.architectures import (ARCHITECTURES, DEFAULT_DROPOUT,
+from tfx_distill.contracts.architectures import (ARCHITECTURES, DEFAULT_DROPOUT,
                                                   DEFAULT_WIDTH)
-from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES
+from tfx_distill.contracts.example_format import IMAGE_SHAPE, NUM_CLASSES
 from tfx_distill.trainer.settings import LABEL_LOSSES
 
 INPUT_SHAPE = IMAGE_SHAPE + (1,)

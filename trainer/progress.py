@@ -1,6 +1,6 @@
 """Training progress on the terminal during `tfx-distill run`: one line on standard
 error per epoch (full set) or per chunk of steps (small set), with the loss, the valid
-loss when there is one, the elapsed time and an ETA (components/progress.py), labelled
+loss when there is one, the elapsed time and an ETA (contracts/progress.py), labelled
 with the Trainer's node id when its output path names one."""
 
 import sys
@@ -9,8 +9,8 @@ from typing import IO, Optional
 
 import keras
 
-from tfx_distill.components import node_ids
-from tfx_distill.components.progress import progress_text
+from tfx_distill.contracts import node_ids
+from tfx_distill.contracts.progress import progress_text
 from tfx_distill.trainer.recipe import Plan
 
 SHOWN = ('loss', 'accuracy', 'val_loss', 'val_accuracy')

@@ -22,7 +22,7 @@ from typing import NamedTuple, Optional, Union
 
 import keras
 
-from tfx_distill.components.errors import check
+from tfx_distill.contracts.errors import check
 from tfx_distill.trainer.settings import TrainSettings
 
 SMALL, FULL = 'steps', 'epochs'  # the two regimes

@@ -1,5 +1,5 @@
 """SchemaGen's schema as the trainer uses it: loaded from `fn_args.schema_path` and
-checked against the features the trainer needs (components/example_format.py) before
+checked against the features the trainer needs (contracts/example_format.py) before
 any data is read through `fn_args.data_accessor` with it.
 
 Distilled and imported sets have no SchemaGen of their own: they carry the same
@@ -13,8 +13,8 @@ import tensorflow as tf
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from tfx_distill.components.errors import ConfigError
-from tfx_distill.components.example_format import (IMAGE_KEY, LABEL_KEY, LABEL_VECTOR_KEY,
+from tfx_distill.contracts.errors import ConfigError
+from tfx_distill.contracts.example_format import (IMAGE_KEY, LABEL_KEY, LABEL_VECTOR_KEY,
                                                    NUM_CLASSES, NUM_PIXELS)
 
 # feature -> (type, values per example) the trainer needs.

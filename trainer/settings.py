@@ -21,9 +21,9 @@ dropout and width override the custom_config.
 import dataclasses
 from typing import Any, Dict, Mapping, Optional
 
-from tfx_distill.components.architectures import ARCHITECTURES
-from tfx_distill.components.errors import check
-from tfx_distill.components.options import option
+from tfx_distill.contracts.architectures import ARCHITECTURES
+from tfx_distill.contracts.errors import check
+from tfx_distill.contracts.options import option
 
 LABEL_LOSSES = ('mse', 'ce')
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')

@@ -26,7 +26,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfx_distill.components.errors import ConfigError, UserError
+from tfx_distill.contracts.errors import ConfigError, UserError
 from tfx_distill.trainer.settings import STRATEGIES
 
 

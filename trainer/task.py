@@ -14,7 +14,7 @@ settings name (trainer/settings.py), and:
 - fits the temperature of the model's outputs on the valid split and measures ECE
   before and after (trainer/calibration.py);
 - exports the calibrated model to `fn_args.serving_model_dir` (trainer/export.py);
-- writes the training record `training.json` (components/model_format.py) and
+- writes the training record `training.json` (contracts/model_format.py) and
   TensorBoard logs (trainer/tensorboard.py) to `fn_args.model_run_dir`.
 
 Multi-worker: every worker trains and saves (saving may need all of them); only the
@@ -29,7 +29,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from tfx_distill.components import model_format
+from tfx_distill.contracts import model_format
 from tfx_distill.trainer import calibration, data, export, inputs, model as model_lib
 from tfx_distill.trainer import recipe, settings as settings_lib, strategy as strategy_lib
 from tfx_distill.trainer.progress import TrainingProgress, run_label

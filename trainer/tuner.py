@@ -27,7 +27,7 @@ import keras
 import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.trainer import inputs, model as model_lib, settings as settings_lib
 from tfx_distill.trainer import strategy as strategy_lib
 

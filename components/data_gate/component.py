@@ -13,7 +13,7 @@ from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.data_gate.spec import (ANOMALIES_KEY, CHECK_KEY, EXAMPLES_KEY,
                                                    SCHEMA_KEY, STATISTICS_KEY, DataCheck,
                                                    DataGateSpec)
-from tfx_distill.components.parameters import CODE_VERSION, to_parameters
+from tfx_distill.contracts.parameters import CODE_VERSION, to_parameters
 
 
 class DataGate(base_component.BaseComponent):

@@ -17,9 +17,9 @@ from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.data_gate.spec import (ANOMALIES_KEY, CHECK_FILE, CHECK_KEY,
                                                    EXAMPLES_KEY, SCHEMA_KEY,
                                                    STATISTICS_KEY)
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.example_format import EVAL, TRAIN
-from tfx_distill.components.parameters import from_properties
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.example_format import EVAL, TRAIN
+from tfx_distill.contracts.parameters import from_properties
 
 
 def validator_anomalies(anomalies: Artifact) -> List[anomalies_lib.Anomaly]:

@@ -5,7 +5,7 @@ DataGate component and the command line."""
 import dataclasses
 import os
 
-from tfx_distill.components.options import option
+from tfx_distill.contracts.options import option
 
 INFER = 'infer'  # --schema infer: SchemaGen infers a schema from this run's statistics
 # The project's curated schema of the ingested digits, beside this file.

@@ -5,7 +5,7 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_distill.components.data_gate.settings import ValidationSettings
-from tfx_distill.components.parameters import (CODE_VERSION, cache_key_parameters,
+from tfx_distill.contracts.parameters import (CODE_VERSION, cache_key_parameters,
                                                execution_parameters)
 
 EXAMPLES_KEY = 'examples'  # input: the ingested Examples (named in messages)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tfx_distill.components.example_format import NUM_CLASSES
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 
 def random_per_class(labels: np.ndarray, images_per_class: int, seed: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from tfx_distill.components.distiller import baselines
 from tfx_distill.components.distiller.kip import (PIXEL_HIGH, PIXEL_LOW, adam_update,
                                                   class_balanced_batch)
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.example_format import NUM_CLASSES, plain_label_vectors
+from tfx_distill.contracts.example_format import NUM_CLASSES, plain_label_vectors
 
 
 def inner_loss(w: tf.Tensor, x: tf.Tensor, y: tf.Tensor, l2reg: float) -> tf.Tensor:

@@ -25,7 +25,7 @@ import tensorflow as tf
 from tfx_distill.components.distiller import kip
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.errors import DataError
 
 SUFFIX = '.ckpt.npz'
 # The methods that keep checkpoints, and the class of their state.

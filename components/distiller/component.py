@@ -6,13 +6,13 @@ from tfx.types import channel_utils, standard_artifacts
 
 from tfx_distill.components.distiller import executor
 from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
-from tfx_distill.components.architectures import ARCHITECTURES
+from tfx_distill.contracts.architectures import ARCHITECTURES
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
                                                    DISTILLED_KEY, EXAMPLES_KEY,
                                                    IMAGES_PER_CLASS_KEY, KIP_SET_KEY,
                                                    METHOD_KEY, DistillerSpec, KipSet)
-from tfx_distill.components.errors import check
-from tfx_distill.components.parameters import CODE_VERSION, to_parameters
+from tfx_distill.contracts.errors import check
+from tfx_distill.contracts.parameters import CODE_VERSION, to_parameters
 
 
 class Distiller(base_component.BaseComponent):

@@ -12,8 +12,8 @@ from tfx_distill.components.distiller import (baselines, bilevel, devices, herdi
 from tfx_distill.components.distiller.checkpoint import State
 from tfx_distill.components.distiller.settings import (DistillSettings, check_candidate,
                                                        for_method)
-from tfx_distill.components.errors import ConfigError
-from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
+from tfx_distill.contracts.errors import ConfigError
+from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
 

@@ -1,6 +1,6 @@
 """Executor of the Distiller component: adapts artifacts, calls `distill.distill`.
 
-An nfr or KIP run shows its progress on standard error (`components/progress.py`) and keeps a
+An nfr or KIP run shows its progress on standard error (`contracts/progress.py`) and keeps a
 checkpoint in the component's `checkpoint_dir` (saved every few minutes), named by the
 fingerprint of its pool and settings: an execution killed part-way is resumed by the
 next one from its last checkpoint, with the same result as an uninterrupted run (unless
@@ -14,8 +14,8 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.components import kip_format
-from tfx_distill.components.artifacts import read_examples, write_examples
+from tfx_distill.contracts import kip_format
+from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.settings import DistillSettings
@@ -23,10 +23,10 @@ from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_
                                                    DISTILLED_KEY, EXAMPLES_KEY,
                                                    IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    KIP_SET_KEY, METHOD_KEY)
-from tfx_distill.components.example_format import (TRAIN, VALID, make_split,
+from tfx_distill.contracts.example_format import (TRAIN, VALID, make_split,
                                                    unstandardise)
-from tfx_distill.components.parameters import from_properties
-from tfx_distill.components.progress import ProgressLine
+from tfx_distill.contracts.parameters import from_properties
+from tfx_distill.contracts.progress import ProgressLine
 
 RESUMED_FROM_STEP = 'resumed_from_step'
 

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import kernels
-from tfx_distill.components.example_format import NUM_CLASSES
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 
 def herd(features: np.ndarray, count: int) -> np.ndarray:

@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from tfx_distill.components.distiller import baselines, kernels
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
+from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
 # The valid pixel range [0, 1] in standardised space.

@@ -1,4 +1,4 @@
-"""The Trainer's two architectures (components/architectures.py) as raw-TensorFlow
+"""The Trainer's two architectures (contracts/architectures.py) as raw-TensorFlow
 parameter lists and forward passes, for the nfr Distiller's model pool: the same layers,
 shapes and initialisers as `trainer/model.py` builds in Keras (a test checks that both
 give the same outputs for the same weights), but with weights held as numpy arrays, so
@@ -13,8 +13,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.architectures import DEFAULT_DROPOUT, DEFAULT_WIDTH
-from tfx_distill.components.example_format import NUM_CLASSES
+from tfx_distill.contracts.architectures import DEFAULT_DROPOUT, DEFAULT_WIDTH
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 Params = List[tf.Tensor]
 # Features a kernel can regress on: the dense hidden layer, the flattened convolution

@@ -44,8 +44,8 @@ from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
                                                              SUPPORT0, stream)
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.errors import check
-from tfx_distill.components.example_format import (NUM_CLASSES, plain_label_vectors,
+from tfx_distill.contracts.errors import check
+from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
 NFR_CLIP_MODES = ('step', 'output')

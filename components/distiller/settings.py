@@ -5,8 +5,8 @@ config, the component, the command line and the algorithms (`nfr.run_nfr`,
 
 import dataclasses
 
-from tfx_distill.components.errors import check
-from tfx_distill.components.options import option
+from tfx_distill.contracts.errors import check
+from tfx_distill.contracts.options import option
 
 METHODS = ('nfr', 'random', 'first', 'herding', 'kip', 'logreg')
 DEFAULT_METHOD = 'nfr'

@@ -5,7 +5,7 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.parameters import (CODE_VERSION, cache_key_parameters,
+from tfx_distill.contracts.parameters import (CODE_VERSION, cache_key_parameters,
                                                execution_parameters)
 
 EXAMPLES_KEY = 'examples'  # input: the ingested Examples (its `train` split is the pool)

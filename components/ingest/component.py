@@ -7,7 +7,7 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx_distill.components.ingest import executor
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY, IngestSpec
-from tfx_distill.components.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
+from tfx_distill.contracts.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
                                                to_parameters)
 
 

@@ -6,11 +6,11 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.components.artifacts import write_examples
+from tfx_distill.contracts.artifacts import write_examples
 from tfx_distill.components.ingest.ingest import build_splits, class_counts
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
-from tfx_distill.components.parameters import SOURCE_FINGERPRINT, from_properties
+from tfx_distill.contracts.parameters import SOURCE_FINGERPRINT, from_properties
 
 
 class Executor(base_executor.BaseExecutor):

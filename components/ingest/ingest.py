@@ -4,8 +4,8 @@ from typing import Dict
 
 import numpy as np
 
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.example_format import (EVAL, NUM_CLASSES, TRAIN, VALID, Split,
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.example_format import (EVAL, NUM_CLASSES, TRAIN, VALID, Split,
                                                    make_split)
 from tfx_distill.components.ingest import split as split_lib
 from tfx_distill.components.ingest.settings import IngestSettings

@@ -3,8 +3,8 @@ defined once for the pipeline config, the component and the command line."""
 
 import dataclasses
 
-from tfx_distill.components.errors import check
-from tfx_distill.components.options import option
+from tfx_distill.contracts.errors import check
+from tfx_distill.contracts.options import option
 
 SCHEMES = ('sample', 'tfds', 'idx', 'csv', 'npz')
 FILE_SCHEMES = ('idx', 'csv', 'npz')  # schemes whose argument is a path
@@ -14,7 +14,7 @@ EVAL_SOURCES = ('split', 'test')
 @dataclasses.dataclass(frozen=True)
 class IngestSettings:
   """A source (`sample`, `tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`) cut into
-  stratified, seeded `train`, `valid` and `eval` splits (components/example_format.py)."""
+  stratified, seeded `train`, `valid` and `eval` splits (contracts/example_format.py)."""
   data: str = option('sample', '--data',
                      'sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH')
   eval_fraction: float = option(0.2, '--eval-fraction',

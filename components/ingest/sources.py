@@ -16,9 +16,9 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.files import exists, first_line, read_bytes
-from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.files import exists, first_line, read_bytes
+from tfx_distill.contracts.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
 IDX_IMAGE_MAGIC = 2051

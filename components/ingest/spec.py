@@ -5,7 +5,7 @@ from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec
 
 from tfx_distill.components.ingest.settings import IngestSettings
-from tfx_distill.components.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
+from tfx_distill.contracts.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
                                                cache_key_parameters, execution_parameters)
 
 EXAMPLES_KEY = 'examples'

@@ -1,7 +1,7 @@
 """The KipImport component: a published KIP `.npz` (local or gs://) -> validated
 Examples in the pipeline's example format, learned labels kept: split `train`, and the
 `valid` split of the ingested Examples (input key `ingested`) copied beside it, as every
-training set has (components/example_format.py). ZCA-whitened files are refused with a
+training set has (contracts/example_format.py). ZCA-whitened files are refused with a
 DataError (see `importer`)."""
 
 from tfx.dsl.components.base import base_component, executor_spec
@@ -10,7 +10,7 @@ from tfx.types import channel_utils, standard_artifacts
 from tfx_distill.components.kip_import import executor
 from tfx_distill.components.kip_import.spec import (EXAMPLES_KEY, INGESTED_KEY, PATH_KEY,
                                                     KipImportSpec)
-from tfx_distill.components.parameters import CODE_VERSION, SOURCE_FINGERPRINT
+from tfx_distill.contracts.parameters import CODE_VERSION, SOURCE_FINGERPRINT
 
 
 class KipImport(base_component.BaseComponent):

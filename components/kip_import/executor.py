@@ -6,8 +6,8 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.components.artifacts import read_examples, write_examples
-from tfx_distill.components.example_format import TRAIN, VALID
+from tfx_distill.contracts.artifacts import read_examples, write_examples
+from tfx_distill.contracts.example_format import TRAIN, VALID
 from tfx_distill.components.kip_import.importer import import_kip_set
 from tfx_distill.components.kip_import.spec import EXAMPLES_KEY, INGESTED_KEY, PATH_KEY
 

@@ -10,9 +10,9 @@ model sees would change the whole pipeline for one candidate.
 
 import numpy as np
 
-from tfx_distill.components import kip_format
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.example_format import Split, make_split, unstandardise
+from tfx_distill.contracts import kip_format
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.example_format import Split, make_split, unstandardise
 
 
 def to_split(path: str, kip_file: kip_format.KipFile) -> Split:

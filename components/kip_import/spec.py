@@ -4,7 +4,7 @@ of that file and of the code) and its input/output keys."""
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from tfx_distill.components.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
+from tfx_distill.contracts.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
                                                cache_key_parameters)
 
 PATH_KEY = 'path'

@@ -11,7 +11,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import Artifact, artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from tfx_distill.components.pusher.push import push_model
+from tfx_distill.contracts.push import push_model
 
 VERSIONING = (pusher_pb2.Versioning.AUTO, pusher_pb2.Versioning.UNIX_TIMESTAMP)
 

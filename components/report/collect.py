@@ -1,5 +1,5 @@
 """Gathers a run's artifacts into what the report shows, keyed by training set and
-seed (the producer node in each uri, see `components/node_ids.py`)."""
+seed (the producer node in each uri, see `contracts/node_ids.py`)."""
 
 import dataclasses
 import json
@@ -10,11 +10,11 @@ import tensorflow as tf
 from absl import logging
 
 from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
-from tfx_distill.components.example_format import EVAL, TRAIN, Split, read_split
-from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
-from tfx_distill.components.node_ids import producer_of
-from tfx_distill.components.report.evaluation_result import Evaluation, read_evaluation
-from tfx_distill.components.report.summary import ModelResult, Thresholds
+from tfx_distill.contracts.example_format import EVAL, TRAIN, Split, read_split
+from tfx_distill.contracts.model_format import SERVING_SUBDIR, read_record
+from tfx_distill.contracts.node_ids import producer_of
+from tfx_distill.blessing.result import Evaluation, Thresholds, read_evaluation
+from tfx_distill.components.report.summary import ModelResult
 from tfx_distill.components.set_publisher.spec import PUBLISHED, PUBLISHED_TO, PublishedSet
 
 EVALUATION = 'ModelEvaluation'

@@ -19,7 +19,7 @@ from tfx.dsl.components.base import base_component, base_node, executor_spec
 from tfx.types import channel, channel_utils
 from tfx.types.component_spec import ChannelParameter
 
-from tfx_distill.components.parameters import CODE_VERSION
+from tfx_distill.contracts.parameters import CODE_VERSION
 from tfx_distill.components.report import executor
 from tfx_distill.components.report.spec import (CONFIG_KEY, INPUT_TYPES, REPORT_KEY, Report,
                                                 ReportSpec)

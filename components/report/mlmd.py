@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Set
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.report.artifact_refs import from_mlmd
 from tfx_distill.components.report.collect import ArtifactRef
 from tfx_distill.components.report.render import INDEX_HTML

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-imp
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib.ticker import MaxNLocator  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from tfx_distill.components.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
 
 MAX_COLUMNS = 10  # images per class shown in a distilled grid
 MARKERS = 'osD^v<>ph*'

@@ -3,8 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.example_format import make_split, serialize
-from tfx_distill.components.model_format import (EXAMPLES_INPUT, IMAGES_INPUT, OUTPUT_KEY,
+from tfx_distill.contracts.example_format import make_split, serialize
+from tfx_distill.contracts.model_format import (EXAMPLES_INPUT, IMAGES_INPUT, OUTPUT_KEY,
                                                  SERVING_EXAMPLES, SERVING_IMAGES)
 
 

@@ -5,7 +5,7 @@ from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
 from tfx_distill.components.data_gate.spec import DataCheck
-from tfx_distill.components.parameters import CODE_VERSION, cache_key_parameters
+from tfx_distill.contracts.parameters import CODE_VERSION, cache_key_parameters
 from tfx_distill.components.set_publisher.spec import PublishedSet
 
 REPORT_KEY = 'report'

@@ -6,40 +6,15 @@ blessing."""
 import dataclasses
 import math
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from tfx_distill.components.node_ids import FULL, KIP_SET_PREFIX
-
-# How a blessing was decided (ModelResult.decision()[1]).
-PASSED = 'passed'
-FLOOR = 'value floor'
-MAX_DROP = 'max drop vs baseline'
-MAX_ECE = 'max calibration error'
-ECE_METRIC = 'expected_calibration_error'
-MISSING = 'metric not found'
-SLICE = 'per-label slice'
-UNKNOWN = 'no validation result'
+from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
+from tfx_distill.contracts.node_ids import FULL, KIP_SET_PREFIX
 
 
-class Failure(NamedTuple):
-  """One failed threshold of a TFMA validation result, on one slice ('overall' or
-  e.g. 'label=3'). bound: the value floor (the ceiling of an upper bound such as the
-  ECE's), or the change threshold (negative: the largest allowed drop). value: the
-  metric (or its difference to the baseline)."""
-  slice: str
-  metric: str
-  is_diff: bool
-  bound: Optional[float]
-  value: Optional[float]
-  message: str = ''
 
 
-class Thresholds(NamedTuple):
-  """The thresholds an evaluation applied (None: not configured)."""
-  floor: Optional[float] = None
-  max_drop: Optional[float] = None  # positive, as a fraction (0.02 = 2 points)
-  has_baseline: bool = False
-  max_ece: Optional[float] = None  # upper bound on the expected calibration error
+
 
 
 @dataclasses.dataclass
@@ -95,56 +70,6 @@ def describe_set(name: str) -> Tuple[str, Optional[int]]:
   return name, None
 
 
-def _points(fraction: float) -> str:
-  return f'{100 * fraction:.1f}'
-
-
-def blessing_decision(validation_ok: Optional[bool], failures: Sequence[Failure],
-                      thresholds: Thresholds,
-                      accuracy: Optional[float] = None) -> Tuple[str, str]:
-  """Why a model was (not) blessed, from its validation result's failures.
-
-  Only failures on the overall slice decide (the thresholds are meant for it); if the
-  validation failed on other slices only, that is reported as SLICE."""
-  if validation_ok is None:
-    return 'no validation result', UNKNOWN
-  if validation_ok:
-    parts = []
-    if thresholds.floor is not None:
-      shown = f'accuracy {_points(accuracy)}% ' if accuracy is not None else ''
-      parts.append(f'{shown}>= floor {_points(thresholds.floor)}%')
-    if thresholds.max_drop is not None and thresholds.has_baseline:
-      parts.append(f'drop <= {_points(thresholds.max_drop)} pts vs baseline')
-    elif thresholds.max_drop is not None:
-      parts.append('no baseline, drop not checked')
-    if thresholds.max_ece is not None:
-      parts.append(f'ECE <= {_points(thresholds.max_ece)}%')
-    return 'passed: ' + '; '.join(parts) if parts else 'passed', PASSED
-  overall = [f for f in failures if f.slice == 'overall']
-  if not overall:
-    slices = sorted({f.slice for f in failures})
-    return f'failed on slices {", ".join(slices) or "(none listed)"}', SLICE
-  reasons, deciders = [], []
-  for failure in overall:
-    if failure.value is None or 'not found' in failure.message.lower():
-      kind = 'change' if failure.is_diff else 'value'
-      reasons.append(f'{failure.metric} ({kind} threshold): metric not found')
-      deciders.append(MISSING)
-    elif failure.metric == ECE_METRIC:
-      bound = f' > max {_points(failure.bound)}%' if failure.bound is not None else ''
-      reasons.append(f'ECE {_points(failure.value)}%{bound}')
-      deciders.append(MAX_ECE)
-    elif failure.is_diff:
-      reasons.append(f'dropped {_points(-failure.value)} pts vs baseline '
-                     f'(max {_points(-failure.bound)})' if failure.bound is not None
-                     else f'change {_points(failure.value)} pts vs baseline')
-      deciders.append(MAX_DROP)
-    else:
-      floor = f' < floor {_points(failure.bound)}%' if failure.bound is not None else ''
-      reasons.append(f'accuracy {_points(failure.value)}%{floor}')
-      deciders.append(FLOOR)
-  ordered = [d for d in (FLOOR, MAX_DROP, MAX_ECE, MISSING) if d in deciders]
-  return 'failed: ' + '; '.join(reasons), ' + '.join(ordered)
 
 
 def _sort_key(name: str):

@@ -6,7 +6,7 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils
 
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.parameters import CODE_VERSION, to_parameters
+from tfx_distill.contracts.parameters import CODE_VERSION, to_parameters
 from tfx_distill.components.set_publisher import executor
 from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESSING_KEY,
                                                        EVALUATION_KEY, KIP_SET_KEY,

@@ -17,9 +17,9 @@ from tfx_distill import DISTRIBUTION
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import (IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    METHOD_KEY)
-from tfx_distill.components.node_ids import candidate_set
-from tfx_distill.components.parameters import from_properties
-from tfx_distill.components.report.evaluation_result import read_evaluation
+from tfx_distill.contracts.node_ids import candidate_set
+from tfx_distill.contracts.parameters import from_properties
+from tfx_distill.blessing.result import read_evaluation
 from tfx_distill.components.set_publisher.publish import Scores, publish_set, set_record
 from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESSING_KEY,
                                                        EVALUATION_KEY, KIP_SET_KEY,

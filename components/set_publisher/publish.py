@@ -16,13 +16,13 @@ from typing import Any, Dict, Mapping, Optional
 
 import tensorflow as tf
 
-from tfx_distill.components import kip_format
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.example_format import MNIST_MEAN, MNIST_STD
-from tfx_distill.components.files import read_bytes
-from tfx_distill.components.pusher.push import push_directory
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.example_format import MNIST_MEAN, MNIST_STD
+from tfx_distill.contracts.files import read_bytes
+from tfx_distill.contracts.push import push_directory
 from tfx_distill.components.set_publisher.spec import RECORD_FILE
 
 FORMAT = ('KIP .npz (numpy.load(path, allow_pickle=False)): images float32 '

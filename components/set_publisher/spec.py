@@ -8,7 +8,7 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KipSet
-from tfx_distill.components.parameters import (CODE_VERSION, cache_key_parameters,
+from tfx_distill.contracts.parameters import (CODE_VERSION, cache_key_parameters,
                                                execution_parameters)
 
 KIP_SET_KEY = 'kip_set'  # input: the Distiller's set in the published KIP format

@@ -26,11 +26,11 @@ def run(args: argparse.Namespace) -> int:
 
 def distill(args: argparse.Namespace) -> int:
   """Distils the train split of --data into --out, with a checkpoint beside it."""
-  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller import checkpoint  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller.distill import distill as distill_set  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top
-  from tfx_distill.components.progress import ProgressLine  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.progress import ProgressLine  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   train = build_splits(config.ingest)['train']
   architecture = config.train.architecture

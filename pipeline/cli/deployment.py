@@ -7,7 +7,7 @@ import dataclasses
 import re
 from importlib import metadata
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.kubeflow.deployment import (PRESET_RESOURCES, TARGETS, Deployment,
                                              Resources)
 from tfx_distill.pipeline import beam as beam_lib

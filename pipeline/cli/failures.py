@@ -2,7 +2,7 @@
 them (`tfx-distill: error: ...`, exit status 2); anything else is a bug and keeps its
 traceback.
 
-The user's: a `UserError` (components/errors.py: DataError, ConfigError, NoTPUError,
+The user's: a `UserError` (contracts/errors.py: DataError, ConfigError, NoTPUError,
 ...) anywhere in the exception's cause/context chain (LocalDagRunner re-raises what an
 executor raised, so an error inside a component arrives as it was raised), and the
 filesystem refusing to write: a full disk or quota, a read-only filesystem, no
@@ -14,7 +14,7 @@ import errno
 import re
 from typing import Optional
 
-from tfx_distill.components.errors import UserError
+from tfx_distill.contracts.errors import UserError
 
 FULL = 'free some space or use another --pipeline-root'
 NOT_WRITABLE = 'check the permissions or use another --pipeline-root'

@@ -1,7 +1,7 @@
 """The command line's options, and the one function that turns any command's arguments
 into a PipelineConfig.
 
-Every settings field that declares a flag (`components/options.py`) becomes an option
+Every settings field that declares a flag (`contracts/options.py`) becomes an option
 of each command that uses its section: `run` and `compile` take them all, `distill`
 the ingest and distill ones and the Trainer's architecture (nfr's networks). What the user does not give comes from `--preset` (for
 `distill` without one: the settings' own defaults).
@@ -14,7 +14,7 @@ from typing import Dict, Iterable, Optional, Tuple
 from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
 from tfx_distill.components.distiller.settings import METHODS, DistillSettings
 from tfx_distill.components.ingest.settings import FILE_SCHEMES, IngestSettings
-from tfx_distill.components.options import CHOICES, FLAG, HELP, flagged_fields
+from tfx_distill.contracts.options import CHOICES, FLAG, HELP, flagged_fields
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 

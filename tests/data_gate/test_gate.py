@@ -14,12 +14,12 @@ from tfx.components.example_validator import executor as validator_executor
 from tfx.components.statistics_gen import executor as statistics_executor
 from tfx.types import artifact_utils, standard_artifacts
 
-from tfx_distill.components.artifacts import write_examples
+from tfx_distill.contracts.artifacts import write_examples
 from tfx_distill.components.data_gate.executor import Executor
 from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
 from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.example_format import make_split
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.example_format import make_split
 from tfx_distill.components.ingest.sources import load_source
 
 # Eval splits tried against the same train split; 'skewed': half of it ones, no sevens.

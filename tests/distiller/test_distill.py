@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tfx_distill.components import kip_format
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.errors import ConfigError
-from tfx_distill.components.example_format import plain_label_vectors
+from tfx_distill.contracts.errors import ConfigError
+from tfx_distill.contracts.example_format import plain_label_vectors
 
 SMALL = DistillSettings(steps=3, target_batch=50, num_networks=1, seed=3)
 # nfr on 12 digits per class: 2 per class held out, a pool of 2 networks, short fits.

@@ -6,15 +6,15 @@ import os
 import numpy as np
 from tfx.types import standard_artifacts
 
-from tfx_distill.components.artifacts import read_examples, write_examples
-from tfx_distill.components import kip_format
+from tfx_distill.contracts.artifacts import read_examples, write_examples
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.executor import Executor
 from tfx_distill.components.distiller.kip import run_kip
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
-from tfx_distill.components.parameters import from_properties, to_parameters
-from tfx_distill.components.example_format import make_split, standardise, unstandardise
+from tfx_distill.contracts.parameters import from_properties, to_parameters
+from tfx_distill.contracts.example_format import make_split, standardise, unstandardise
 
 
 def write_ingested(tmp_path):

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from tfx_distill.components.distiller import kernels, kip
 from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 
 
 def test_krr_with_linear_kernel_is_ridge_regression():

@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from tfx_distill.components import kip_format
-from tfx_distill.components.example_format import standardise
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts import kip_format
+from tfx_distill.contracts.example_format import standardise
+from tfx_distill.contracts.errors import DataError
 
 
 def _set(n=20, seed=0):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components.architectures import ARCHITECTURES
+from tfx_distill.contracts.architectures import ARCHITECTURES
 from tfx_distill.components.distiller import networks
 from tfx_distill.components.distiller.feature_regression import gram
 from tfx_distill.trainer.model import build_model

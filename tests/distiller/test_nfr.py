@@ -14,7 +14,7 @@ from tfx_distill.components.distiller.feature_regression import feature_krr
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT
 from tfx_distill.components.distiller.settings import DistillSettings, for_method
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tests.distiller.test_distill import _digits
 
 # 12 digits per class; 2 per class held out; a pool of 2 small networks.

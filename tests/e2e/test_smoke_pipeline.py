@@ -40,8 +40,8 @@ def metadata_store(root):
 def write_published_kip_set(path):
   """A set in the published KIP format: 10 real digits, standardised, NHWC, with
   'learned' (perturbed) labels."""
-  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
-  from tfx_distill.components.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
   data = load_source('sample')
   idx = [int(np.flatnonzero(data.labels == c)[0]) for c in range(10)]
@@ -57,7 +57,7 @@ def artifacts_of(store, type_name, node):
 
 def eval_split(root):
   """The first run's eval split (images, labels), read back from its Examples."""
-  from tfx_distill.components.example_format import read_split  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.example_format import read_split  # pylint: disable=g-import-not-at-top
   ingested, = artifacts_of(metadata_store(root), 'Examples', 'Ingest')
   split = read_split(ingested.uri, 'eval')
   return split.images, split.labels
@@ -109,13 +109,13 @@ def test_every_execution_completes(smoke_run):
   kip_sets = [a for a in store.get_artifacts_by_type(KipSet.TYPE_NAME)
               if 'Distiller_kip_1' in a.uri]
   assert len(kip_sets) == 1
-  from tfx_distill.components import kip_format  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
   kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
   assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
 
 
 def test_imported_kip_set_keeps_its_learned_labels(smoke_run):
-  from tfx_distill.components.example_format import read_split  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.example_format import read_split  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   imported = [a for a in metadata_store(root).get_artifacts_by_type('Examples')
               if '/KipImport_0/' in a.uri]
@@ -158,7 +158,7 @@ def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
 def test_models_are_calibrated_on_valid(smoke_run):
   """The imported set's learned labels train the MSE head, whose softmax(scores) is far
   too flat; the temperature fitted on valid brings the eval ECE down."""
-  from tfx_distill.components.model_format import read_record  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   store = metadata_store(root)
   images, labels = eval_split(root)
@@ -180,7 +180,7 @@ def test_models_are_calibrated_on_valid(smoke_run):
 
 
 def test_training_follows_the_recipe_and_shows_progress(smoke_run):
-  from tfx_distill.components.model_format import read_record  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
   root, result = smoke_run
   store = metadata_store(root)
   records = {name: read_record(artifacts_of(store, 'ModelRun', f'Trainer_{name}_s0')[0].uri)
@@ -208,7 +208,7 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
 
 
 def test_report_shows_the_training_cost_and_speed_up(smoke_run):
-  from tfx_distill.components.model_format import read_record  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   store = metadata_store(root)
   report, = artifacts_of(store, 'tfx_distill.Report', 'Report')

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from tfx.types import artifact_utils, standard_artifacts
 
-from tfx_distill.components.artifacts import read_examples
-from tfx_distill.components.example_format import plain_label_vectors
+from tfx_distill.contracts.artifacts import read_examples
+from tfx_distill.contracts.example_format import plain_label_vectors
 from tfx_distill.components.ingest import split as split_lib
 from tfx_distill.components.ingest.executor import Executor
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.ingest.ingest import build_splits
 from tfx_distill.components.ingest.settings import IngestSettings
-from tfx_distill.components.parameters import to_parameters
+from tfx_distill.contracts.parameters import to_parameters
 
 
 def test_split_is_stratified_disjoint_and_seeded():

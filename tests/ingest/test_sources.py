@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tfx_distill.components.ingest import sources
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.errors import DataError
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:

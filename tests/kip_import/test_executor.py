@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from tfx.types import standard_artifacts
 
-from tfx_distill.components.artifacts import read_examples, write_examples
-from tfx_distill.components import kip_format
-from tfx_distill.components.example_format import make_split, standardise
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.artifacts import read_examples, write_examples
+from tfx_distill.contracts import kip_format
+from tfx_distill.contracts.example_format import make_split, standardise
+from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.kip_import.executor import Executor
 from tfx_distill.components.kip_import.importer import import_kip_set
 

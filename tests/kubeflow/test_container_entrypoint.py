@@ -12,10 +12,10 @@ import pytest
 import tensorflow_data_validation as tfdv
 from tfx.types import artifact_utils
 
-from tfx_distill.components import kip_format
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
-from tfx_distill.components.example_format import read_split
-from tfx_distill.components.model_format import SERVING_SUBDIR, read_record
+from tfx_distill.contracts.example_format import read_split
+from tfx_distill.contracts.model_format import SERVING_SUBDIR, read_record
 from tfx_distill.kubeflow.deployment import Deployment
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.kubeflow_runner import compile_job

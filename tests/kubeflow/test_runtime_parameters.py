@@ -18,7 +18,7 @@ from tfx_distill.kubeflow.deployment import Deployment
 from tfx_distill.kubeflow.vertex_training import VertexTraining, vertex_custom_config
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
-from tfx_distill.pipeline.evaluation import eval_config
+from tfx_distill.blessing.eval_config import eval_config
 from tfx_distill.pipeline.kubeflow_runner import compile_job
 from tfx_distill.pipeline.pipeline import create_pipeline
 from tfx_distill.trainer.settings import TrainSettings, from_config

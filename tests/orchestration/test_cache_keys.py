@@ -16,8 +16,8 @@ import pytest
 from tfx import v1 as tfx
 from tfx.orchestration.pipeline import RunOptions
 
-from tfx_distill.components import kip_format
-from tfx_distill.components.example_format import plain_label_vectors, standardise
+from tfx_distill.contracts import kip_format
+from tfx_distill.contracts.example_format import plain_label_vectors, standardise
 from tfx_distill.components.ingest.sources import load_source
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.cache_keys import cache_keys

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from tfx.types import standard_artifacts
 
-from tfx_distill.components import kip_format
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller import executor as distiller_executor
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
-from tfx_distill.components.example_format import unstandardise
+from tfx_distill.contracts.example_format import unstandardise
 from tfx_distill.components.ingest import executor as ingest_executor
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.components.kip_import.importer import import_kip_set
-from tfx_distill.components.parameters import to_parameters
+from tfx_distill.contracts.parameters import to_parameters
 from tfx_distill.pipeline import cli
 
 TINY = ['--data', 'sample', '--max-examples', '300', '--method', 'kip', '--ipc', '1',

@@ -7,7 +7,7 @@ import pytest
 import tensorflow_model_analysis as tfma
 from tfx.utils import proto_utils
 
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.pipeline.pipeline import create_pipeline

@@ -15,9 +15,9 @@ from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
 from tensorflow_model_analysis.writers import eval_config_writer
 
 from tfx_distill.components.data_gate.spec import DataCheck
-from tfx_distill.components.example_format import make_split, plain_label_vectors, write_split
+from tfx_distill.contracts.example_format import make_split, plain_label_vectors, write_split
 from tfx_distill.components.report.collect import ArtifactRef
-from tfx_distill.components.model_format import write_record
+from tfx_distill.contracts.model_format import write_record
 
 ACCURACY = 'sparse_categorical_accuracy'
 ECE = 'expected_calibration_error'
@@ -72,7 +72,7 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
           tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
                                        threshold=threshold)]),
       tfma.MetricConfig(class_name='ExpectedCalibrationError',
-                        module='tfx_distill.pipeline.calibration', per_slice_thresholds=[
+                        module='tfx_distill.blessing.ece_metric', per_slice_thresholds=[
           tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()],
                                        threshold=ece_threshold)])])])
   with open(os.path.join(uri, 'eval_config.json'), 'w') as handle:

@@ -5,9 +5,10 @@ import math
 
 import pytest
 
-from tfx_distill.components.report.summary import (
-    FLOOR, MAX_DROP, MAX_ECE, MISSING, PASSED, SLICE, UNKNOWN, Failure, ModelResult,
-    Thresholds, blessing_decision, describe_set, mean_std, summarise)
+from tfx_distill.blessing.result import (FLOOR, MAX_DROP, MAX_ECE, MISSING, PASSED, SLICE,
+                                         UNKNOWN, Failure, Thresholds, blessing_decision)
+from tfx_distill.components.report.summary import (ModelResult, describe_set, mean_std,
+                                                   summarise)
 
 
 def test_mean_std():

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from tfx.types import standard_artifacts
 
-from tfx_distill.components import kip_format
+from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KipSet
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.parameters import to_parameters
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.parameters import to_parameters
 from tfx_distill.components.set_publisher.executor import Executor
 from tfx_distill.components.set_publisher.spec import PublishedSet
 from tests.report.fake_run import write_evaluation

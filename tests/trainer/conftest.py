@@ -12,8 +12,8 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types import standard_component_specs as keys
 from tfx.utils import json_utils, proto_utils
 
-from tfx_distill.components.artifacts import write_examples
-from tfx_distill.components.example_format import make_split, plain_label_vectors
+from tfx_distill.contracts.artifacts import write_examples
+from tfx_distill.contracts.example_format import make_split, plain_label_vectors
 from tfx_distill.components.ingest.sources import SAMPLE_PATH
 
 TRAIN_IMAGES = 40

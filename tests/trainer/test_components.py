@@ -13,8 +13,8 @@ from tfx.types import standard_artifacts
 from tfx.types import standard_component_specs as keys
 from tfx.utils import json_utils, proto_utils
 
-from tfx_distill.components import model_format
-from tfx_distill.components.example_format import make_split
+from tfx_distill.contracts import model_format
+from tfx_distill.contracts.example_format import make_split
 
 from tests.trainer.conftest import SCHEMA_DIR, examples_artifact, sample_digits, valid_split
 

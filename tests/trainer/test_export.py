@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components import model_format
-from tfx_distill.components.example_format import make_split, serialized_examples
+from tfx_distill.contracts import model_format
+from tfx_distill.contracts.example_format import make_split, serialized_examples
 from tfx_distill.trainer import export
 from tfx_distill.trainer.model import build_model
 

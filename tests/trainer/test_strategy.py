@@ -9,7 +9,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components import model_format
+from tfx_distill.contracts import model_format
 from tfx_distill.trainer import strategy as strategy_lib
 
 from tests.trainer.conftest import SCHEMA_DIR, TRAIN_IMAGES, train_pattern

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components import model_format
-from tfx_distill.components.errors import ConfigError
+from tfx_distill.contracts import model_format
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.trainer import inputs, task
 from tfx_distill.trainer.settings import from_config
 

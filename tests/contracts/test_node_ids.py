@@ -2,7 +2,7 @@
 
 import pytest
 
-from tfx_distill.components.node_ids import Producer, parse_node_id, producer_of
+from tfx_distill.contracts.node_ids import Producer, parse_node_id, producer_of
 
 
 @pytest.mark.parametrize('uri, expected', [

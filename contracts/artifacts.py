@@ -5,7 +5,7 @@ from typing import Dict
 import tensorflow as tf
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.components.example_format import FILE_FORMAT, Split, read_split, write_split
+from tfx_distill.contracts.example_format import FILE_FORMAT, Split, read_split, write_split
 
 
 def write_examples(artifact: Artifact, splits: Dict[str, Split]) -> None:

@@ -13,7 +13,7 @@ from tfx.proto import pusher_pb2
 from tfx.types import standard_artifacts
 from tfx.utils import proto_utils
 
-from tfx_distill.components.pusher import push
+from tfx_distill.contracts import push
 from tfx_distill.components.pusher.executor import Executor
 
 NOW = 1_700_000_000.0

@@ -17,9 +17,9 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.errors import DataError
-from tfx_distill.components.files import read_bytes
-from tfx_distill.components.example_format import IMAGE_SHAPE, NUM_CLASSES, standardise
+from tfx_distill.contracts.errors import DataError
+from tfx_distill.contracts.files import read_bytes
+from tfx_distill.contracts.example_format import IMAGE_SHAPE, NUM_CLASSES, standardise
 
 # Zip member timestamps are fixed so that the same arrays always give the same bytes.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)

@@ -1,11 +1,11 @@
 """Expected calibration error (ECE) of a multi-class model, as a TFMA metric.
 
 TFMA 0.47 has binary calibration metrics only. This one bins the top-1 confidence of
-each example as trainer/calibration.py does (the same functions the Trainer uses to
-report ECE before and after its temperature), on the slices TFMA evaluates. Use it in
-an EvalConfig with `tfma.MetricConfig(class_name='ExpectedCalibrationError',
-module='tfx_distill.pipeline.calibration')`; pipeline/evaluation.py puts an upper bound
-on it (`--max-ece`).
+each example with ece.py (the functions the Trainer uses to report ECE before and after
+its temperature), on the slices TFMA evaluates. Use it in an EvalConfig with
+`tfma.MetricConfig(class_name='ExpectedCalibrationError',
+module='tfx_distill.blessing.ece_metric')`; eval_config.py puts an upper bound on it
+(`--max-ece`).
 """
 
 from typing import Any, Dict, Iterable, Optional
@@ -15,8 +15,8 @@ import numpy as np
 from tensorflow_model_analysis.metrics import metric_types, metric_util
 from tensorflow_model_analysis.proto import config_pb2
 
-from tfx_distill.trainer.calibration import (DEFAULT_BINS, bin_statistics,
-                                             expected_calibration_error)
+from tfx_distill.blessing.ece import (DEFAULT_BINS, bin_statistics,
+                                      expected_calibration_error)
 
 ECE_NAME = 'expected_calibration_error'
 

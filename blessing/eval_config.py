@@ -1,4 +1,6 @@
-"""TFMA EvalConfigs: what the Evaluators compute and which thresholds bless a model.
+"""TFMA EvalConfigs: what the Evaluators compute and which thresholds bless a model,
+and the same thresholds set to a run's values (`with_thresholds`, what the compiled
+Evaluators apply to their runtime parameters: kubeflow/tunable.py).
 
 Every threshold applies to the overall slice (per-label slices are reported, not
 gated):
@@ -8,7 +10,7 @@ gated):
 - the full-data model: no drop against the latest blessed full model (a change
   threshold of -`--full-max-drop`, 0 by default: equal or better), checked once one
   exists; without a baseline TFMA skips change thresholds;
-- expected calibration error (pipeline/calibration.py) <= `--max-ece`, an upper-bound
+- expected calibration error (blessing/ece_metric.py) <= `--max-ece`, an upper-bound
   value threshold on the custom metric.
 """
 
@@ -16,10 +18,10 @@ from typing import Optional
 
 import tensorflow_model_analysis as tfma
 
-from tfx_distill.components.example_format import LABEL_KEY, NUM_CLASSES
-from tfx_distill.components.model_format import OUTPUT_KEY, SERVING_EXAMPLES
-from tfx_distill.pipeline import calibration
-from tfx_distill.pipeline.config import EvalSettings
+from tfx_distill.contracts.example_format import LABEL_KEY, NUM_CLASSES
+from tfx_distill.contracts.model_format import OUTPUT_KEY, SERVING_EXAMPLES
+from tfx_distill.blessing import ece_metric
+from tfx_distill.blessing.settings import EvalSettings
 
 ACCURACY = 'sparse_categorical_accuracy'
 
@@ -58,8 +60,8 @@ def eval_config(min_accuracy: float, max_drop: Optional[float],
                                     per_slice_thresholds=[_overall_threshold(threshold)]),
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
-                  tfma.MetricConfig(class_name=calibration.ExpectedCalibrationError.__name__,
-                                    module=calibration.__name__,
+                  tfma.MetricConfig(class_name=ece_metric.ExpectedCalibrationError.__name__,
+                                    module=ece_metric.__name__,
                                     per_slice_thresholds=ece_thresholds(max_ece)),
               ]),
           tfma.MetricsSpec(
@@ -88,3 +90,23 @@ def full_eval_config(config: EvalSettings) -> tfma.EvalConfig:
   """The full-data model: an absolute floor, a calibration bound, and no drop (beyond
   `full_max_drop`) against the latest blessed full model when one exists."""
   return eval_config(config.full_min_accuracy, config.full_max_drop, config.max_ece)
+
+
+def with_thresholds(eval_config: tfma.EvalConfig, min_accuracy: float,
+                    max_drop: float) -> tfma.EvalConfig:
+  """A copy of eval_config whose value thresholds have lower bound min_accuracy and whose
+  change thresholds allow a drop of at most max_drop."""
+  config = tfma.EvalConfig()
+  config.CopyFrom(eval_config)
+  for metrics_spec in config.metrics_specs:
+    for metric in metrics_spec.metrics:
+      thresholds = [t.threshold for t in metric.per_slice_thresholds]
+      thresholds += [t.threshold for t in metric.cross_slice_thresholds]
+      if metric.HasField('threshold'):
+        thresholds.append(metric.threshold)
+      for threshold in thresholds:
+        if threshold.HasField('value_threshold'):
+          threshold.value_threshold.lower_bound.value = min_accuracy
+        if threshold.HasField('change_threshold'):
+          threshold.change_threshold.absolute.value = -max_drop
+  return config

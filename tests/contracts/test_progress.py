@@ -1,8 +1,8 @@
-"""The progress line: steps, loss, elapsed time and ETA (components/progress.py)."""
+"""The progress line: steps, loss, elapsed time and ETA (contracts/progress.py)."""
 
 import io
 
-from tfx_distill.components.progress import ProgressLine, duration
+from tfx_distill.contracts.progress import ProgressLine, duration
 
 
 class Clock:

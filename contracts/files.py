@@ -4,7 +4,7 @@ without Google Cloud credentials, a bucket out of reach, no permission)."""
 
 import tensorflow as tf
 
-from tfx_distill.components.errors import DataError
+from tfx_distill.contracts.errors import DataError
 
 CREDENTIALS_HINT = ('no Google Cloud credentials found (set GOOGLE_APPLICATION_CREDENTIALS '
                     'or run `gcloud auth application-default login`)')
