@@ -17,6 +17,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
+from tfx_distill.contracts import lineage, node_ids
 from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import Deployment, Resources
 from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
@@ -80,6 +81,37 @@ def with_parameter_defaults(job: Dict[str, Any],
   return job
 
 
+BLESSING_QUERY = 'schema_title="tfx.ModelBlessing"'
+
+
+def restrict_baseline(job: Dict[str, Any], pipeline_name: str) -> str:
+  """Restricts the compiled query of the full model's baseline to blessings of the
+  full training set of this pipeline, in place; returns the new filter.
+
+  TFX's Kubeflow V2 step builder compiles the LatestBlessedModelStrategy resolver into
+  two artifact queries: the latest blessing (`schema_title="tfx.ModelBlessing" AND
+  state=LIVE AND metadata.blessed.number_value=1`), then the model it blessed, by name.
+  The channels' `producer_component_id`, which the local runner honours, is dropped, so
+  any blessed model of the metadata store (a distilled one, another pipeline's) would
+  be the baseline. Every blessing carries its training set and pipeline
+  (contracts/lineage.py); this adds them to the first query."""
+  spec = job['pipelineSpec']
+  prefix = node_ids.LATEST_BLESSED_FULL + '-'
+  queries = [query for name, component in spec['components'].items()
+             if name.startswith(prefix)
+             for query in spec['deploymentSpec']['executors'][
+                 component['executorLabel']].get('resolver', {}).get(
+                     'outputArtifactQueries', {}).values()
+             if query['filter'].startswith(BLESSING_QUERY)]
+  if len(queries) != 1:  # TFX compiled the resolver otherwise: a bug, not the user's
+    raise RuntimeError(f'expected one blessing query of {node_ids.LATEST_BLESSED_FULL} '
+                       f'in the compiled job, found {len(queries)}')
+  queries[0]['filter'] += ''.join(
+      f' AND metadata.{key}.string_value="{value}"'
+      for key, value in lineage.properties(node_ids.FULL, pipeline_name).items())
+  return queries[0]['filter']
+
+
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
                      out: str, config) -> Dict[str, Any]:
   """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
@@ -87,8 +119,9 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
   it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
   spec schema 2.1, with the runtime parameters of `runtime_parameters.py` (their
-  defaults: the config's values, in runtimeConfig.parameterValues) and the heavy steps'
-  resource requests."""
+  defaults: the config's values, in runtimeConfig.parameterValues), the heavy steps'
+  resource requests and the full model's baseline restricted to full models
+  (`restrict_baseline`)."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
@@ -105,6 +138,7 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
     os.remove(out)
   job = with_parameter_defaults(runner.run(pipeline, parameter_values=defaults,
                                            write_out=False), defaults)
+  restrict_baseline(job, pipeline.pipeline_info.pipeline_name)
   with open(out, 'w') as f:
     json.dump(job, f, sort_keys=True)
   if deployment.target == 'kubeflow':

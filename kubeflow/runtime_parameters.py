@@ -124,6 +124,7 @@ def parameterize(pipeline: tfx.dsl.Pipeline, config) -> Dict[str, Any]:
       used |= {length, 'train_seed'}
     else:
       floor = 'full_min_accuracy' if full else 'candidate_min_accuracy'
-      tune_evaluator(node, params[floor], params['max_drop'])
+      tune_evaluator(node, params[floor], params['max_drop'], producer.training_set,
+                     pipeline.pipeline_info.pipeline_name)
       used |= {floor, 'max_drop'}
   return {name: params[name].default for name in sorted(used)}

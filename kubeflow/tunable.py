@@ -18,6 +18,10 @@ thresholds inside the Evaluator's `eval_config` (a TFMA proto). So:
   `max_drop`; its executor sets every value threshold's lower bound to min_accuracy and
   every change threshold's bound to -max_drop (the pipeline's EvalConfigs carry one of
   each, on accuracy: blessing/eval_config.py, `with_thresholds`), then runs TFX's Evaluator executor.
+  It also gets the training set and pipeline of its model, and writes them on the
+  blessing (contracts/lineage.py): the compiled resolver finds the full model's
+  baseline by them (compile.py), and a step's output artifacts need not arrive with the
+  metadata the spec declares for them (Vertex does not document that it copies it).
 
 Both keep the node's id, inputs and output channels, so nothing downstream changes.
 """
@@ -32,12 +36,13 @@ from tfx.components.trainer import executor as trainer_executor
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
-from tfx.types import Artifact
+from tfx.types import Artifact, artifact_utils
 from tfx.types.component_spec import ComponentSpec, ExecutionParameter
 from tfx.types.standard_component_specs import EvaluatorSpec, TrainerSpec
 from tfx.utils import json_utils, proto_utils
 
 from tfx_distill.blessing.eval_config import with_thresholds
+from tfx_distill.contracts import lineage
 
 CUSTOM_CONFIG_KEY = 'custom_config'
 EVAL_CONFIG_KEY = 'eval_config'
@@ -47,6 +52,8 @@ SMALL_STEPS = 'small_steps'
 SMALL_SET, STEPS = 'small_set', 'steps'  # TrainSettings.small_set, SmallSetTraining.steps
 TRAINER_PARAMETERS = (EPOCHS, SMALL_STEPS, SEED, SEED_INDEX)
 MIN_ACCURACY, MAX_DROP = 'min_accuracy', 'max_drop'
+BLESSING_KEY = 'blessing'
+LINEAGE_PARAMETERS = (lineage.TRAINING_SET, lineage.PIPELINE)
 Value = Union[int, float, data_types.RuntimeParameter]
 
 
@@ -59,7 +66,8 @@ class TunableTrainerSpec(TrainerSpec):
 class TunableEvaluatorSpec(EvaluatorSpec):
   PARAMETERS = {**EvaluatorSpec.PARAMETERS,
                 MIN_ACCURACY: ExecutionParameter(type=float),
-                MAX_DROP: ExecutionParameter(type=float)}
+                MAX_DROP: ExecutionParameter(type=float),
+                **{key: ExecutionParameter(type=str) for key in LINEAGE_PARAMETERS}}
 
 
 def trained_settings(custom_config: Dict[str, Any], epochs: int, small_steps: int,
@@ -102,15 +110,21 @@ class VertexTrainerExecutor(_TunableTrainerMixin, vertex_executor.GenericExecuto
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
-  """TFX's Evaluator executor with the run's accuracy thresholds."""
+  """TFX's Evaluator executor with the run's accuracy thresholds; the blessing carries
+  the model's training set and pipeline."""
 
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]], exec_properties: Dict[str, Any]):
     rest, (min_accuracy, max_drop) = _split(exec_properties, (MIN_ACCURACY, MAX_DROP))
+    rest, (training_set, pipeline) = _split(rest, LINEAGE_PARAMETERS)
     config = json_format.Parse(rest[EVAL_CONFIG_KEY], tfma.EvalConfig())
     rest[EVAL_CONFIG_KEY] = proto_utils.proto_to_json(
         with_thresholds(config, float(min_accuracy), float(max_drop)))
-    return super().Do(input_dict, output_dict, rest)
+    result = super().Do(input_dict, output_dict, rest)
+    blessing = artifact_utils.get_single_instance(output_dict[BLESSING_KEY])
+    for key, value in lineage.properties(training_set, pipeline).items():
+      blessing.set_string_custom_property(key, value)
+    return result
 
 
 TUNABLE_TRAINER_EXECUTORS = {
@@ -138,8 +152,10 @@ def tune_trainer(trainer: tfx.components.Trainer, epochs: Value, small_steps: Va
 
 
 def tune_evaluator(evaluator: tfx.components.Evaluator, min_accuracy: Value,
-                   max_drop: Value) -> None:
-  """Makes a built Evaluator take its accuracy thresholds as parameters."""
+                   max_drop: Value, training_set: str, pipeline: str) -> None:
+  """Makes a built Evaluator take its accuracy thresholds as parameters, and write
+  `training_set` and `pipeline` (the pipeline's name) on its blessing."""
   _respec(evaluator, TunableEvaluatorSpec, EvaluatorExecutor,
-          {MIN_ACCURACY: min_accuracy, MAX_DROP: max_drop})
+          {MIN_ACCURACY: min_accuracy, MAX_DROP: max_drop,
+           **lineage.properties(training_set, pipeline)})
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
-from tfx_distill.contracts import node_ids
+from tfx_distill.contracts import lineage, node_ids
 from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
@@ -130,8 +130,14 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       trainer.add_upstream_node(data_gate)
       components.append(trainer)
       models[(name, k)] = trainer.outputs['model']
+      # Its training set on the model (written by the orchestrator; see lineage.py).
+      models[(name, k)].additional_custom_properties.update(
+          lineage.properties(name, config.name))
 
-  # The latest full-data model blessed by an earlier run, as the full model's baseline.
+  # The latest full-data model blessed by an earlier run, as the full model's baseline:
+  # locally by producer (the Trainer and Evaluator of the full set); compiled for
+  # Kubeflow/Vertex, whose resolver query drops the producer, by the blessing's
+  # training set and pipeline (kubeflow/compile.py, `restrict_baseline`).
   latest_blessed = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
@@ -158,6 +164,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
           examples=examples, model=model, baseline_model=models[(node_ids.FULL, k)],
           eval_config=candidate_eval_config(config.eval))
     evaluator = evaluator.with_id(node_ids.evaluator(name, k))
+    evaluator.outputs['blessing'].additional_custom_properties.update(
+        lineage.properties(name, config.name))
     components.append(evaluator)
     blessings[(name, k)] = evaluator.outputs['blessing']
     evaluations[(name, k)] = evaluator.outputs['evaluation']

@@ -7,39 +7,186 @@ ExecutorInput in place of `{{$}}`, in a subprocess, and reads back the ExecutorO
 the entry point wrote.
 
 Output URIs follow Vertex's layout, `<pipeline root>/<project number>/<job>/<task>_<task
-id>/<output key>`. No container is started: the command runs in this environment, which
+id>/<output key>`; output artifacts start with no metadata (open-source KFP's driver
+copies the output definition's metadata into them; whether Vertex does is not
+documented, so what a query needs must be written by the step itself). No container is started: the command runs in this environment, which
 holds the same package as the image.
+
+Resolver tasks (no container: Vertex runs their artifact queries itself) are resolved
+against a `VertexMetadata`, a local ML Metadata store holding every artifact the runs
+sharing it produced, as Vertex's metadata store holds them: resource name, schema
+title, uri and the metadata the entry point reported. A query's filter (the AIP-160
+subset the Kubeflow V2 compiler writes) is translated clause by clause into an ML
+Metadata filter; a clause it cannot translate fails the test instead of being dropped.
+Of the matching artifacts the latest created is taken.
 """
 
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
 
 PROJECT_NUMBER = '123456789'
 ARTIFACTS = 'projects/p/locations/europe-west4/metadataStores/default/artifacts'
 
 
+def schema_title(artifact_type: Dict[str, Any]) -> str:
+  """The schema title of a RuntimeArtifact's or an output definition's artifactType."""
+  if 'schemaTitle' in artifact_type:
+    return artifact_type['schemaTitle']
+  return yaml.safe_load(artifact_type['instanceSchema'])['title']
+
+
+# One clause of a compiled query -> an ML Metadata filter clause.
+_CLAUSES = (
+    (re.compile(r'^schema_title="([^"]+)"$'), "type = '{}'"),
+    (re.compile(r'^state=(LIVE)$'), 'state = {}'),
+    (re.compile(r'^name="([^"]+)"$'), "name = '{}'"),
+    (re.compile(r'^metadata\.(\w+)\.number_value=([-0-9.]+)$'),
+     'custom_properties.{}.double_value = {}'),
+    (re.compile(r'^metadata\.(\w+)\.string_value="([^"]*)"$'),
+     "custom_properties.{}.string_value = '{}'"),
+)
+
+
+def mlmd_filter(query: str) -> str:
+  """A compiled artifact query ('schema_title="tfx.Model" AND state=LIVE AND ...') as
+  an ML Metadata filter_query; ValueError for a clause it does not know."""
+  clauses = []
+  for clause in query.split(' AND '):
+    for pattern, template in _CLAUSES:
+      match = pattern.match(clause.strip())
+      if match:
+        clauses.append(template.format(*match.groups()))
+        break
+    else:
+      raise ValueError(f'cannot emulate the query clause {clause!r} of {query!r}')
+  return ' AND '.join(clauses)
+
+
+class VertexMetadata:
+  """The metadata store of a Vertex project, here an ML Metadata store in memory:
+  every artifact recorded (as the entry point reported it), and artifact queries."""
+
+  def __init__(self):
+    config = metadata_store_pb2.ConnectionConfig()
+    config.fake_database.SetInParent()
+    self.store = metadata_store.MetadataStore(config)
+    self._runtime: Dict[int, Dict[str, Any]] = {}  # MLMD id -> the RuntimeArtifact
+
+  def record(self, artifact: Dict[str, Any]) -> None:
+    """Records a RuntimeArtifact (name, type, uri, metadata), LIVE."""
+    type_id = self.store.put_artifact_type(
+        metadata_store_pb2.ArtifactType(name=schema_title(artifact['type'])))
+    stored = metadata_store_pb2.Artifact(type_id=type_id, uri=artifact['uri'],
+                                         name=artifact['name'],
+                                         state=metadata_store_pb2.Artifact.LIVE)
+    for key, value in artifact.get('metadata', {}).items():
+      if isinstance(value, bool):
+        stored.custom_properties[key].bool_value = value
+      elif isinstance(value, (int, float)):
+        stored.custom_properties[key].double_value = value
+      elif isinstance(value, str):
+        stored.custom_properties[key].string_value = value
+    [artifact_id] = self.store.put_artifacts([stored])
+    self._runtime[artifact_id] = artifact
+
+  def query(self, query: str) -> Optional[Dict[str, Any]]:
+    """The latest created artifact that matches a compiled query, or None."""
+    found = self.store.get_artifacts(list_options=metadata_store.ListOptions(
+        filter_query=mlmd_filter(query), limit=1, is_asc=False,
+        order_by=metadata_store.OrderByField.CREATE_TIME))
+    return self._runtime[found[0].id] if found else None
+
+
 class VertexRun:
   """One run of a compiled job: the parameter values of the run and every artifact the
-  tasks run so far have produced, keyed by (task, output key)."""
+  tasks run so far have produced, keyed by (task, output key) (None: a resolver task
+  that found nothing). Runs sharing a `metadata` store see each other's artifacts in
+  their resolver tasks."""
 
   def __init__(self, job: Dict[str, Any], pipeline_root: str, job_name: str,
-               parameter_values: Dict[str, Any]):
+               parameter_values: Dict[str, Any],
+               metadata: Optional[VertexMetadata] = None):
     self.job = job
     self.spec = job['pipelineSpec']
+    self.job_name = job_name
     self.root = os.path.join(pipeline_root, PROJECT_NUMBER, job_name)
     # The PipelineJob's runtimeConfig, overridden as at submission.
     self.parameters = {**job['runtimeConfig'].get('parameterValues', {}),
                        **parameter_values}
-    self.produced: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    self.metadata = metadata
+    self.produced: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
     self._ids = itertools.count(1)
+
+  def component(self, task_name: str) -> Dict[str, Any]:
+    task = self.spec['root']['dag']['tasks'][task_name]
+    return self.spec['components'][task['componentRef']['name']]
+
+  def executor(self, task_name: str) -> Dict[str, Any]:
+    return self.spec['deploymentSpec']['executors'][
+        self.component(task_name)['executorLabel']]
+
+  def _record(self, task_name: str, key: str, artifact: Optional[Dict[str, Any]]):
+    self.produced[(task_name, key)] = artifact
+    if artifact is not None and self.metadata is not None:
+      self.metadata.record(artifact)
+
+  def seed(self, task_name: str, key: str, uri: str,
+           metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Takes an artifact made elsewhere (e.g. by a local run) as the output `key` of
+    `task_name`, as if the task had run (a cached task's output, for Vertex); returns
+    it as a RuntimeArtifact."""
+    declared = self.component(task_name)['outputDefinitions']['artifacts'][key]
+    artifact = {'name': f'{ARTIFACTS}/{self.job_name}-{task_name}-{key}',
+                'type': declared['artifactType'], 'uri': uri,
+                'metadata': dict(metadata or {})}
+    self._record(task_name, key, artifact)
+    return artifact
+
+  def _input_artifacts(self, task_name: str) -> Dict[str, List[Dict[str, Any]]]:
+    """{input key: the artifacts the task gets} (an empty list when the producer was
+    a resolver that found nothing)."""
+    task = self.spec['root']['dag']['tasks'][task_name]
+    artifacts = {}
+    for key, value in task.get('inputs', {}).get('artifacts', {}).items():
+      source = value['taskOutputArtifact']
+      produced = self.produced[(source['producerTask'], source['outputArtifactKey'])]
+      artifacts[key] = [produced] if produced is not None else []
+    return artifacts
+
+  def resolve(self, *task_names: str) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Runs resolver tasks, in order: each artifact query, its placeholders filled from
+    the task's input artifacts, against the metadata store; returns {task: the
+    artifact found or None}."""
+    assert self.metadata is not None, 'resolver tasks need a VertexMetadata'
+    found = {}
+    for name in task_names:
+      inputs = self._input_artifacts(name)
+      queries = self.executor(name)['resolver']['outputArtifactQueries']
+      for key, query in queries.items():
+        text, missing = query['filter'], False
+        for placeholder, input_key, field in re.findall(
+            r"(\{\{\$\.inputs\.artifacts\['(\w+)'\]\.metadata\['(\w+)'\]\}\})", text):
+          if not inputs[input_key]:
+            missing = True  # no input artifact: nothing to look for
+            break
+          text = text.replace(placeholder, str(inputs[input_key][0]['metadata'][field]))
+        artifact = None if missing else self.metadata.query(text)
+        self.produced[(name, key)] = artifact
+        found[name] = artifact
+    return found
 
   def executor_input(self, task_name: str) -> Dict[str, Any]:
     task = self.spec['root']['dag']['tasks'][task_name]
-    component = self.spec['components'][task['componentRef']['name']]
+    component = self.component(task_name)
     inputs = task.get('inputs', {})
     parameters = {}
     for key, value in inputs.get('parameters', {}).items():
@@ -47,15 +194,13 @@ class VertexRun:
         parameters[key] = self.parameters[value['componentInputParameter']]
       else:
         parameters[key] = value['runtimeValue']['constant']
-    artifacts = {}
-    for key, value in inputs.get('artifacts', {}).items():
-      source = value['taskOutputArtifact']
-      artifacts[key] = {'artifacts': [
-          self.produced[(source['producerTask'], source['outputArtifactKey'])]]}
+    artifacts = {key: {'artifacts': found}
+                 for key, found in self._input_artifacts(task_name).items()}
     task_dir = os.path.join(self.root, f'{task_name}_{next(self._ids)}')
     outputs = {key: {'artifacts': [{
-        'name': f'{ARTIFACTS}/{task_name}-{key}', 'type': output['artifactType'],
-        'uri': os.path.join(task_dir, key), 'metadata': {}}]}
+        'name': f'{ARTIFACTS}/{self.job_name}-{task_name}-{key}',
+        'type': output['artifactType'], 'uri': os.path.join(task_dir, key),
+        'metadata': {}}]}
                for key, output in component.get('outputDefinitions', {})
                .get('artifacts', {}).items()}
     return {'inputs': {'parameterValues': parameters, 'artifacts': artifacts},
@@ -64,10 +209,7 @@ class VertexRun:
 
   def command(self, task_name: str, executor_input: Dict[str, Any]) -> list:
     """The task's container command and args as Vertex starts them."""
-    label = self.spec['components'][
-        self.spec['root']['dag']['tasks'][task_name]['componentRef']['name']][
-            'executorLabel']
-    container = self.spec['deploymentSpec']['executors'][label]['container']
+    container = self.executor(task_name)['container']
     command = list(container['command'])
     if command[0] == 'python':
       command[0] = sys.executable
@@ -98,6 +240,6 @@ class VertexRun:
         outputs[name] = json.load(handle)
       for key, declared in executor_input['outputs']['artifacts'].items():
         reported = outputs[name].get('artifacts', {}).get(key, {}).get('artifacts', [{}])[0]
-        self.produced[(name, key)] = {**declared['artifacts'][0], **reported,
-                                      'type': declared['artifacts'][0]['type']}
+        self._record(name, key, {**declared['artifacts'][0], **reported,
+                                 'type': declared['artifacts'][0]['type']})
     return outputs
