@@ -20,6 +20,7 @@ from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 from tfx_distill.contracts import lineage, node_ids
 from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import Deployment, Resources
+from tfx_distill.kubeflow.model_registry import push_to_vertex
 from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
 
@@ -118,7 +119,8 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   for `deployment`'s paths) to `out` (for Vertex AI Pipelines'
   `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
   it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
-  spec schema 2.1, with the runtime parameters of `runtime_parameters.py` (their
+  spec schema 2.1, with the Pushers uploading to the Vertex AI Model Registry if the
+  deployment has one, the runtime parameters of `runtime_parameters.py` (their
   defaults: the config's values, in runtimeConfig.parameterValues), the heavy steps'
   resource requests and the full model's baseline restricted to full models
   (`restrict_baseline`)."""
@@ -126,6 +128,8 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
     train_on_vertex(pipeline, deployment.vertex_training)
+  if deployment.model_registry is not None:
+    push_to_vertex(pipeline, deployment.model_registry)
   request_resources(pipeline, deployment)
   defaults = parameterize(pipeline, config)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(

@@ -1,5 +1,6 @@
 """Where a compiled pipeline runs: the orchestrator, the pipeline root, the image, what
-the heavy steps ask the platform for and, on Vertex, the Trainers' worker pools. Light
+the heavy steps ask the platform for and, on Vertex, the Trainers' worker pools and the
+Model Registry the Pushers upload to. Light
 (no TFX import), so that the command line can offer its choices without loading TFX."""
 
 import dataclasses
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Dict, Optional
 from tfx_distill.contracts.errors import check
 
 if TYPE_CHECKING:
+  from tfx_distill.kubeflow.model_registry import ModelRegistry  # pylint: disable=g-bad-import-order
   from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-bad-import-order
 
 TARGETS = ('vertex', 'kubeflow')
@@ -67,6 +69,7 @@ class Deployment:
   vertex_training: Optional['VertexTraining'] = None  # Trainers as Vertex CustomJobs
   distiller: Resources = Resources()  # each Distiller step
   trainer: Resources = Resources()  # each Trainer and Tuner step training in the pipeline
+  model_registry: Optional['ModelRegistry'] = None  # --push-to vertex
 
   def validate(self) -> 'Deployment':
     """Raises ConfigError naming the first bad value; returns self."""
@@ -78,6 +81,8 @@ class Deployment:
     check(bool(self.image), 'an image is required (build kubeflow/Dockerfile and push it)')
     check(self.vertex_training is None or self.target == 'vertex',
           'Vertex training is only available with --target vertex')
+    if self.model_registry is not None:
+      self.model_registry.validate()
     self.distiller.validate('distiller')
     self.trainer.validate('trainer')
     return self

@@ -41,6 +41,21 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
   p.add_argument('--trainer-workers', type=int, default=0,
                  help='further worker replicas for multi-worker training')
   p.add_argument('--service-account', default='', help='for the Vertex training jobs')
+  p.add_argument('--push-to', default='filesystem', choices=('filesystem', 'vertex'),
+                 help='filesystem: each blessed model goes to PIPELINE_ROOT/serving/'
+                 '<training set>/<version>/; vertex: there and into the Vertex AI Model '
+                 'Registry (model <pipeline>-<training set>, labels: training set, '
+                 'accuracy)')
+  p.add_argument('--serving-image', default='', help='--push-to vertex: the prediction '
+                 'container (default: the prebuilt TensorFlow 2.15 CPU one of the region)')
+  p.add_argument('--vertex-endpoint', default='', help='--push-to vertex: deploy every '
+                 'push of --vertex-endpoint-set to this endpoint (display name; created '
+                 'if missing), replacing the version it served')
+  p.add_argument('--vertex-endpoint-set', default='full',
+                 help='the training set whose pushes --vertex-endpoint serves '
+                 '(default full)')
+  p.add_argument('--serving-machine-type', default='n1-standard-2',
+                 help='--vertex-endpoint: the machine of each serving replica')
   for step, what in (('distiller', 'each Distiller step'),
                      ('trainer', 'each Trainer step training in the pipeline (--target '
                       'kubeflow or --trainer-in-pipeline) and the Tuner')):
@@ -111,6 +126,22 @@ def beam_config(args: argparse.Namespace, image: str) -> beam_lib.BeamConfig:
   return beam_lib.DirectBeam()
 
 
+def model_registry_of(args: argparse.Namespace):
+  """The Model Registry of --push-to vertex, or None."""
+  from tfx_distill.kubeflow.model_registry import ModelRegistry  # pylint: disable=g-import-not-at-top
+  if args.push_to != 'vertex':
+    given = [flag for flag, value in (('--vertex-endpoint', args.vertex_endpoint),
+                                      ('--serving-image', args.serving_image))
+             if value]
+    if given:
+      raise ConfigError(f'{given[0]} is for --push-to vertex')
+    return None
+  return ModelRegistry(project=args.project, region=args.region,
+                       serving_image=args.serving_image, endpoint=args.vertex_endpoint,
+                       endpoint_set=args.vertex_endpoint_set,
+                       machine_type=args.serving_machine_type)
+
+
 def deployment_from_args(args: argparse.Namespace):
   """The kubeflow Deployment the arguments describe, validated."""
   from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-import-not-at-top
@@ -133,7 +164,7 @@ def deployment_from_args(args: argparse.Namespace):
                                      service_account=args.service_account)
   return Deployment(
       target=args.target, pipeline_root=args.pipeline_root, image=image,
-      vertex_training=vertex_training,
+      vertex_training=vertex_training, model_registry=model_registry_of(args),
       distiller=step_resources(args, 'distiller', args.distiller_accelerator or ''),
       trainer=step_resources(args, 'trainer',
                              args.trainer_accelerator if in_pipeline else '')).validate()
