@@ -61,6 +61,9 @@ class DataflowBeam:
                        f'got {self.temp_location!r}')
     if self.max_num_workers < 1 or self.disk_size_gb < 1:
       raise ConfigError('dataflow: max_num_workers and disk_size_gb must be >= 1')
+    if self.service_account and '@' not in self.service_account:
+      raise ConfigError(f'dataflow: the service account must be an email '
+                        f'(NAME@PROJECT.iam.gserviceaccount.com), got {self.service_account!r}')
     return self
 
   def beam_args(self) -> Tuple[str, ...]:
@@ -87,13 +90,15 @@ DATAFLOW_MACHINES = {
 
 
 def dataflow(project: str, region: str, temp_location: str, size: str = 'small',
-             sdk_container_image: str = '') -> DataflowBeam:
+             sdk_container_image: str = '', service_account: str = '') -> DataflowBeam:
   """A Dataflow config of one of the named sizes. Pass the pipeline's image as
-  `sdk_container_image` so that the workers hold TFX and this package."""
+  `sdk_container_image` so that the workers hold TFX and this package;
+  `service_account`: the workers' (default: Compute Engine's default one)."""
   if size not in DATAFLOW_MACHINES:
     raise ConfigError(f'dataflow: size must be one of {sorted(DATAFLOW_MACHINES)}, '
                      f'got {size!r}')
   machine_type, max_workers = DATAFLOW_MACHINES[size]
   return DataflowBeam(project=project, region=region, temp_location=temp_location,
                       machine_type=machine_type, max_num_workers=max_workers,
-                      sdk_container_image=sdk_container_image).validate()
+                      sdk_container_image=sdk_container_image,
+                      service_account=service_account).validate()

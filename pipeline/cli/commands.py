@@ -70,13 +70,21 @@ def report(args: argparse.Namespace) -> int:
 def compile_pipeline(args: argparse.Namespace) -> int:
   """Writes the Kubeflow Pipelines v2 / Vertex AI job spec of the configured pipeline."""
   from tfx_distill.kubeflow.compile import kfp_package_path  # pylint: disable=g-import-not-at-top
-  from tfx_distill.pipeline.cli.deployment import beam_config, deployment_from_args  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.cli.deployment import beam_config, deployment_from_args, iam_requirements  # pylint: disable=g-import-not-at-top
   from tfx_distill.pipeline.kubeflow_runner import compile_job  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   deployment = deployment_from_args(args)
-  job = compile_job(config, deployment, args.out, beam_config(args, deployment.image))
+  beam = beam_config(args, deployment.image)
+  job = compile_job(config, deployment, args.out, beam)
   tasks = job['pipelineSpec']['root']['dag']['tasks']
   print(f'{args.out}: {len(tasks)} tasks for {args.target}, image {deployment.image}')
   if args.target == 'kubeflow':
     print(f'{kfp_package_path(args.out)}: the same pipeline as a kfp.Client package')
+  if deployment.pipeline_root.startswith('gs://'):
+    who = ('the service account you submit the job with' if args.target == 'vertex'
+           else "the pods' Google service account")
+    print(f'before the first run, grant (pipeline SA: {who}; kubeflow/README.md, '
+          '"Service accounts and roles"):')
+    for need in iam_requirements(deployment, beam):
+      print(f'  {need}')
   return 0

@@ -32,6 +32,9 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
                  choices=sorted(beam_lib.DATAFLOW_MACHINES))
   p.add_argument('--temp-location', help='Dataflow temp gs:// path '
                  '(default PIPELINE_ROOT/tmp)')
+  p.add_argument('--dataflow-service-account', default='',
+                 help="the Dataflow workers' service account (default: Compute Engine's "
+                 'default service account of --project)')
   p.add_argument('--trainer-in-pipeline', action='store_true',
                  help='vertex: train inside the pipeline step, not as a CustomJob')
   p.add_argument('--trainer-machine-type', default='n1-standard-8')
@@ -40,7 +43,8 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
                  'TPU_V3:8; when training in the pipeline, for each Trainer step')
   p.add_argument('--trainer-workers', type=int, default=0,
                  help='further worker replicas for multi-worker training')
-  p.add_argument('--service-account', default='', help='for the Vertex training jobs')
+  p.add_argument('--service-account', default='', help='for the Vertex training jobs '
+                 "(the pipeline's service account needs iam.serviceAccountUser on it)")
   p.add_argument('--push-to', default='filesystem', choices=('filesystem', 'vertex'),
                  help='filesystem: each blessed model goes to PIPELINE_ROOT/serving/'
                  '<training set>/<version>/; vertex: there and into the Vertex AI Model '
@@ -122,7 +126,10 @@ def beam_config(args: argparse.Namespace, image: str) -> beam_lib.BeamConfig:
   if args.beam == 'dataflow':
     return beam_lib.dataflow(args.project, args.region,
                              args.temp_location or f'{args.pipeline_root.rstrip("/")}/tmp',
-                             args.dataflow_size, sdk_container_image=image)
+                             args.dataflow_size, sdk_container_image=image,
+                             service_account=args.dataflow_service_account)
+  if args.dataflow_service_account:
+    raise ConfigError('--dataflow-service-account is for --beam dataflow')
   return beam_lib.DirectBeam()
 
 
@@ -168,3 +175,34 @@ def deployment_from_args(args: argparse.Namespace):
       distiller=step_resources(args, 'distiller', args.distiller_accelerator or ''),
       trainer=step_resources(args, 'trainer',
                              args.trainer_accelerator if in_pipeline else '')).validate()
+
+
+PIPELINE_SA = 'pipeline SA'
+OBJECT_USER = 'roles/storage.objectUser on gs://{}'
+
+
+def iam_requirements(deployment: Deployment, beam: beam_lib.BeamConfig) -> list:
+  """What the service accounts of a deployment on Google Cloud need before a run can
+  succeed, one line each (kubeflow/README.md, "Service accounts and roles"). PIPELINE_SA
+  is the identity the steps run as: on Vertex the service account the job is submitted
+  with, on Kubeflow the pods' (GKE Workload Identity)."""
+  bucket = OBJECT_USER.format(deployment.pipeline_root.split('/')[2])
+  needs = [f'{PIPELINE_SA}: {bucket}']
+  training = deployment.vertex_training
+  if deployment.target == 'vertex' or deployment.model_registry is not None:
+    needs.append(f'{PIPELINE_SA}: roles/aiplatform.user')
+  if training is not None:
+    if training.service_account:
+      needs += [f'{PIPELINE_SA}: roles/iam.serviceAccountUser on '
+                f'{training.service_account} (the Trainer CustomJobs run as it)',
+                f'{training.service_account}: {bucket}']
+    else:
+      needs.append('Vertex AI Custom Code Service Agent (the Trainer CustomJobs run as '
+                   f'it): {bucket}')
+  if isinstance(beam, beam_lib.DataflowBeam):
+    worker = beam.service_account or 'the Compute Engine default service account'
+    needs += [f'{PIPELINE_SA}: roles/dataflow.admin; roles/iam.serviceAccountUser on '
+              f'{worker}',
+              f'{worker}: roles/dataflow.worker; {bucket}; '
+              "roles/artifactregistry.reader on the image's repository"]
+  return needs
