@@ -1,11 +1,14 @@
 """Writes the report: a self-contained index.html (figures embedded as data URIs),
-summary.json (every number, machine-readable) and summary.md (the table)."""
+summary.json (every number, machine-readable) and summary.md (the table). The page and
+the Markdown are Jinja2 templates (templates/); this module turns the summary's values
+into the text of each cell."""
 
-import html
 import json
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import jinja2
+import markupsafe
 import tensorflow as tf
 
 INDEX_HTML = 'index.html'
@@ -17,19 +20,13 @@ COLUMNS = ('Training set', 'Method', 'Images / class', 'Images', 'Epochs',
            'Temperature', 'Valid ECE before → after (%)', 'Blessed', 'Decided by',
            'Decision', 'Pushed to', 'Published set')
 NUMERIC = frozenset(range(2, 14))  # right-aligned columns
-STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
-th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.blessed td.bless { color: #176b1e; font-weight: bold; }
-tr.not-blessed td.bless { color: #a11; font-weight: bold; }
-figure { display: inline-block; vertical-align: top; margin: 0.5em 1.5em 1em 0; }
-figcaption { font-size: 13px; color: #555; max-width: 640px; }
-img { max-width: 100%; }
-pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
-"""
+MODEL_COLUMNS = ('Training set', 'Seed', 'Accuracy (%)', 'Training time (s)', 'Epochs',
+                 'Optimiser steps', 'Temperature', 'Blessed', 'Decision')
+MARKDOWN_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
+                       'generated_at')
+HTML_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
+                   'generated_at', 'generated_by')
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates')
 
 
 LEGEND = (
@@ -131,93 +128,58 @@ def data_check_lines(check: Optional[dict]) -> List[str]:
   return lines
 
 
+def _environment() -> jinja2.Environment:
+  return jinja2.Environment(
+      loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+      autoescape=jinja2.select_autoescape(['html.j2']), trim_blocks=True,
+      lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _provenance_items(provenance: Dict[str, Any], keys: Sequence[str]) -> List[tuple]:
+  return [(key, provenance[key]) for key in keys if provenance.get(key) is not None]
+
+
 def markdown(summary: Dict[str, Any]) -> str:
-  """The summary table and provenance as Markdown."""
-  lines = ['# tfx-distill report', '', '| ' + ' | '.join(COLUMNS) + ' |',
-           '|' + '---|' * len(COLUMNS)]
-  for row in summary['rows']:
-    cells = [cell.replace('|', '/') for cell in table_cells(row)]
-    lines.append('| ' + ' | '.join(cells) + ' |')
-  provenance = summary['provenance']
-  lines += ['', LEGEND, '']
-  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
-              'generated_at'):
-    if provenance.get(key) is not None:
-      lines.append(f'- {key}: {provenance[key]}')
-  lines += [f'- note: {note}' for note in summary['notes']]
-  lines += ['', '## Data validation', '']
-  lines += [f'- {line}' for line in data_check_lines(summary.get('data_check'))]
-  return '\n'.join(lines) + '\n'
+  """The summary table and provenance as Markdown (templates/summary.md.j2)."""
+  return _environment().get_template('summary.md.j2').render(
+      columns=COLUMNS, legend=LEGEND, notes=summary['notes'],
+      rows=[[cell.replace('|', '/') for cell in table_cells(row)]
+            for row in summary['rows']],
+      provenance=_provenance_items(summary['provenance'], MARKDOWN_PROVENANCE),
+      data_check=data_check_lines(summary.get('data_check')))
 
 
-def _table_html(rows: Sequence[dict]) -> str:
-  numeric = NUMERIC
-  head = ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS)
-  body = []
-  for row in rows:
-    css = {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], '')
-    cells = []
-    for index, text in enumerate(table_cells(row)):
-      kind = 'num' if index in numeric else ('bless' if COLUMNS[index] == 'Blessed' else '')
-      cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
-    body.append(f'<tr class="{css}">' + ''.join(cells) + '</tr>')
-  return (f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>'
-          + ''.join(body) + '</tbody></table>')
+def _cell_kind(index: int) -> str:
+  return 'num' if index in NUMERIC else ('bless' if COLUMNS[index] == 'Blessed' else '')
 
 
-def _models_html(models: Sequence[dict]) -> str:
-  """Every model (training set and seed) on its own row, inside a <details>."""
-  head = ''.join(f'<th>{c}</th>' for c in ('Training set', 'Seed', 'Accuracy (%)',
-                                            'Training time (s)', 'Epochs',
-                                            'Optimiser steps', 'Temperature', 'Blessed',
-                                            'Decision'))
-  body = ''.join(
-      '<tr>' + ''.join(f'<td>{html.escape(text)}</td>' for text in (
-          m['training_set'], str(m['seed']), with_std(m['accuracy'], None, scale=100),
-          with_std(m['fit_seconds'], None, digits=2), _passes(m['epochs']),
-          _count(m.get('optimizer_steps')),
-          '-' if m.get('temperature') is None else f"{m['temperature']:.3g}",
-          {True: 'yes', False: 'no'}.get(m['blessed'], '-'), m['decision'])) + '</tr>'
-      for m in models)
-  return (f'<details><summary>Every model ({len(models)})</summary><table id="models">'
-          f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
-
-
-def _provenance_html(provenance: Dict[str, Any]) -> str:
-  items = []
-  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
-              'generated_at', 'generated_by'):
-    if provenance.get(key) is not None:
-      items.append(f'<li><b>{html.escape(key)}</b>: {html.escape(str(provenance[key]))}</li>')
-  config = json.dumps(provenance.get('config'), indent=1, sort_keys=True, default=str)
-  artifacts = json.dumps(provenance.get('artifacts', {}), indent=1, sort_keys=True)
-  return (f'<ul>{"".join(items)}</ul><details><summary>Configuration</summary>'
-          f'<pre>{html.escape(config)}</pre></details><details><summary>Artifacts'
-          f'</summary><pre>{html.escape(artifacts)}</pre></details>')
+def _model_cells(model: dict) -> List[str]:
+  return [model['training_set'], str(model['seed']),
+          with_std(model['accuracy'], None, scale=100),
+          with_std(model['fit_seconds'], None, digits=2), _passes(model['epochs']),
+          _count(model.get('optimizer_steps')),
+          '-' if model.get('temperature') is None else f"{model['temperature']:.3g}",
+          {True: 'yes', False: 'no'}.get(model['blessed'], '-'), model['decision']]
 
 
 def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[str, str]]]]) -> str:
-  """The whole HTML page; every figure is an <img> with a data: URI."""
-  parts = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-           '<title>tfx-distill report</title>', f'<style>{STYLE}</style></head><body>',
-           '<h1>tfx-distill: distilled MNIST sets against the full data</h1>',
-           '<h2>Summary</h2>', _table_html(summary['rows']),
-           f'<p>{html.escape(LEGEND)}</p>']
-  parts.append(_models_html(summary.get('models', [])))
-  check = data_check_lines(summary.get('data_check'))
-  parts.append('<h2>Data validation</h2><ul id="data-check">' + ''.join(
-      f'<li>{html.escape(line)}</li>' for line in check) + '</ul>')
-  if summary['notes']:
-    parts.append('<ul class="notes">' + ''.join(
-        f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')
-  for title, figures in sections:
-    parts.append(f'<h2>{html.escape(title)}</h2>')
-    for caption, uri in figures:
-      parts.append(f'<figure><img src="{uri}" alt="{html.escape(caption)}">'
-                   f'<figcaption>{html.escape(caption)}</figcaption></figure>')
-  parts += ['<h2>Provenance</h2>', _provenance_html(summary['provenance']),
-            '</body></html>']
-  return '\n'.join(parts)
+  """The whole HTML page (templates/index.html.j2, every value escaped); every figure
+  is an <img> with a data: URI."""
+  provenance = summary['provenance']
+  rows = [{'css': {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], ''),
+           'cells': [{'kind': _cell_kind(i), 'text': text}
+                     for i, text in enumerate(table_cells(row))]}
+          for row in summary['rows']]
+  with open(os.path.join(TEMPLATES, 'style.css'), encoding='utf-8') as f:
+    style = f.read()
+  return _environment().get_template('index.html.j2').render(
+      style=markupsafe.Markup(style),
+      columns=COLUMNS, rows=rows, legend=LEGEND,
+      model_columns=MODEL_COLUMNS, models=[_model_cells(m) for m in summary.get('models', [])],
+      data_check=data_check_lines(summary.get('data_check')), notes=summary['notes'],
+      sections=sections, provenance=_provenance_items(provenance, HTML_PROVENANCE),
+      config=json.dumps(provenance.get('config'), indent=1, sort_keys=True, default=str),
+      artifacts=json.dumps(provenance.get('artifacts', {}), indent=1, sort_keys=True))
 
 
 def write_report(out_dir: str, summary: Dict[str, Any],
