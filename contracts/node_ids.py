@@ -19,6 +19,7 @@ INGEST = 'Ingest'
 DATA_GATE = 'DataGate'
 REPORT = 'Report'
 LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
+SOURCE_FINGERPRINT = 'SourceFingerprint'  # compiled pipelines: Ingest's data, read at run time
 KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'setpublisher',
          'ingest', 'datagate', 'report')
 
@@ -44,6 +45,11 @@ def distiller(training_set: str) -> str:
 
 def kip_import(index: int) -> str:
   return f'KipImport_{index}'
+
+
+def kip_fingerprint(index: int) -> str:
+  """The SourceFingerprint of the index-th --kip-set file (compiled pipelines)."""
+  return f'{SOURCE_FINGERPRINT}_{kip_set(index)}'
 
 
 def trainer(training_set: str, seed: int) -> str:

@@ -10,7 +10,7 @@ module never builds one.
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import yaml
 from kfp.pipeline_spec import pipeline_spec_pb2
@@ -113,6 +113,34 @@ def restrict_baseline(job: Dict[str, Any], pipeline_name: str) -> str:
   return queries[0]['filter']
 
 
+def link_output_parameters(job: Dict[str, Any]) -> int:
+  """Points every task input that takes another task's output parameter at that task,
+  in place; returns how many it changed. TFX 1.16's step builder names the producer
+  `<node id>_task` (step_builder.py, dynamic exec properties), a task no spec has."""
+  tasks = job['pipelineSpec']['root']['dag']['tasks']
+  changed = 0
+  for task in tasks.values():
+    for value in task.get('inputs', {}).get('parameters', {}).values():
+      producer = value.get('taskOutputParameter')
+      if producer and producer['producerTask'] not in tasks:
+        name = producer['producerTask']
+        if not (name.endswith('_task') and name[:-len('_task')] in tasks):
+          raise RuntimeError(f'task output parameter of an unknown task {name!r}')
+        producer['producerTask'] = name[:-len('_task')]
+        changed += 1
+  return changed
+
+
+def never_cache(job: Dict[str, Any], prefix: str) -> List[str]:
+  """Turns caching off for the tasks whose name starts with `prefix`, in place; returns
+  their names."""
+  tasks = job['pipelineSpec']['root']['dag']['tasks']
+  names = sorted(name for name in tasks if name.startswith(prefix))
+  for name in names:
+    tasks[name]['cachingOptions'] = {'enableCache': False}
+  return names
+
+
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
                      out: str, config) -> Dict[str, Any]:
   """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
@@ -122,8 +150,9 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   spec schema 2.1, with the Pushers uploading to the Vertex AI Model Registry if the
   deployment has one, the runtime parameters of `runtime_parameters.py` (their
   defaults: the config's values, in runtimeConfig.parameterValues), the heavy steps'
-  resource requests and the full model's baseline restricted to full models
-  (`restrict_baseline`)."""
+  resource requests, the full model's baseline restricted to full models
+  (`restrict_baseline`) and the input files fingerprinted on every run
+  (`link_output_parameters`, `never_cache`)."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
   if deployment.vertex_training is not None:
@@ -143,6 +172,9 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   job = with_parameter_defaults(runner.run(pipeline, parameter_values=defaults,
                                            write_out=False), defaults)
   restrict_baseline(job, pipeline.pipeline_info.pipeline_name)
+  link_output_parameters(job)
+  # The input files' fingerprints are read on every run (components/source_fingerprint).
+  never_cache(job, node_ids.SOURCE_FINGERPRINT)
   with open(out, 'w') as f:
     json.dump(job, f, sort_keys=True)
   if deployment.target == 'kubeflow':

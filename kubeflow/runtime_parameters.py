@@ -5,7 +5,7 @@ so that one compiled file serves many runs (Vertex AI:
 
 | parameter                | setting (flag)                           | nodes           |
 |--------------------------|------------------------------------------|-----------------|
-| `data`                   | ingest.data (`--data`)                   | Ingest          |
+| `data`                   | ingest.data (`--data`)                   | Ingest, SourceFingerprint |
 | `max_examples`           | ingest.max_examples (`--max-examples`)   | Ingest          |
 | `split_seed`             | ingest.seed (`--split-seed`)             | Ingest          |
 | `schema_file`            | validation.schema_file (`--schema`)      | ImportSchemaGen |
@@ -41,6 +41,7 @@ from tfx_distill.contracts.options import FLAG
 from tfx_distill.kubeflow.tunable import tune_evaluator, tune_trainer
 
 IMPORT_SCHEMA_GEN = 'importschemagen'  # the kind of the ImportSchemaGen node
+SOURCE_FINGERPRINT = node_ids.SOURCE_FINGERPRINT.lower()  # the kind of Ingest's one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Parameter:
 
 
 PARAMETERS = (
-    Parameter('data', 'ingest.data', str, ('ingest',)),
+    Parameter('data', 'ingest.data', str, ('ingest', SOURCE_FINGERPRINT)),
     Parameter('max_examples', 'ingest.max_examples', int, ('ingest',)),
     Parameter('split_seed', 'ingest.seed', int, ('ingest',)),
     Parameter('schema_file', 'validation.schema_file', str,

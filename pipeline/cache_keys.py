@@ -23,7 +23,9 @@ which no executor reads:
 Reading a fingerprint is also the first check of each input: a missing file, or a
 gs:// path that cannot be read, raises a DataError before the pipeline starts. Local
 runs carry both kinds (`local_runner.py`); a Kubeflow/Vertex compile carries the code
-versions only, as the machine that compiles need not reach the data.
+versions, and its job reads the fingerprints when it runs (a SourceFingerprint step,
+components/source_fingerprint/), as the machine that compiles need not reach the data
+and `data` may name another file at submission.
 """
 
 import ast

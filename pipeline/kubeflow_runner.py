@@ -2,8 +2,10 @@
 counterpart of `local_runner.py`, and the only module that decides remote paths.
 
 The pipeline is built by `create_pipeline` for the deployment's pipeline root, with the
-Beam arguments of `beam` (each component's own container, or Dataflow), and written as
-a job spec by `kubeflow/compile.py`.
+Beam arguments of `beam` (each component's own container, or Dataflow) and its input
+files fingerprinted when it runs (a SourceFingerprint step: the machine that compiles
+need not reach the data, and `data` may be changed at submission), and written as a
+job spec by `kubeflow/compile.py`.
 """
 
 from typing import Any, Dict
@@ -28,6 +30,6 @@ def compile_job(config: PipelineConfig, deployment: Deployment, out: str,
       config, PipelinePaths(pipeline_root=deployment.root,
                             serving_root=deployment.serving_root,
                             sets_root=deployment.sets_root),
-      beam_pipeline_args=list(beam.beam_args()))
+      beam_pipeline_args=list(beam.beam_args()), fingerprint_at_run_time=True)
   return compile_pipeline(pipeline, deployment, f'{config.name}-{config.preset}', out,
                           config)

@@ -21,6 +21,7 @@ from tfx_distill.contracts.parameters import CODE_VERSION
 from tfx_distill.components.pusher.component import Pusher
 from tfx_distill.components.report.component import report_of
 from tfx_distill.components.set_publisher.component import SetPublisher
+from tfx_distill.components.source_fingerprint.component import SourceFingerprint
 from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.blessing.eval_config import candidate_eval_config, full_eval_config
@@ -34,16 +35,25 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                     metadata_connection_config: Optional[
                         metadata_store_pb2.ConnectionConfig] = None,
                     beam_pipeline_args: Optional[List[str]] = None,
-                    cache_keys: Optional[CacheKeys] = None) -> tfx.dsl.Pipeline:
+                    cache_keys: Optional[CacheKeys] = None,
+                    fingerprint_at_run_time: bool = False) -> tfx.dsl.Pipeline:
   """The whole experiment: ingest, validate, distil, train, evaluate, push (models, and
   the distilled sets of pushed candidates). Nothing trains before the DataGate passed.
 
-  cache_keys: fingerprints of the inputs and the code (default: the code's only)."""
+  cache_keys: fingerprints of the inputs and the code (default: the code's only).
+  fingerprint_at_run_time (compiled pipelines): the input files are fingerprinted by a
+  SourceFingerprint step when the pipeline runs, instead of by `cache_keys`."""
   config.validate()
   keys = cache_keys or CacheKeys(code=code_versions())
   components = []
+  source_fingerprint = keys.data
+  if fingerprint_at_run_time:
+    # The source's fingerprint as the run finds it, for Ingest's cache key.
+    fingerprint = SourceFingerprint(config.ingest.data, config.ingest.tfds_options)
+    components.append(fingerprint.with_id(node_ids.SOURCE_FINGERPRINT))
+    source_fingerprint = fingerprint.fingerprint
   # Digits from the configured source -> stratified train/eval GZIP TFRecords.
-  ingest = Ingest(config.ingest, source_fingerprint=keys.data,
+  ingest = Ingest(config.ingest, source_fingerprint=source_fingerprint,
                   code_version=keys.code_of('ingest')).with_id(node_ids.INGEST)
   examples = ingest.outputs[EXAMPLES_KEY]
   validation = config.validation
@@ -106,8 +116,13 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
     kip_sets[candidate.name] = node.outputs[KIP_SET_KEY]
   for index, path in enumerate(config.kip_sets):
+    kip_fingerprint = keys.kip_set(index)
+    if fingerprint_at_run_time:
+      fingerprint = SourceFingerprint(f'npz:{path}')
+      components.append(fingerprint.with_id(node_ids.kip_fingerprint(index)))
+      kip_fingerprint = fingerprint.fingerprint
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
-    node = KipImport(path=path, examples=examples, source_fingerprint=keys.kip_set(index),
+    node = KipImport(path=path, examples=examples, source_fingerprint=kip_fingerprint,
                      code_version=keys.code_of('kip_import')).with_id(
                          node_ids.kip_import(index))
     node.add_upstream_node(data_gate)

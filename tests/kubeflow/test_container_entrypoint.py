@@ -1,5 +1,6 @@
-"""The compiled smoke pipeline run as Vertex AI Pipelines runs it: its first tasks, down
-to the Distiller and the full-data Trainer, each through TFX's container entry point
+"""The compiled smoke pipeline run as Vertex AI Pipelines runs it: its first tasks (the
+source's fingerprint, Ingest, ...) down to the Distiller and the full-data Trainer, each
+through TFX's container entry point
 (`kubeflow_v2_run_executor`, the compiled command) in a subprocess with the arguments
 the spec gives, under a local pipeline root, with runtime parameters changed at
 "submission"; their outputs are read back. This proves the spec's executor classes,
@@ -29,7 +30,7 @@ PARAMETERS = {'max_examples': 1000, 'split_seed': 3, 'schema_file': PACKAGED_SCH
 # which the Distiller and Trainers wait for but whose outputs they do not read (the
 # gate's executor: tests/data_gate; its wiring: test_compile.py), to keep this fast:
 # every task's process imports TFX again (about 14 CPU seconds).
-WAVES = (('Ingest', 'ImportSchemaGen'),
+WAVES = (('SourceFingerprint', 'ImportSchemaGen'), ('Ingest',),
          ('StatisticsGen', 'Distiller_random_1', 'Trainer_full_s0'))
 SKIPPED = ('ExampleValidator', 'DataGate')
 

@@ -21,12 +21,14 @@ Metadata filter; a clause it cannot translate fails the test instead of being dr
 Of the matching artifacts the latest created is taken.
 """
 
+import hashlib
 import itertools
 import json
 import os
 import re
 import subprocess
 import sys
+import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
@@ -34,6 +36,8 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 PROJECT_NUMBER = '123456789'
+# Run placeholders Vertex replaces in parameter values (kfp.dsl's *_PLACEHOLDER).
+JOB_ID_PLACEHOLDER = '{{$.pipeline_job_uuid}}'
 ARTIFACTS = 'projects/p/locations/europe-west4/metadataStores/default/artifacts'
 
 
@@ -123,7 +127,9 @@ class VertexRun:
     self.parameters = {**job['runtimeConfig'].get('parameterValues', {}),
                        **parameter_values}
     self.metadata = metadata
+    self.job_id = uuid.uuid4().hex
     self.produced: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
+    self.parameter_outputs: Dict[Tuple[str, str], Any] = {}
     self._ids = itertools.count(1)
 
   def component(self, task_name: str) -> Dict[str, Any]:
@@ -184,16 +190,43 @@ class VertexRun:
         found[name] = artifact
     return found
 
-  def executor_input(self, task_name: str) -> Dict[str, Any]:
+  def parameter_values(self, task_name: str) -> Dict[str, Any]:
+    """The task's input parameters as Vertex resolves them: constants (with the run's
+    placeholders replaced), the run's parameter values, other tasks' output
+    parameters."""
     task = self.spec['root']['dag']['tasks'][task_name]
-    component = self.component(task_name)
-    inputs = task.get('inputs', {})
     parameters = {}
-    for key, value in inputs.get('parameters', {}).items():
+    for key, value in task.get('inputs', {}).get('parameters', {}).items():
       if 'componentInputParameter' in value:
         parameters[key] = self.parameters[value['componentInputParameter']]
+      elif 'taskOutputParameter' in value:
+        source = value['taskOutputParameter']
+        parameters[key] = self.parameter_outputs[(source['producerTask'],
+                                                  source['outputParameterKey'])]
       else:
-        parameters[key] = value['runtimeValue']['constant']
+        constant = value['runtimeValue']['constant']
+        parameters[key] = (constant.replace(JOB_ID_PLACEHOLDER, self.job_id)
+                           if isinstance(constant, str) else constant)
+    return parameters
+
+  def cache_key(self, task_name: str) -> str:
+    """What a task's cache key is made of, hashed as open-source KFP does it
+    (backend/src/v2/cacheutils: the input artifacts' names, the input parameters'
+    values, the outputs and the container's command, args and image); Vertex's is not
+    published. Equal keys: the task is taken from the cache."""
+    component = self.component(task_name)
+    key = {
+        'artifacts': {key: [a['name'] for a in found]
+                      for key, found in self._input_artifacts(task_name).items()},
+        'parameters': self.parameter_values(task_name),
+        'outputs': component.get('outputDefinitions', {}),
+        'container': self.executor(task_name).get('container', {}),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+  def executor_input(self, task_name: str) -> Dict[str, Any]:
+    component = self.component(task_name)
+    parameters = self.parameter_values(task_name)
     artifacts = {key: {'artifacts': found}
                  for key, found in self._input_artifacts(task_name).items()}
     task_dir = os.path.join(self.root, f'{task_name}_{next(self._ids)}')
@@ -203,8 +236,11 @@ class VertexRun:
         'metadata': {}}]}
                for key, output in component.get('outputDefinitions', {})
                .get('artifacts', {}).items()}
+    output_parameters = {
+        key: {'outputFile': os.path.join(task_dir, 'parameters', key)}
+        for key in component.get('outputDefinitions', {}).get('parameters', {})}
     return {'inputs': {'parameterValues': parameters, 'artifacts': artifacts},
-            'outputs': {'artifacts': outputs,
+            'outputs': {'artifacts': outputs, 'parameters': output_parameters,
                         'outputFile': os.path.join(task_dir, 'executor_output.json')}}
 
   def command(self, task_name: str, executor_input: Dict[str, Any]) -> list:
@@ -238,6 +274,8 @@ class VertexRun:
       assert process.returncode == 0, (name, stderr[-4000:])
       with open(executor_input['outputs']['outputFile'], encoding='utf-8') as handle:
         outputs[name] = json.load(handle)
+      for key in executor_input['outputs']['parameters']:
+        self.parameter_outputs[(name, key)] = outputs[name]['parameterValues'][key]
       for key, declared in executor_input['outputs']['artifacts'].items():
         reported = outputs[name].get('artifacts', {}).get(key, {}).get('artifacts', [{}])[0]
         self._record(name, key, {**declared['artifacts'][0], **reported,
