@@ -178,7 +178,7 @@ def deployment_from_args(args: argparse.Namespace):
 
 
 PIPELINE_SA = 'pipeline SA'
-OBJECT_USER = 'roles/storage.objectUser on gs://{}'
+BUCKET_ROLE = 'roles/storage.objectAdmin on gs://{}'
 
 
 def iam_requirements(deployment: Deployment, beam: beam_lib.BeamConfig) -> list:
@@ -186,7 +186,7 @@ def iam_requirements(deployment: Deployment, beam: beam_lib.BeamConfig) -> list:
   succeed, one line each (kubeflow/README.md, "Service accounts and roles"). PIPELINE_SA
   is the identity the steps run as: on Vertex the service account the job is submitted
   with, on Kubeflow the pods' (GKE Workload Identity)."""
-  bucket = OBJECT_USER.format(deployment.pipeline_root.split('/')[2])
+  bucket = BUCKET_ROLE.format(deployment.pipeline_root.split('/')[2])
   needs = [f'{PIPELINE_SA}: {bucket}']
   training = deployment.vertex_training
   if deployment.target == 'vertex' or deployment.model_registry is not None:
@@ -201,7 +201,7 @@ def iam_requirements(deployment: Deployment, beam: beam_lib.BeamConfig) -> list:
                    f'it): {bucket}')
   if isinstance(beam, beam_lib.DataflowBeam):
     worker = beam.service_account or 'the Compute Engine default service account'
-    needs += [f'{PIPELINE_SA}: roles/dataflow.admin; roles/iam.serviceAccountUser on '
+    needs += [f'{PIPELINE_SA}: roles/dataflow.developer; roles/iam.serviceAccountUser on '
               f'{worker}',
               f'{worker}: roles/dataflow.worker; {bucket}; '
               "roles/artifactregistry.reader on the image's repository"]

@@ -47,8 +47,8 @@ def test_compile_names_the_roles_each_account_needs(tmp_path, capsys):
   assert 'pipeline SA: roles/aiplatform.user' in lines
   assert (f'pipeline SA: roles/iam.serviceAccountUser on {TRAINING_SA} (the Trainer '
           'CustomJobs run as it)') in lines
-  assert f'{TRAINING_SA}: roles/storage.objectUser on gs://tfx-distill-test' in lines
-  assert (f'pipeline SA: roles/dataflow.admin; roles/iam.serviceAccountUser on '
+  assert f'{TRAINING_SA}: roles/storage.objectAdmin on gs://tfx-distill-test' in lines
+  assert (f'pipeline SA: roles/dataflow.developer; roles/iam.serviceAccountUser on '
           f'{DATAFLOW_SA}') in lines
   assert any(line.startswith(f'{DATAFLOW_SA}: roles/dataflow.worker') for line in lines)
 
@@ -58,7 +58,7 @@ def test_without_dataflow_or_vertex_training_fewer_roles(tmp_path, capsys):
                                   '--image', 'image:1')
   assert code == 0
   needs = [line.strip() for line in captured.out.splitlines() if line.startswith('  ')]
-  assert needs == ['pipeline SA: roles/storage.objectUser on gs://tfx-distill-test']
+  assert needs == ['pipeline SA: roles/storage.objectAdmin on gs://tfx-distill-test']
 
 
 def test_bad_dataflow_service_accounts_are_one_line_errors(tmp_path, capsys):
