@@ -11,15 +11,22 @@ import jinja2
 import markupsafe
 import tensorflow as tf
 
+from tfx_distill.components.report import equal_work
+
 INDEX_HTML = 'index.html'
 SUMMARY_JSON = 'summary.json'
 SUMMARY_MD = 'summary.md'
-COLUMNS = ('Training set', 'Method', 'Images / class', 'Images', 'Epochs',
-           'Optimiser steps', 'Images processed', 'Training time (s, fit only)',
-           'Speed-up vs full', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
-           'Temperature', 'Valid ECE before → after (%)', 'Blessed', 'Decided by',
-           'Decision', 'Pushed to', 'Published set')
-NUMERIC = frozenset(range(2, 14))  # right-aligned columns
+# The summary table: what a set costs, what it reaches, and the full data at equal
+# work; the rest of each row is in SET_COLUMNS (the per-set details).
+COLUMNS = ('Training set', 'Method', 'Images', 'Images processed (steps)',
+           'Fit time (s)', 'Accuracy (%)', 'Full data at as many images (%)',
+           'Images the full data needs for this accuracy',
+           'Speed-up to this accuracy: images, fit time', 'ECE (%)', 'Blessed')
+NUMERIC = frozenset(range(2, 10))  # right-aligned columns
+SPEEDUP = COLUMNS.index('Speed-up to this accuracy: images, fit time')
+SET_COLUMNS = ('Training set', 'Images / class', 'Epochs', 'Gap to full (pts)',
+               'Temperature', 'Valid ECE before → after (%)', 'Decided by', 'Decision',
+               'Pushed to', 'Published set')
 MODEL_COLUMNS = ('Training set', 'Seed', 'Accuracy (%)', 'Training time (s)', 'Epochs',
                  'Optimiser steps', 'Temperature', 'Blessed', 'Decision')
 MARKDOWN_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
@@ -31,17 +38,18 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates'
 
 LEGEND = (
     'Accuracy: TFMA on the eval split, mean ± sample standard deviation over seeds. '
-    'Images: training examples; epochs: passes over them (images processed / images; '
-    'the full set stops early on the valid split); optimiser steps and images '
-    'processed (steps x batch): the training work. Training time: `fit` alone, '
-    "validation passes excluded, from each run's training.json; speed-up: the full "
-    "model's fit seconds over this set's. Gap: accuracy minus the full model's, in "
-    'points. ECE: expected calibration error on the eval split (TFMA); temperature: '
-    'fitted on the valid split, with the valid ECE before and after it. Blessed: the '
-    "seed-0 model's TFMA validation, which decides the push; \"decided by\" names the "
-    'threshold that failed (value floor, max drop vs the baseline, max calibration '
-    'error) or "passed". Published set: the distilled set of a pushed model '
-    '(kip_set.npz and kip_set.json), in the pushed model\'s version.')
+    'Images processed: optimiser steps x batch, the training work; fit time: `fit` '
+    "alone, validation and learning-curve passes excluded, from each run's "
+    'training.json. The full data at equal work: every Trainer records its accuracy on '
+    'the eval split at fixed points of images processed (the learning curves below); '
+    'from the curves of the two full-data runs (full: epochs with early stopping; '
+    'full_same_steps: the small sets\' step recipe) the table gives the better full '
+    "accuracy after as many images as this set processed, and the fewer images either "
+    'needs to reach this set\'s accuracy. Speed-up: those images over this set\'s '
+    '(and the full run\'s fit seconds to that point over this set\'s); above 1x the '
+    'set gets there with less work than the full data, below 1x it does not. ECE: '
+    'expected calibration error on the eval split (TFMA). Blessed: the seed-0 '
+    "model's TFMA validation, which decides the push (why, in the details below).")
 
 
 def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
@@ -94,25 +102,62 @@ def _ece_change(row: dict) -> str:
   return f'{100 * before:.1f} → {100 * after:.1f}'
 
 
+def _ratio(value: Optional[float]) -> str:
+  """'12.3x', '0.33x' (two digits below 1), '-'."""
+  if value is None:
+    return '-'
+  return f'{value:.2f}x' if value < 1 else f'{value:.1f}x'
+
+
+def speedup_text(row: dict) -> str:
+  """'12.3x, 9.8x' (images, fit time); 'not faster: 0.33x, 0.41x'; '-' for the full
+  rows; 'never reached by the full data' when its curves stay below."""
+  if row.get('faster_than_full') is None:
+    return '-'
+  if row.get('full_images_to_accuracy') is None:
+    return 'full data never reaches it'
+  ratios = ', '.join(_ratio(row.get(key)) for key in ('speedup_to_accuracy',
+                                                      'speedup_to_accuracy_seconds'))
+  return ratios if row['faster_than_full'] else f'not faster: {ratios}'
+
+
+def _processed(row: dict) -> str:
+  images, steps = row.get('images_processed'), row.get('optimizer_steps')
+  if images is None:
+    return '-'
+  return f'{_count(images)} ({_count(steps)})' if steps is not None else _count(images)
+
+
 def table_cells(row: dict) -> List[str]:
-  """One table row as text, in COLUMNS order."""
-  gap, speedup, temperature = (row['gap_to_full_points'], row.get('speedup_vs_full'),
-                               row.get('temperature'))
+  """One summary-table row as text, in COLUMNS order."""
   return [
-      row['training_set'], _method(row),
-      '-' if row['images_per_class'] is None else str(row['images_per_class']),
-      _count(row['images']), _passes(row['epochs']), _count(row.get('optimizer_steps')),
-      _count(row.get('images_processed')),
-      with_std(row['fit_seconds'], row['fit_seconds_std'], digits=2),
-      '-' if speedup is None else f'{speedup:.1f}x',
+      row['training_set'], _method(row), _count(row['images']), _processed(row),
+      with_std(row['fit_seconds'], row['fit_seconds_std'], digits=1),
       with_std(row['accuracy'], row['accuracy_std'], scale=100),
-      '-' if gap is None else f'{gap:+.1f}',
+      with_std(row.get('full_accuracy_at_same_images'), None, scale=100),
+      _count(row.get('full_images_to_accuracy')),
+      speedup_text(row),
       with_std(row['calibration_error'], None, scale=100),
-      '-' if temperature is None else f'{temperature:.3g}',
-      _ece_change(row),
-      _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
+      _blessed(row),
+  ]
+
+
+def set_cells(row: dict) -> List[str]:
+  """One row of the per-set details, in SET_COLUMNS order."""
+  gap, temperature = row['gap_to_full_points'], row.get('temperature')
+  return [
+      row['training_set'],
+      '-' if row['images_per_class'] is None else str(row['images_per_class']),
+      _passes(row['epochs']), '-' if gap is None else f'{gap:+.1f}',
+      '-' if temperature is None else f'{temperature:.3g}', _ece_change(row),
+      row['decided_by'], row['decision'], row['pushed_to'] or '-',
       row.get('published_set') or '-',
   ]
+
+
+def verdicts(rows: Sequence[dict]) -> List[str]:
+  """A sentence per small set: faster than the full data at equal work, or not."""
+  return [text for text in (equal_work.verdict(row) for row in rows) if text]
 
 
 def data_check_lines(check: Optional[dict]) -> List[str]:
@@ -145,11 +190,16 @@ def markdown(summary: Dict[str, Any]) -> str:
       columns=COLUMNS, legend=LEGEND, notes=summary['notes'],
       rows=[[cell.replace('|', '/') for cell in table_cells(row)]
             for row in summary['rows']],
+      verdicts=verdicts(summary['rows']), set_columns=SET_COLUMNS,
+      sets=[[cell.replace('|', '/') for cell in set_cells(row)] for row in summary['rows']],
       provenance=_provenance_items(summary['provenance'], MARKDOWN_PROVENANCE),
       data_check=data_check_lines(summary.get('data_check')))
 
 
-def _cell_kind(index: int) -> str:
+def _cell_kind(index: int, row: dict) -> str:
+  if index == SPEEDUP:
+    return {True: 'num faster', False: 'num slower'}.get(row.get('faster_than_full'),
+                                                         'num')
   return 'num' if index in NUMERIC else ('bless' if COLUMNS[index] == 'Blessed' else '')
 
 
@@ -167,14 +217,15 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
   is an <img> with a data: URI."""
   provenance = summary['provenance']
   rows = [{'css': {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], ''),
-           'cells': [{'kind': _cell_kind(i), 'text': text}
+           'cells': [{'kind': _cell_kind(i, row), 'text': text}
                      for i, text in enumerate(table_cells(row))]}
           for row in summary['rows']]
   with open(os.path.join(TEMPLATES, 'style.css'), encoding='utf-8') as f:
     style = f.read()
   return _environment().get_template('index.html.j2').render(
       style=markupsafe.Markup(style),
-      columns=COLUMNS, rows=rows, legend=LEGEND,
+      columns=COLUMNS, rows=rows, legend=LEGEND, verdicts=verdicts(summary['rows']),
+      set_columns=SET_COLUMNS, sets=[set_cells(row) for row in summary['rows']],
       model_columns=MODEL_COLUMNS, models=[_model_cells(m) for m in summary.get('models', [])],
       data_check=data_check_lines(summary.get('data_check')), notes=summary['notes'],
       sections=sections, provenance=_provenance_items(provenance, HTML_PROVENANCE),
