@@ -22,11 +22,11 @@ REGISTRY_EXECUTOR = 'tfx_distill.components.pusher.executor.RegistryExecutor'
 PLAIN_EXECUTOR = 'tfx_distill.components.pusher.executor.Executor'
 
 
-def compile_cli(tmp_path, *args):
+def compile_cli(tmp_path, *args, target='vertex', root=ROOT):
   out = tmp_path / 'job.json'
-  code = cli.main(['compile', '--out', str(out), '--pipeline-root', ROOT,
-                   '--image', 'image:1', '--target', 'vertex', '--trainer-in-pipeline']
-                  + list(args))
+  extra = ['--trainer-in-pipeline'] if target == 'vertex' else []
+  code = cli.main(['compile', '--out', str(out), '--pipeline-root', root,
+                   '--image', 'image:1', '--target', target] + extra + list(args))
   return code, (json.loads(out.read_text()) if code == 0 else None)
 
 
@@ -117,6 +117,16 @@ def test_bad_registry_options_are_one_line_errors(tmp_path, capsys, args, messag
   err = capsys.readouterr().err
   assert code == 2 and message in err
   assert err.startswith('tfx-distill: error: ') and len(err.strip().splitlines()) == 1
+
+
+def test_kubeflow_can_push_to_vertex_from_a_gs_root_only(tmp_path, capsys):
+  args = ('--push-to', 'vertex', '--project', 'p', '--region', 'us-central1')
+  code, job = compile_cli(tmp_path, *args, target='kubeflow')
+  assert code == 0
+  assert {e for e, _, _ in pushers(job).values()} == {REGISTRY_EXECUTOR}
+  code, _ = compile_cli(tmp_path, *args, target='kubeflow', root='s3://bucket/root')
+  assert code == 2
+  assert 'it must be a gs:// path' in capsys.readouterr().err
 
 
 def test_labels_are_valid_vertex_labels():
