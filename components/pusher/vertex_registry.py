@@ -24,7 +24,8 @@ custom_config (built by kubeflow/model_registry.py):
 
 Label values (Vertex: lower-case letters, digits, '_' and '-', at most 63 characters)
 say accuracy as a percentage with '_' for the decimal point: `accuracy_percent: 98_23`;
-the exact values are in the version's description.
+the exact values are in the description and in the version's own description (which
+stays with the version should Vertex keep labels per model rather than per version).
 """
 
 import re
@@ -91,7 +92,9 @@ def upload(custom_config: Dict[str, Any], serving_path: str, version: str,
       is_default_version=True,
       labels=version_labels(registry[LABELS], accuracy, version),
       description=description(display_name, accuracy, calibration_error, serving_path),
-      version_description=f'pushed version {version}', sync=True)
+      version_description=(f'pushed version {version}: '
+                           + description(display_name, accuracy, calibration_error,
+                                         serving_path)), sync=True)
   found = {VERTEX_MODEL: model.versioned_resource_name}
   endpoint_name = serving_args.pop(ENDPOINT_NAME, None)
   if endpoint_name:
