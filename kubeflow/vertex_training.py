@@ -4,7 +4,9 @@ rewiring of every Trainer to run as a Vertex CustomJob.
 TFX's Google Cloud AI Platform Trainer differs from the generic Trainer only in its
 executor (it submits a Vertex CustomJob whose every replica runs the generic Trainer
 executor, hence `tfx_distill.trainer.task.run_fn`, in `image_uri`, a TFX 1.16 image
-with this package installed) and in the custom_config keys that executor reads. So
+with this package installed) and in the custom_config keys that executor reads. Here
+the replicas run `trainer.replica.ReplicaExecutor` (VertexExecutor): TFX's generic
+executor, without its model check on the replicas that do not write the model. So
 `train_on_vertex` switches the Trainers of a built pipeline in place: their channels,
 and so every downstream node, stay as they are.
 
@@ -30,9 +32,20 @@ from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_AR
 from tfx.utils import json_utils
 
 from tfx_distill.contracts.errors import check
+from tfx_distill.trainer.replica import ReplicaExecutor
 
 CUSTOM_CONFIG_KEY = 'custom_config'
-VERTEX_EXECUTOR = executor_spec.ExecutorClassSpec(vertex_executor.GenericExecutor)
+
+
+class VertexExecutor(vertex_executor.GenericExecutor):
+  """TFX's Vertex AI Training executor, whose CustomJob replicas run
+  trainer/replica.py's ReplicaExecutor instead of TFX's generic Trainer executor."""
+
+  def _GetExecutorClass(self):
+    return ReplicaExecutor
+
+
+VERTEX_EXECUTOR = executor_spec.ExecutorClassSpec(VertexExecutor)
 
 
 @dataclasses.dataclass(frozen=True)

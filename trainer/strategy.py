@@ -143,10 +143,30 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
   """Whether this worker writes outputs: the chief, or worker 0 in a cluster without a
   chief, or the only process when there is no cluster."""
   task_type, task_id = task(strategy)
-  if task_type is None or task_type == 'chief':
+  if task_type is None:
     return True
-  cluster = strategy.cluster_resolver.cluster_spec().as_dict()
-  return task_type == 'worker' and task_id == 0 and 'chief' not in cluster
+  return chief_task(strategy.cluster_resolver.cluster_spec().as_dict(), task_type,
+                    task_id)
+
+
+def chief_task(cluster: dict, task_type: Optional[str], task_id: Optional[int]) -> bool:
+  """Whether the task (task_type, task_id) of `cluster` ({type: [addresses]}) writes
+  outputs: `chief` (or the legacy `master`), or worker 0 when the cluster has neither;
+  a process outside a cluster (no task type) always does."""
+  if not task_type or task_type in ('chief', 'master'):
+    return True
+  return (task_type == 'worker' and int(task_id or 0) == 0
+          and not {'chief', 'master'} & set(cluster))
+
+
+def chief_in_tf_config(tf_config: Optional[str]) -> bool:
+  """`chief_task` for the process that TF_CONFIG (its JSON text, or None) describes,
+  before any strategy exists: true without TF_CONFIG or without a cluster in it."""
+  config = json.loads(tf_config or '{}')
+  if not config.get('cluster'):
+    return True
+  task_spec = config.get('task', {})
+  return chief_task(config['cluster'], task_spec.get('type'), task_spec.get('index'))
 
 
 def num_workers(strategy: tf.distribute.Strategy) -> int:

@@ -1,4 +1,4 @@
-"""One replica of a Vertex CustomJob here: `python -m tests.trainer.replica ARGS...` runs
+"""One replica of a Vertex CustomJob here: `python -m tests.trainer.vertex_replica ARGS...` runs
 TFX's `tfx.scripts.run_executor ARGS...`, the container command TFX gives every replica.
 
 With EXPORT_AFTER=FILE in the environment, this replica's model export (the first thing
