@@ -21,9 +21,10 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)  # the tests' reader of run histories (tests/run_history.py)
 
+from tests.run_history import runs  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.local_runner import local_paths  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.pipeline.run_history import runs  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 TARGET = 1.5
 RESULTS = os.path.join(REPO, 'bench', 'results')

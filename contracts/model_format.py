@@ -18,8 +18,11 @@ RECORD_FIELDS: what every training.json holds, among others:
   `epochs_run` (Keras epochs, or chunks of steps for a small set); `regime`
   ('epochs': full set with early stopping, 'steps': a small set's step recipe) and
   `plan` (trainer/recipe.py);
-- `fit_seconds` / `fit_cpu_seconds`: `fit` alone, without its validation passes
-  (`validation_seconds`); `epoch_seconds`, `history`;
+- `fit_seconds` / `fit_cpu_seconds`: `fit` alone, without its validation and
+  learning-curve passes (`validation_seconds`); `epoch_seconds`, `history`;
+- `eval_curve`: accuracy on the eval split at fixed points of images processed, for
+  the report only (contracts/learning_curve.py), or None when the Trainer was not
+  given the eval split;
 - `early_stopping`: {monitor, patience, best_epoch, stopped_early, best_value} for the
   full set, None for a small set;
 - `calibration`: {temperature, valid_images, valid_accuracy, valid_ece_before,

@@ -1,7 +1,9 @@
 """The names of the pipeline's nodes and training sets: built here by `create_pipeline`,
 parsed here by the Report. This module is the only place that knows how they are spelled.
 
-Training sets are `full`, `<method>_<images per class>` (a distilled candidate) and
+Training sets are `full` (the full train split, epochs with early stopping),
+`full_same_steps` (the full train split with the small sets' step recipe: the
+equal-work baseline), `<method>_<images per class>` (a distilled candidate) and
 `kipset_<index>` (an imported KIP file). Nodes are `Ingest`, `DataGate`, `Distiller_<set>`,
 `KipImport_<index>`, `Trainer_<set>_s<seed>`, `Evaluator_<set>_s<seed>`,
 `Pusher_<set>`, `SetPublisher_<set>` and `Report`. The local runner puts the node id in every artifact uri
@@ -14,6 +16,8 @@ import re
 from typing import NamedTuple, Optional
 
 FULL = 'full'
+FULL_SAME_STEPS = 'full_same_steps'
+FULL_RUNS = (FULL, FULL_SAME_STEPS)  # the training sets of the whole train split
 KIP_SET_PREFIX = 'kipset_'
 INGEST = 'Ingest'
 DATA_GATE = 'DataGate'
@@ -22,7 +26,7 @@ LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
 KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'setpublisher',
          'ingest', 'datagate', 'report')
 
-_SET = r'(full|[a-z]+_\d+)'  # full, <method>_<images per class>, kipset_<index>
+_SET = r'(full_same_steps|full|[a-z]+_\d+)'  # full.., <method>_<ipc>, kipset_<index>
 _SEEDED = re.compile(r'^(trainer|evaluator)_' + _SET + r'_s(\d+)$')
 _PER_SET = re.compile(r'^(distiller|pusher|setpublisher)_' + _SET + r'$')
 _KIP_IMPORT = re.compile(r'^kipimport_(\d+)$')

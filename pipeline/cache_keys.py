@@ -10,9 +10,10 @@ which no executor reads:
 
 - `source_fingerprint` (Ingest, each KipImport): a SHA-256 of the path, size and
   modification time of every file the source reads, through `tf.io.gfile` (so gs://
-  too): the bundled file for `sample`, the file of `csv:` and `npz:`, the directory's
-  files for `idx:`, the prepared dataset's files for `tfds:` (none before its first
-  download, so the run after the download ingests again);
+  too; contracts/files.py), each source saying which files it reads in its entry of
+  components/ingest/sources.py (the bundled file for `sample`, the file of `csv:` and
+  `npz:`, the directory's files for `idx:`, the prepared dataset's files for `tfds:`,
+  none before its first download, so the run after the download ingests again);
 - `code_version` (every step that runs this package's code: Ingest, Distiller,
   KipImport, Trainer, Tuner, Pusher, SetPublisher, Report): the package version and a SHA-256 of the
   tfx_distill source files that the step's module imports, directly or not (read with
@@ -33,13 +34,11 @@ import importlib.util
 import os
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-import tensorflow as tf
 
 from tfx_distill import DISTRIBUTION
-from tfx_distill.contracts.errors import DataError
-from tfx_distill.contracts.files import unreadable
 from tfx_distill.components.ingest import sources
 from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.contracts.files import digest, file_entries
 
 PACKAGE = 'tfx_distill'
 # The module each step's executor (or run_fn) lives in.
@@ -74,72 +73,9 @@ class CacheKeys:
 def cache_keys(ingest: IngestSettings, kip_sets: Iterable[str]) -> CacheKeys:
   """Every fingerprint of a local run (reads the inputs' metadata; DataError when one
   is missing or unreadable)."""
-  return CacheKeys(data=source_fingerprint(ingest),
+  return CacheKeys(data=sources.fingerprint(ingest.data, ingest.tfds_options),
                    kip_sets=tuple(digest(file_entries(path)) for path in kip_sets),
                    code=code_versions())
-
-
-# ------------------------------------------------------------------------ input files
-
-
-def digest(entries: Iterable[str]) -> str:
-  return hashlib.sha256('\n'.join(entries).encode()).hexdigest()[:16]
-
-
-def file_entries(path: str) -> List[str]:
-  """'path size mtime' of one file; DataError when it is missing or unreadable."""
-  try:
-    stat = tf.io.gfile.stat(path)
-  except tf.errors.NotFoundError:
-    raise DataError(path, 'file not found') from None
-  except tf.errors.OpError as e:
-    raise DataError(path, unreadable(path, e)) from None
-  if stat.is_directory:
-    raise DataError(path, 'is a directory, expected a file')
-  return [f'{path} {stat.length} {stat.mtime_nsec}']
-
-
-def tree_entries(directory: str, recursive: bool) -> List[str]:
-  """'path size mtime' of every file in a directory (and below it if recursive)."""
-  entries = []
-  try:
-    for parent, _, files in tf.io.gfile.walk(directory):
-      for name in sorted(files):
-        entries += file_entries(os.path.join(parent, name))
-      if not recursive:
-        break
-  except tf.errors.OpError as e:
-    raise DataError(directory, unreadable(directory, e)) from None
-  return sorted(entries)
-
-
-def source_fingerprint(settings: IngestSettings) -> str:
-  """The fingerprint of the files `settings.data` reads (see the module docstring)."""
-  scheme, _, arg = settings.data.partition(':')
-  if scheme == 'sample':
-    return digest(file_entries(sources.SAMPLE_PATH))
-  if scheme in ('csv', 'npz'):
-    return digest(file_entries(arg))
-  if scheme == 'idx':
-    if not _is_directory(arg):
-      raise DataError(arg, 'directory not found')
-    return digest(tree_entries(arg, recursive=False))
-  if scheme == 'tfds':
-    builder = sources.tfds_builder(arg, settings.tfds_data_dir)
-    if not builder.is_prepared():
-      if not settings.tfds_download:
-        raise DataError(f'tfds:{arg}', f'not prepared in {builder.data_dir} and '
-                        'downloads are off (--no-tfds-download)')
-      return digest([f'tfds:{arg} not prepared in {builder.data_dir}'])
-    return digest(tree_entries(str(builder.data_dir), recursive=True))
-  raise DataError(settings.data, 'unknown data source')
-
-
-def _is_directory(path: str) -> bool:
-  try:
-    return tf.io.gfile.isdir(path)
-  except tf.errors.OpError as e:
-    raise DataError(path, unreadable(path, e)) from None
 
 
 # ------------------------------------------------------------------------------- code

@@ -4,8 +4,10 @@ The standard Trainer arguments, honoured or refused with a message:
 
 - `examples` splits (TrainArgs.splits / EvalArgs.splits -> train_files / eval_files):
   read through `fn_args.data_accessor` with the schema. The eval files are the `valid`
-  split (early stopping, calibration, the Tuner's objective); a run whose eval files
-  are TFMA's `eval` split is refused, since nothing but TFMA may see it;
+  split (early stopping, calibration, the Tuner's objective), and may add TFMA's `eval`
+  split (EvalArgs(splits=['valid', 'eval'])), which is then read for the learning curve
+  alone (trainer/curve.py: reported, never used to select, stop or bless); eval files
+  without the valid split are refused;
 - `schema` (schema_path): required, checked (trainer/schema.py);
 - TrainArgs.num_steps (train_steps): replaces the plan's step count (trainer/recipe.py);
 - EvalArgs.num_steps (eval_steps): refused, the whole valid split is used;
@@ -14,8 +16,9 @@ The standard Trainer arguments, honoured or refused with a message:
 """
 
 import re
-from typing import NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Tuple
 
+import numpy as np
 import tensorflow as tf
 
 from tfx_distill.contracts.errors import ConfigError
@@ -38,19 +41,26 @@ def check_fn_args(fn_args) -> None:
   if getattr(fn_args, 'transform_graph_path', None):
     raise ConfigError('Trainer(transform_graph=...) is not supported: the trainer reads '
                       'the examples as they are')
-  if not fn_args.eval_files:
-    raise ConfigError('the Trainer has no eval files: give it the valid split '
-                      "(EvalArgs(splits=['valid']))")
-  for pattern in fn_args.eval_files:
-    if EVAL_SPLIT.search(pattern):
-      raise ConfigError(f"the Trainer's eval files are TFMA's eval split ({pattern}); "
-                        "train with EvalArgs(splits=['valid']): only TFMA may see eval")
+  valid, curve = split_eval_files(fn_args.eval_files)
+  if not valid:
+    raise ConfigError('the Trainer has no valid split among its eval files '
+                      f"({list(fn_args.eval_files or [])}): give it EvalArgs(splits="
+                      "['valid']), with 'eval' after it for the learning curve")
+
+
+def split_eval_files(patterns) -> Tuple[List[str], List[str]]:
+  """(the valid split's patterns, the eval split's): early stopping and calibration
+  read the first, the learning curve alone the second."""
+  patterns = list(patterns or [])
+  curve = [p for p in patterns if EVAL_SPLIT.search(p)]
+  return [p for p in patterns if p not in curve], curve
 
 
 class TrainingInput(NamedTuple):
   """A run's data, ready for `fit`, and the plan it trains with."""
   dataset: tf.data.Dataset  # (images, targets) batches of the train split
   valid: tf.data.Dataset  # unbatched (image, label, label_vector) of the valid split
+  curve: Optional[Tuple[np.ndarray, np.ndarray]]  # eval images and labels, or None
   summary: data.Summary
   label_loss: str  # the loss the targets are for (trainer/model.py loss_for)
   plan: recipe.Plan
@@ -71,10 +81,15 @@ def training_input(fn_args, settings: TrainSettings, strategy,
                          train_steps)
   dataset = data.batches(examples, label_loss, plan.batch_size, shuffle=True,
                          seed=settings.seed, max_shift=plan.max_shift, repeat=plan.repeat)
-  valid = data.read_examples(fn_args.eval_files, fn_args.data_accessor, schema,
-                             clip_images=False)
+  valid_files, curve_files = split_eval_files(fn_args.eval_files)
+  valid = data.read_examples(valid_files, fn_args.data_accessor, schema, clip_images=False)
   valid = data.with_size(valid, data.summarise(valid))
-  return TrainingInput(dataset, valid, summary, label_loss, plan)
+  curve = None
+  if curve_files:
+    images, labels, _ = data.arrays(data.read_examples(
+        curve_files, fn_args.data_accessor, schema, clip_images=False))
+    curve = (images, labels)
+  return TrainingInput(dataset, valid, curve, summary, label_loss, plan)
 
 
 def valid_batches(valid: tf.data.Dataset, label_loss: str, batch_size: int,

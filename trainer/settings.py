@@ -24,6 +24,7 @@ from typing import Any, Dict, Mapping, Optional
 from tfx_distill.contracts.architectures import ARCHITECTURES
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.options import option
+from tfx_distill.contracts.parameters import from_dict
 
 LABEL_LOSSES = ('mse', 'ce')
 STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
@@ -137,45 +138,11 @@ class TrainSettings:
     return dataclasses.asdict(self)
 
 
-CASTS = {'epochs': int, 'patience': int, 'batch_size': int, 'learning_rate': float,
-         'seed': int, 'verbose': int, 'max_shift': int, 'dropout': float, 'width': int,
-         'architecture': str, 'label_loss': str, 'strategy': str, 'steps': int,
-         'schedule': str, 'warmup_fraction': float, 'clip_norm': float}
-
-
-def _typed(cls, values: Mapping[str, Any]) -> Dict[str, Any]:
-  """The values of cls's fields found in `values`, cast from their JSON form."""
-  typed = {}
-  for field in dataclasses.fields(cls):
-    value = values.get(field.name)
-    if value is None:
-      continue
-    if field.name == 'small_set':
-      check(isinstance(value, Mapping),
-            f'train.small_set must be a dict of SmallSetTraining fields, got {value!r}')
-      typed[field.name] = SmallSetTraining(**_typed(SmallSetTraining, value))
-    elif isinstance(field.default, bool):
-      typed[field.name] = to_bool(value)
-    else:
-      typed[field.name] = CASTS[field.name](value)
-  return typed
-
-
 def from_config(custom_config: Optional[Mapping[str, Any]],
                 hyperparameters: Any = None) -> TrainSettings:
   """Settings from a custom_config dict, overridden by tuned hyperparameters."""
-  values = _typed(TrainSettings, dict(custom_config or {}))
-  values.update(_typed(TrainSettings, tuned_values(hyperparameters)))
-  return TrainSettings(**values).validate()
-
-
-def to_bool(value: Any) -> bool:
-  """A JSON or command-line flag: true/false, 1/0, yes/no."""
-  if isinstance(value, str):
-    check(value.lower() in ('true', 'false', '1', '0', 'yes', 'no'),
-          f'expected a boolean, got {value!r}')
-    return value.lower() in ('true', '1', 'yes')
-  return bool(value)
+  values = {**(custom_config or {}), **tuned_values(hyperparameters)}
+  return from_dict(TrainSettings, values, 'train').validate()
 
 
 def tuned_values(hyperparameters: Any) -> dict:

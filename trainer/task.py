@@ -11,6 +11,9 @@ settings name (trainer/settings.py), and:
   and the best epoch's weights restored for the full set;
 - times `fit` alone, wall and CPU seconds, its validation passes apart (the first
   epoch includes tracing), and prints progress lines on stderr (trainer/progress.py);
+- when its eval files include the `eval` split, records the learning curve: accuracy
+  on it at fixed points of images processed (trainer/curve.py), for the report only,
+  its passes kept out of the fit time;
 - fits the temperature of the model's outputs on the valid split and measures ECE
   before and after (trainer/calibration.py);
 - exports the calibrated model to `fn_args.serving_model_dir` (trainer/export.py);
@@ -37,7 +40,8 @@ from tfx_distill.trainer import calibration, data, export, inputs, model as mode
 from tfx_distill.trainer import recipe, settings as settings_lib, strategy as strategy_lib
 from tfx_distill.trainer.progress import TrainingProgress, run_label
 from tfx_distill.trainer.tensorboard import write_tensorboard
-from tfx_distill.trainer.timing import timed_fit
+from tfx_distill.trainer.curve import EvalCurve
+from tfx_distill.trainer.timing import EpochTimer, timed_fit
 
 PREDICT_BATCH = 1000
 
@@ -90,10 +94,17 @@ def run_fn(fn_args) -> None:
   validation = (inputs.valid_batches(run.valid, run.label_loss, plan.batch_size,
                                      settings.seed) if stopper is not None else None)
   progress = TrainingProgress(plan, run_label(fn_args.model_run_dir))
+  timer = EpochTimer()
+  curve = None
+  if run.curve is not None:
+    last = recipe.images_processed(plan, plan.steps or plan.epochs * plan.steps_per_epoch)
+    curve = EvalCurve(*run.curve, last, lambda steps: recipe.images_processed(plan, steps),
+                      timer.fit_seconds, timer.exclude)
   times = timed_fit(model, run.dataset, plan.epochs, settings.verbose,
                     steps_per_epoch=plan.steps_per_epoch if plan.repeat else None,
                     max_steps=plan.steps, validation_data=validation,
-                    callbacks=[c for c in (stopper, progress) if c is not None])
+                    callbacks=[c for c in (stopper, curve, progress) if c is not None],
+                    timer=timer)
   epochs_run = len(times.epoch_seconds)
   logging.info('fit: %d steps (%d epochs) on %d examples in %.2f s (%s, %d replicas)',
                times.steps, epochs_run, run.summary.examples, times.seconds,
@@ -151,6 +162,7 @@ def run_fn(fn_args) -> None:
       'small_set': (dataclasses.asdict(settings.small_set) if settings.small_set
                     else None),
       'params': model.count_params(),
+      'eval_curve': None if curve is None else curve.to_record(),
   }
   model_format.write_record(fn_args.model_run_dir, run_record)
   write_tensorboard(fn_args.model_run_dir, times.history, times.epoch_seconds)

@@ -5,7 +5,8 @@ machines this runs on are often shared: contention stretches wall time, while CP
 stays close to the work done. The validation passes that early stopping needs run
 inside `fit`; their time is measured (`on_test_begin`/`on_test_end`, which Keras calls
 for them) and taken out of the fit and epoch times, so that `fit_seconds` counts
-training alone, as for a set trained without validation.
+training alone, as for a set trained without validation. The learning curve's passes
+over the eval split (trainer/curve.py) are taken out the same way (`exclude`).
 """
 
 import time
@@ -22,7 +23,7 @@ class FitTimes(NamedTuple):
   history: dict  # metric name -> one float per epoch
   seconds: float  # fit without validation
   cpu_seconds: float
-  validation_seconds: float
+  validation_seconds: float  # validation and learning-curve passes
   epoch_seconds: List[float]  # each without its validation
   epoch_cpu_seconds: List[float]
   steps: int  # optimiser steps run
@@ -37,8 +38,22 @@ class EpochTimer(keras.callbacks.Callback):
     self.seconds, self.cpu_seconds = [], []
     self.validation_seconds, self.validation_cpu_seconds = 0.0, 0.0
     self.steps = 0
-    self._epoch_start = self._test_start = (0.0, 0.0)
+    self._fit_start = self._epoch_start = self._test_start = (0.0, 0.0)
     self._epoch_validation = (0.0, 0.0)
+
+  def on_train_begin(self, logs=None):
+    self._fit_start = _now()
+
+  def fit_seconds(self) -> float:
+    """Wall seconds of fit so far, without validation or excluded passes."""
+    return _now()[0] - self._fit_start[0] - self.validation_seconds
+
+  def exclude(self, wall: float, cpu: float) -> None:
+    """Takes a pass inside fit (not training) out of the fit and epoch times."""
+    self._epoch_validation = (self._epoch_validation[0] + wall,
+                              self._epoch_validation[1] + cpu)
+    self.validation_seconds += wall
+    self.validation_cpu_seconds += cpu
 
   def on_epoch_begin(self, epoch, logs=None):
     self._epoch_start = _now()
@@ -51,11 +66,7 @@ class EpochTimer(keras.callbacks.Callback):
     self._test_start = _now()
 
   def on_test_end(self, logs=None):
-    wall, cpu = (end - start for end, start in zip(_now(), self._test_start))
-    self._epoch_validation = (self._epoch_validation[0] + wall,
-                              self._epoch_validation[1] + cpu)
-    self.validation_seconds += wall
-    self.validation_cpu_seconds += cpu
+    self.exclude(*(end - start for end, start in zip(_now(), self._test_start)))
 
   def on_epoch_end(self, epoch, logs=None):
     wall, cpu = (end - start for end, start in zip(_now(), self._epoch_start))
@@ -80,10 +91,12 @@ class StopAfterSteps(keras.callbacks.Callback):
 def timed_fit(model: keras.Model, dataset, epochs: int, verbose: int,
               steps_per_epoch: Optional[int] = None, max_steps: Optional[int] = None,
               validation_data=None,
-              callbacks: Sequence[keras.callbacks.Callback] = ()) -> FitTimes:
+              callbacks: Sequence[keras.callbacks.Callback] = (),
+              timer: Optional[EpochTimer] = None) -> FitTimes:
   """Runs `model.fit` and times it, validation apart. The first epoch includes tracing
-  the training step. max_steps stops it after that many optimiser steps."""
-  timer = EpochTimer()
+  the training step. max_steps stops it after that many optimiser steps. `timer`: the
+  EpochTimer to use (callbacks that exclude their own time from fit hold it)."""
+  timer = timer or EpochTimer()
   extra = [StopAfterSteps(max_steps)] if max_steps else []
   start, cpu_start = _now()
   history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,

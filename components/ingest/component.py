@@ -12,7 +12,7 @@ from tfx_distill.contracts.parameters import (CODE_VERSION, SOURCE_FINGERPRINT,
 
 
 class Ingest(base_component.BaseComponent):
-  """Reads `settings.data` (sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH) and
+  """Reads `settings.data` (a source of sources.SOURCES: sample, tfds:NAME, ...) and
   writes validated Examples with `train` and `eval` splits."""
 
   SPEC_CLASS = IngestSpec

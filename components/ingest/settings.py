@@ -3,20 +3,18 @@ defined once for the pipeline config, the component and the command line."""
 
 import dataclasses
 
+from tfx_distill.components.ingest.sources import SOURCES, TfdsOptions, usage
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.options import option
 
-SCHEMES = ('sample', 'tfds', 'idx', 'csv', 'npz')
-FILE_SCHEMES = ('idx', 'csv', 'npz')  # schemes whose argument is a path
 EVAL_SOURCES = ('split', 'test')
 
 
 @dataclasses.dataclass(frozen=True)
 class IngestSettings:
-  """A source (`sample`, `tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`) cut into
+  """A source (`data`, one of sources.SOURCES) cut into
   stratified, seeded `train`, `valid` and `eval` splits (contracts/example_format.py)."""
-  data: str = option('sample', '--data',
-                     'sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH')
+  data: str = option('sample', '--data', usage())
   eval_fraction: float = option(0.2, '--eval-fraction',
                                 "held-out share of the source's train part")
   valid_fraction: float = option(0.1, '--valid-fraction',
@@ -39,11 +37,15 @@ class IngestSettings:
   def scheme(self) -> str:
     return self.data.partition(':')[0]
 
+  @property
+  def tfds_options(self) -> TfdsOptions:
+    return TfdsOptions(self.tfds_data_dir, self.tfds_manual_dir, self.tfds_download)
+
   def validate(self) -> 'IngestSettings':
     """Raises ConfigError naming the first bad value; returns self."""
-    check(self.scheme in SCHEMES,
+    check(self.scheme in SOURCES,
           f'ingest.data: unknown source scheme in {self.data!r} '
-          '(use sample, tfds:NAME, idx:DIR, csv:PATH or npz:PATH)')
+          f'(use {usage(", ", " or ")})')
     check(0.0 < self.eval_fraction < 1.0,
           f'ingest.eval_fraction must be in (0, 1), got {self.eval_fraction}')
     check(0.0 < self.valid_fraction < 1.0,

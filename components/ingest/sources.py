@@ -1,9 +1,10 @@
-"""Readers for every digit source a user has, each returning validated numpy arrays.
+"""Every digit source a user has, in one table (`SOURCES`): how each is named
+(`sample`, `tfds:NAME`, `idx:DIR`, `csv:PATH`, `npz:PATH`), its help text, its reader
+(validated numpy arrays) and its fingerprint (the files it reads, for the cache:
+pipeline/cache_keys.py). A new source is one reader and one table entry.
 
-A source is named by a string: `sample` (the bundled 10,000 MNIST digits),
-`tfds:NAME`, `idx:DIR`, `csv:PATH` or `npz:PATH`. Every file read goes through
-`tf.io.gfile`, so `gs://` paths work. Any problem raises `DataError` whose message
-names the file and the problem on one line.
+Every file read goes through `tf.io.gfile`, so `gs://` paths work. Any problem raises
+`DataError` whose message names the file and the problem on one line.
 """
 
 import csv
@@ -11,13 +12,14 @@ import gzip
 import io
 import os
 import zipfile
-from typing import NamedTuple, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional
 
 import numpy as np
 import tensorflow as tf
 
 from tfx_distill.contracts.errors import DataError
-from tfx_distill.contracts.files import exists, first_line, read_bytes
+from tfx_distill.contracts.files import (digest, exists, file_entries, first_line,
+                                          read_bytes, tree_entries)
 from tfx_distill.contracts.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
 SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
@@ -35,22 +37,55 @@ class SourceData(NamedTuple):
   test_labels: Optional[np.ndarray] = None
 
 
+class TfdsOptions(NamedTuple):
+  """Where tfds keeps prepared datasets, and whether it may download one."""
+  data_dir: str = ''
+  manual_dir: str = ''
+  download: bool = True
+
+
+class Source(NamedTuple):
+  """One kind of source, named `scheme` or `scheme:ARG`."""
+  scheme: str
+  arg: str  # what follows the colon ('' = nothing): NAME, DIR or PATH
+  help: str  # what it reads, for --help and the README
+  load: Callable[[str, TfdsOptions], SourceData]  # (arg, tfds options) -> the digits
+  files: Callable[[str, TfdsOptions], List[str]]  # fingerprint entries of what it reads
+
+  @property
+  def usage(self) -> str:
+    return f'{self.scheme}:{self.arg}' if self.arg else self.scheme
+
+
+def parse(spec: str) -> tuple:
+  """(Source, argument) of a source string; DataError for an unknown or malformed one."""
+  scheme, _, arg = spec.partition(':')
+  source = SOURCES.get(scheme)
+  if source is None or bool(arg) != bool(source.arg):
+    raise DataError(spec, f'unknown data source (use {usage(", ", " or ")})')
+  return source, arg
+
+
+def usage(separator: str = ' | ', last: Optional[str] = None) -> str:
+  """'sample | tfds:NAME | idx:DIR | csv:PATH | npz:PATH' (or with other separators)."""
+  names = [source.usage for source in SOURCES.values()]
+  if last is None:
+    return separator.join(names)
+  return separator.join(names[:-1]) + last + names[-1]
+
+
 def load_source(spec: str, tfds_data_dir: str = '', tfds_manual_dir: str = '',
                 tfds_download: bool = True) -> SourceData:
   """Reads and validates the digits named by `spec`."""
-  scheme, _, arg = spec.partition(':')
-  if scheme == 'sample' and not arg:
-    return load_npz(SAMPLE_PATH)
-  if scheme == 'tfds' and arg:
-    return load_tfds(arg, tfds_data_dir, tfds_manual_dir, tfds_download)
-  if scheme == 'idx' and arg:
-    return load_idx_dir(arg)
-  if scheme == 'csv' and arg:
-    return load_csv(arg)
-  if scheme == 'npz' and arg:
-    return load_npz(arg)
-  raise DataError(spec, 'unknown data source (use sample, tfds:NAME, idx:DIR, '
-                  'csv:PATH or npz:PATH)')
+  source, arg = parse(spec)
+  return source.load(arg, TfdsOptions(tfds_data_dir, tfds_manual_dir, tfds_download))
+
+
+def fingerprint(spec: str, tfds: TfdsOptions = TfdsOptions()) -> str:
+  """A digest of the path, size and modification time of every file `spec` reads
+  (DataError when one is missing or unreadable)."""
+  source, arg = parse(spec)
+  return digest(source.files(arg, tfds))
 
 
 def validate(where: str, images: np.ndarray, labels: np.ndarray,
@@ -322,3 +357,30 @@ def load_tfds(name: str, data_dir: str = '', manual_dir: str = '',
   if 'train' not in parts:
     raise DataError(where, f'has no train split ({list(builder.info.splits)})')
   return SourceData(*parts['train'], *parts.get('test', (None, None)))
+
+
+def tfds_files(name: str, tfds: TfdsOptions) -> List[str]:
+  """The prepared dataset's files; before its first download a marker only (so the run
+  after the download ingests again), or DataError when downloads are off."""
+  builder = tfds_builder(name, tfds.data_dir)
+  if builder.is_prepared():
+    return tree_entries(str(builder.data_dir), recursive=True)
+  if not tfds.download:
+    raise DataError(f'tfds:{name}', f'not prepared in {builder.data_dir} and downloads '
+                    'are off (--no-tfds-download)')
+  return [f'tfds:{name} not prepared in {builder.data_dir}']
+
+
+SOURCES: Dict[str, Source] = {source.scheme: source for source in (
+    Source('sample', '', 'the bundled 10,000 real MNIST digits',
+           lambda _, tfds: load_npz(SAMPLE_PATH), lambda _, tfds: file_entries(SAMPLE_PATH)),
+    Source('tfds', 'NAME', 'tfds.load(NAME), e.g. tfds:mnist',
+           lambda name, tfds: load_tfds(name, *tfds), tfds_files),
+    Source('idx', 'DIR', 'MNIST / Fashion-MNIST IDX files in DIR, gzipped or not',
+           lambda path, tfds: load_idx_dir(path),
+           lambda path, tfds: tree_entries(path, recursive=False)),
+    Source('csv', 'PATH', "Kaggle digit-recognizer train.csv (label,pixel0..pixel783)",
+           lambda path, tfds: load_csv(path), lambda path, tfds: file_entries(path)),
+    Source('npz', 'PATH', 'Keras mnist.npz (x_train, y_train, x_test, y_test) or x, y',
+           lambda path, tfds: load_npz(path), lambda path, tfds: file_entries(path)),
+)}

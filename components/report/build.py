@@ -63,11 +63,14 @@ def make_sections(collected: Collected, rows: Sequence[dict],
   matrices = _in_order(matrices, order)
   per_class_mean = _in_order(per_class_mean, order)
   sections = [
-      ('Accuracy and training time', [
+      ('Accuracy and the work it takes', [
+          ('Learning curves: accuracy on the eval split against images processed '
+           '(mean over seeds; recorded by every Trainer at the same points, for the '
+           'report only). Where a small set\'s curve lies left of the full data\'s at '
+           'the same height, it got there with less work; a dot marks its final TFMA '
+           'accuracy', plots.accuracy_vs_images(rows)),
           ('Accuracy against support size, per method (error bars: std over seeds)',
-           plots.accuracy_vs_support(rows)),
-          ('Training time (fit only) against accuracy; labels give the optimiser steps',
-           plots.time_vs_accuracy(rows))]),
+           plots.accuracy_vs_support(rows))]),
       ('Distilled images', [
           (f'{name}: {len(split.labels)} images ({_layout(split)}), pixel values on a '
            'fixed [0, 1] gray scale', plots.image_grid(split, name))

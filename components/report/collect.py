@@ -169,5 +169,6 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
         validation_ok=evaluation.validation_ok if evaluation else None,
         failures=evaluation.failures if evaluation else (),
         thresholds=evaluation.thresholds if evaluation else Thresholds(),
-        per_class_accuracy=evaluation.per_class_accuracy if evaluation else None))
+        per_class_accuracy=evaluation.per_class_accuracy if evaluation else None,
+        eval_curve=(record.get('eval_curve') or {}).get('points')))
   return collected

@@ -12,6 +12,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib.ticker import MaxNLocator  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfx_distill.contracts.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.node_ids import FULL, FULL_RUNS  # pylint: disable=wrong-import-position
 
 MAX_COLUMNS = 10  # images per class shown in a distilled grid
 MARKERS = 'osD^v<>ph*'
@@ -63,32 +64,34 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
   return to_data_uri(figure)
 
 
-def _steps(row: dict) -> str:
-  """'300 steps' (optimiser steps), or the epochs of an older record."""
-  if row.get('optimizer_steps') is not None:
-    return f"{round(row['optimizer_steps'])} steps"
-  return f"{row['epochs']} ep"
-
-
-def time_vs_accuracy(rows: Sequence[dict]) -> str:
-  """Fit-only training time against accuracy, one labelled point per training set."""
-  figure, axes = plt.subplots(figsize=(7, 4.5))
+def accuracy_vs_images(rows: Sequence[dict]) -> str:
+  """The learning curves: accuracy on the eval split against images processed (log x),
+  mean over seeds; the full-data runs in black and grey, each small set in its
+  method's colour (dashed for random real images), its final TFMA accuracy marked."""
+  figure, axes = plt.subplots(figsize=(9, 5.5))
   colours = method_colours(rows)
-  for index, row in enumerate(rows):
-    if row['fit_seconds'] is None or row['accuracy'] is None:
+  for row in rows:
+    curve = row.get('eval_curve') or []
+    if not curve:
       continue
-    axes.errorbar(row['fit_seconds'], _percent(row['accuracy']),
-                  xerr=row['fit_seconds_std'] or 0.0,
-                  yerr=_percent(row['accuracy_std'] or 0.0), marker='o', capsize=4,
-                  color=colours[row['method']])
-    axes.annotate(f"{row['training_set']} ({_steps(row)})",
-                  (row['fit_seconds'], _percent(row['accuracy'])),
-                  textcoords='offset points', xytext=(6, 4 if index % 2 else -11),
-                  fontsize=9)
-  axes.set_xlabel('training time, fit only (s)')
+    x = [p['images_processed'] for p in curve]
+    y = [_percent(p['accuracy']) for p in curve]
+    if row['training_set'] in FULL_RUNS:
+      style = {'color': 'black' if row['training_set'] == FULL else 'grey',
+               'linewidth': 2.2, 'linestyle': '-'}
+    else:
+      style = {'color': colours[row['method']], 'linewidth': 1.6,
+               'linestyle': '--' if row['method'] == 'random' else '-'}
+    axes.plot(x, y, marker='.', label=row['training_set'], **style)
+    if row['training_set'] not in FULL_RUNS and row.get('accuracy') is not None:
+      axes.plot([x[-1]], [_percent(row['accuracy'])], marker='o', color=style['color'])
+  axes.set_xscale('log')
+  axes.set_xlabel('images processed (optimiser steps x batch), log scale')
   axes.set_ylabel('accuracy on the eval split (%)')
-  axes.set_title('Training time against accuracy')
-  axes.grid(True, alpha=0.3)
+  axes.set_ylim(0, 100)
+  axes.set_title('Learning curves: accuracy against the work done')
+  axes.grid(True, which='both', alpha=0.3)
+  axes.legend(fontsize=8, loc='lower right')
   return to_data_uri(figure)
 
 

@@ -1,50 +1,55 @@
 """Writes the report: a self-contained index.html (figures embedded as data URIs),
-summary.json (every number, machine-readable) and summary.md (the table)."""
+summary.json (every number, machine-readable) and summary.md (the table). The page and
+the Markdown are Jinja2 templates (templates/); this module turns the summary's values
+into the text of each cell."""
 
-import html
 import json
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import jinja2
+import markupsafe
 import tensorflow as tf
+
+from tfx_distill.components.report import equal_work
 
 INDEX_HTML = 'index.html'
 SUMMARY_JSON = 'summary.json'
 SUMMARY_MD = 'summary.md'
-COLUMNS = ('Training set', 'Method', 'Images / class', 'Images', 'Epochs',
-           'Optimiser steps', 'Images processed', 'Training time (s, fit only)',
-           'Speed-up vs full', 'Accuracy (%)', 'Gap to full (pts)', 'ECE (%)',
-           'Temperature', 'Valid ECE before → after (%)', 'Blessed', 'Decided by',
-           'Decision', 'Pushed to', 'Published set')
-NUMERIC = frozenset(range(2, 14))  # right-aligned columns
-STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1400px; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
-th, td { border: 1px solid #bbb; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.blessed td.bless { color: #176b1e; font-weight: bold; }
-tr.not-blessed td.bless { color: #a11; font-weight: bold; }
-figure { display: inline-block; vertical-align: top; margin: 0.5em 1.5em 1em 0; }
-figcaption { font-size: 13px; color: #555; max-width: 640px; }
-img { max-width: 100%; }
-pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
-"""
+# The summary table: what a set costs, what it reaches, and the full data at equal
+# work; the rest of each row is in SET_COLUMNS (the per-set details).
+COLUMNS = ('Training set', 'Method', 'Images', 'Images processed (steps)',
+           'Fit time (s)', 'Accuracy (%)', 'Full data at as many images (%)',
+           'Images the full data needs for this accuracy',
+           'Speed-up to this accuracy: images, fit time', 'ECE (%)', 'Blessed')
+NUMERIC = frozenset(range(2, 10))  # right-aligned columns
+SPEEDUP = COLUMNS.index('Speed-up to this accuracy: images, fit time')
+SET_COLUMNS = ('Training set', 'Images / class', 'Epochs', 'Gap to full (pts)',
+               'Temperature', 'Valid ECE before → after (%)', 'Decided by', 'Decision',
+               'Pushed to', 'Published set')
+MODEL_COLUMNS = ('Training set', 'Seed', 'Accuracy (%)', 'Training time (s)', 'Epochs',
+                 'Optimiser steps', 'Temperature', 'Blessed', 'Decision')
+MARKDOWN_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
+                       'generated_at')
+HTML_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
+                   'generated_at', 'generated_by')
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates')
 
 
 LEGEND = (
     'Accuracy: TFMA on the eval split, mean ± sample standard deviation over seeds. '
-    'Images: training examples; epochs: passes over them (images processed / images; '
-    'the full set stops early on the valid split); optimiser steps and images '
-    'processed (steps x batch): the training work. Training time: `fit` alone, '
-    "validation passes excluded, from each run's training.json; speed-up: the full "
-    "model's fit seconds over this set's. Gap: accuracy minus the full model's, in "
-    'points. ECE: expected calibration error on the eval split (TFMA); temperature: '
-    'fitted on the valid split, with the valid ECE before and after it. Blessed: the '
-    "seed-0 model's TFMA validation, which decides the push; \"decided by\" names the "
-    'threshold that failed (value floor, max drop vs the baseline, max calibration '
-    'error) or "passed". Published set: the distilled set of a pushed model '
-    '(kip_set.npz and kip_set.json), in the pushed model\'s version.')
+    'Images processed: optimiser steps x batch, the training work; fit time: `fit` '
+    "alone, validation and learning-curve passes excluded, from each run's "
+    'training.json. The full data at equal work: every Trainer records its accuracy on '
+    'the eval split at fixed points of images processed (the learning curves below); '
+    'from the curves of the two full-data runs (full: epochs with early stopping; '
+    'full_same_steps: the small sets\' step recipe) the table gives the better full '
+    "accuracy after as many images as this set processed, and the fewer images either "
+    'needs to reach this set\'s accuracy. Speed-up: those images over this set\'s '
+    '(and the full run\'s fit seconds to that point over this set\'s); above 1x the '
+    'set gets there with less work than the full data, below 1x it does not. ECE: '
+    'expected calibration error on the eval split (TFMA). Blessed: the seed-0 '
+    "model's TFMA validation, which decides the push (why, in the details below).")
 
 
 def with_std(mean: Optional[float], std: Optional[float], scale: float = 1.0,
@@ -97,25 +102,62 @@ def _ece_change(row: dict) -> str:
   return f'{100 * before:.1f} → {100 * after:.1f}'
 
 
+def _ratio(value: Optional[float]) -> str:
+  """'12.3x', '0.33x' (two digits below 1), '-'."""
+  if value is None:
+    return '-'
+  return f'{value:.2f}x' if value < 1 else f'{value:.1f}x'
+
+
+def speedup_text(row: dict) -> str:
+  """'12.3x, 9.8x' (images, fit time); 'not faster: 0.33x, 0.41x'; '-' for the full
+  rows; 'never reached by the full data' when its curves stay below."""
+  if row.get('faster_than_full') is None:
+    return '-'
+  if row.get('full_images_to_accuracy') is None:
+    return 'full data never reaches it'
+  ratios = ', '.join(_ratio(row.get(key)) for key in ('speedup_to_accuracy',
+                                                      'speedup_to_accuracy_seconds'))
+  return ratios if row['faster_than_full'] else f'not faster: {ratios}'
+
+
+def _processed(row: dict) -> str:
+  images, steps = row.get('images_processed'), row.get('optimizer_steps')
+  if images is None:
+    return '-'
+  return f'{_count(images)} ({_count(steps)})' if steps is not None else _count(images)
+
+
 def table_cells(row: dict) -> List[str]:
-  """One table row as text, in COLUMNS order."""
-  gap, speedup, temperature = (row['gap_to_full_points'], row.get('speedup_vs_full'),
-                               row.get('temperature'))
+  """One summary-table row as text, in COLUMNS order."""
   return [
-      row['training_set'], _method(row),
-      '-' if row['images_per_class'] is None else str(row['images_per_class']),
-      _count(row['images']), _passes(row['epochs']), _count(row.get('optimizer_steps')),
-      _count(row.get('images_processed')),
-      with_std(row['fit_seconds'], row['fit_seconds_std'], digits=2),
-      '-' if speedup is None else f'{speedup:.1f}x',
+      row['training_set'], _method(row), _count(row['images']), _processed(row),
+      with_std(row['fit_seconds'], row['fit_seconds_std'], digits=1),
       with_std(row['accuracy'], row['accuracy_std'], scale=100),
-      '-' if gap is None else f'{gap:+.1f}',
+      with_std(row.get('full_accuracy_at_same_images'), None, scale=100),
+      _count(row.get('full_images_to_accuracy')),
+      speedup_text(row),
       with_std(row['calibration_error'], None, scale=100),
-      '-' if temperature is None else f'{temperature:.3g}',
-      _ece_change(row),
-      _blessed(row), row['decided_by'], row['decision'], row['pushed_to'] or '-',
+      _blessed(row),
+  ]
+
+
+def set_cells(row: dict) -> List[str]:
+  """One row of the per-set details, in SET_COLUMNS order."""
+  gap, temperature = row['gap_to_full_points'], row.get('temperature')
+  return [
+      row['training_set'],
+      '-' if row['images_per_class'] is None else str(row['images_per_class']),
+      _passes(row['epochs']), '-' if gap is None else f'{gap:+.1f}',
+      '-' if temperature is None else f'{temperature:.3g}', _ece_change(row),
+      row['decided_by'], row['decision'], row['pushed_to'] or '-',
       row.get('published_set') or '-',
   ]
+
+
+def verdicts(rows: Sequence[dict]) -> List[str]:
+  """A sentence per small set: faster than the full data at equal work, or not."""
+  return [text for text in (equal_work.verdict(row) for row in rows) if text]
 
 
 def data_check_lines(check: Optional[dict]) -> List[str]:
@@ -131,93 +173,64 @@ def data_check_lines(check: Optional[dict]) -> List[str]:
   return lines
 
 
+def _environment() -> jinja2.Environment:
+  return jinja2.Environment(
+      loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+      autoescape=jinja2.select_autoescape(['html.j2']), trim_blocks=True,
+      lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _provenance_items(provenance: Dict[str, Any], keys: Sequence[str]) -> List[tuple]:
+  return [(key, provenance[key]) for key in keys if provenance.get(key) is not None]
+
+
 def markdown(summary: Dict[str, Any]) -> str:
-  """The summary table and provenance as Markdown."""
-  lines = ['# tfx-distill report', '', '| ' + ' | '.join(COLUMNS) + ' |',
-           '|' + '---|' * len(COLUMNS)]
-  for row in summary['rows']:
-    cells = [cell.replace('|', '/') for cell in table_cells(row)]
-    lines.append('| ' + ' | '.join(cells) + ' |')
-  provenance = summary['provenance']
-  lines += ['', LEGEND, '']
-  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'data_source',
-              'generated_at'):
-    if provenance.get(key) is not None:
-      lines.append(f'- {key}: {provenance[key]}')
-  lines += [f'- note: {note}' for note in summary['notes']]
-  lines += ['', '## Data validation', '']
-  lines += [f'- {line}' for line in data_check_lines(summary.get('data_check'))]
-  return '\n'.join(lines) + '\n'
+  """The summary table and provenance as Markdown (templates/summary.md.j2)."""
+  return _environment().get_template('summary.md.j2').render(
+      columns=COLUMNS, legend=LEGEND, notes=summary['notes'],
+      rows=[[cell.replace('|', '/') for cell in table_cells(row)]
+            for row in summary['rows']],
+      verdicts=verdicts(summary['rows']), set_columns=SET_COLUMNS,
+      sets=[[cell.replace('|', '/') for cell in set_cells(row)] for row in summary['rows']],
+      provenance=_provenance_items(summary['provenance'], MARKDOWN_PROVENANCE),
+      data_check=data_check_lines(summary.get('data_check')))
 
 
-def _table_html(rows: Sequence[dict]) -> str:
-  numeric = NUMERIC
-  head = ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS)
-  body = []
-  for row in rows:
-    css = {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], '')
-    cells = []
-    for index, text in enumerate(table_cells(row)):
-      kind = 'num' if index in numeric else ('bless' if COLUMNS[index] == 'Blessed' else '')
-      cells.append(f'<td class="{kind}">{html.escape(text)}</td>')
-    body.append(f'<tr class="{css}">' + ''.join(cells) + '</tr>')
-  return (f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>'
-          + ''.join(body) + '</tbody></table>')
+def _cell_kind(index: int, row: dict) -> str:
+  if index == SPEEDUP:
+    return {True: 'num faster', False: 'num slower'}.get(row.get('faster_than_full'),
+                                                         'num')
+  return 'num' if index in NUMERIC else ('bless' if COLUMNS[index] == 'Blessed' else '')
 
 
-def _models_html(models: Sequence[dict]) -> str:
-  """Every model (training set and seed) on its own row, inside a <details>."""
-  head = ''.join(f'<th>{c}</th>' for c in ('Training set', 'Seed', 'Accuracy (%)',
-                                            'Training time (s)', 'Epochs',
-                                            'Optimiser steps', 'Temperature', 'Blessed',
-                                            'Decision'))
-  body = ''.join(
-      '<tr>' + ''.join(f'<td>{html.escape(text)}</td>' for text in (
-          m['training_set'], str(m['seed']), with_std(m['accuracy'], None, scale=100),
-          with_std(m['fit_seconds'], None, digits=2), _passes(m['epochs']),
-          _count(m.get('optimizer_steps')),
-          '-' if m.get('temperature') is None else f"{m['temperature']:.3g}",
-          {True: 'yes', False: 'no'}.get(m['blessed'], '-'), m['decision'])) + '</tr>'
-      for m in models)
-  return (f'<details><summary>Every model ({len(models)})</summary><table id="models">'
-          f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
-
-
-def _provenance_html(provenance: Dict[str, Any]) -> str:
-  items = []
-  for key in ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
-              'generated_at', 'generated_by'):
-    if provenance.get(key) is not None:
-      items.append(f'<li><b>{html.escape(key)}</b>: {html.escape(str(provenance[key]))}</li>')
-  config = json.dumps(provenance.get('config'), indent=1, sort_keys=True, default=str)
-  artifacts = json.dumps(provenance.get('artifacts', {}), indent=1, sort_keys=True)
-  return (f'<ul>{"".join(items)}</ul><details><summary>Configuration</summary>'
-          f'<pre>{html.escape(config)}</pre></details><details><summary>Artifacts'
-          f'</summary><pre>{html.escape(artifacts)}</pre></details>')
+def _model_cells(model: dict) -> List[str]:
+  return [model['training_set'], str(model['seed']),
+          with_std(model['accuracy'], None, scale=100),
+          with_std(model['fit_seconds'], None, digits=2), _passes(model['epochs']),
+          _count(model.get('optimizer_steps')),
+          '-' if model.get('temperature') is None else f"{model['temperature']:.3g}",
+          {True: 'yes', False: 'no'}.get(model['blessed'], '-'), model['decision']]
 
 
 def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[str, str]]]]) -> str:
-  """The whole HTML page; every figure is an <img> with a data: URI."""
-  parts = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-           '<title>tfx-distill report</title>', f'<style>{STYLE}</style></head><body>',
-           '<h1>tfx-distill: distilled MNIST sets against the full data</h1>',
-           '<h2>Summary</h2>', _table_html(summary['rows']),
-           f'<p>{html.escape(LEGEND)}</p>']
-  parts.append(_models_html(summary.get('models', [])))
-  check = data_check_lines(summary.get('data_check'))
-  parts.append('<h2>Data validation</h2><ul id="data-check">' + ''.join(
-      f'<li>{html.escape(line)}</li>' for line in check) + '</ul>')
-  if summary['notes']:
-    parts.append('<ul class="notes">' + ''.join(
-        f'<li>{html.escape(n)}</li>' for n in summary['notes']) + '</ul>')
-  for title, figures in sections:
-    parts.append(f'<h2>{html.escape(title)}</h2>')
-    for caption, uri in figures:
-      parts.append(f'<figure><img src="{uri}" alt="{html.escape(caption)}">'
-                   f'<figcaption>{html.escape(caption)}</figcaption></figure>')
-  parts += ['<h2>Provenance</h2>', _provenance_html(summary['provenance']),
-            '</body></html>']
-  return '\n'.join(parts)
+  """The whole HTML page (templates/index.html.j2, every value escaped); every figure
+  is an <img> with a data: URI."""
+  provenance = summary['provenance']
+  rows = [{'css': {True: 'blessed', False: 'not-blessed'}.get(row['blessed'], ''),
+           'cells': [{'kind': _cell_kind(i, row), 'text': text}
+                     for i, text in enumerate(table_cells(row))]}
+          for row in summary['rows']]
+  with open(os.path.join(TEMPLATES, 'style.css'), encoding='utf-8') as f:
+    style = f.read()
+  return _environment().get_template('index.html.j2').render(
+      style=markupsafe.Markup(style),
+      columns=COLUMNS, rows=rows, legend=LEGEND, verdicts=verdicts(summary['rows']),
+      set_columns=SET_COLUMNS, sets=[set_cells(row) for row in summary['rows']],
+      model_columns=MODEL_COLUMNS, models=[_model_cells(m) for m in summary.get('models', [])],
+      data_check=data_check_lines(summary.get('data_check')), notes=summary['notes'],
+      sections=sections, provenance=_provenance_items(provenance, HTML_PROVENANCE),
+      config=json.dumps(provenance.get('config'), indent=1, sort_keys=True, default=str),
+      artifacts=json.dumps(provenance.get('artifacts', {}), indent=1, sort_keys=True))
 
 
 def write_report(out_dir: str, summary: Dict[str, Any],

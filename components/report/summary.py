@@ -1,7 +1,7 @@
 """The summary table's arithmetic, on plain values: mean and spread over seeds, the gap
-to the full model, the training cost (optimiser steps, images processed, fit seconds)
-and the speed-up against the full model, calibration, and which threshold decided a
-blessing."""
+to the full model, the training cost (optimiser steps, images processed, fit seconds),
+each small set against the full data at equal work (equal_work.py), calibration, and
+which threshold decided a blessing."""
 
 import dataclasses
 import math
@@ -9,7 +9,8 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
-from tfx_distill.contracts.node_ids import FULL, KIP_SET_PREFIX
+from tfx_distill.components.report import equal_work
+from tfx_distill.contracts.node_ids import FULL, FULL_RUNS, FULL_SAME_STEPS, KIP_SET_PREFIX
 
 
 
@@ -37,6 +38,7 @@ class ModelResult:
   failures: Sequence[Failure] = ()
   thresholds: Thresholds = Thresholds()
   per_class_accuracy: Optional[List[float]] = None
+  eval_curve: Optional[List[dict]] = None  # the training record's learning-curve points
 
   def decision(self) -> Tuple[str, str]:
     """(sentence, which threshold decided: one of PASSED, FLOOR, MAX_DROP, ...)."""
@@ -59,9 +61,11 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Option
 
 def describe_set(name: str) -> Tuple[str, Optional[int]]:
   """'full' -> ('full', None); 'kip_50' -> ('kip', 50); 'kipset_0' -> ('kip set 0
-  (imported)', None)."""
+  (imported)', None); 'full_same_steps' -> ('full, small-set recipe', None)."""
   if name == FULL:
     return FULL, None
+  if name == FULL_SAME_STEPS:
+    return 'full, small-set recipe', None
   if name.startswith(KIP_SET_PREFIX):
     return f'kip set {name[len(KIP_SET_PREFIX):]} (imported)', None
   match = re.match(r'^([a-z]+)_(\d+)$', name)
@@ -76,8 +80,8 @@ def _sort_key(name: str):
   """Full first, then by images per class, random real images before the methods
   at the same size (the seed notebook's order), imported sets last."""
   method, size = describe_set(name)
-  return (name != FULL, name.startswith(KIP_SET_PREFIX), size or 0, method != 'random',
-          method, name)
+  return (name not in FULL_RUNS, name != FULL, name.startswith(KIP_SET_PREFIX), size or 0,
+          method != 'random', method, name)
 
 
 def _one(values: Sequence) -> Any:
@@ -89,9 +93,9 @@ def _one(values: Sequence) -> Any:
 def summarise(results: Sequence[ModelResult],
               pushed: Optional[Dict[str, str]] = None) -> List[dict]:
   """One row per training set (full first): images, method, epochs, optimiser steps,
-  images processed, fit time and the speed-up against the full model (the full
-  model's mean fit seconds over this set's), accuracy mean +- std over seeds, gap to
-  the full model in points, calibration (eval ECE from TFMA; the temperature and the
+  images processed, fit time, accuracy mean +- std over seeds, gap to the full model
+  in points, each small set against the full data's learning curves at equal work
+  (equal_work.FIELDS), calibration (eval ECE from TFMA; the temperature and the
   valid ECE before and after it, from training.json), blessing and its reason (from the
   seed-0 model, the one the Pusher pushes) and where it was pushed."""
   pushed = pushed or {}
@@ -99,7 +103,8 @@ def summarise(results: Sequence[ModelResult],
   for result in results:
     by_set.setdefault(result.training_set, []).append(result)
   full_mean, _ = mean_std([r.accuracy for r in by_set.get(FULL, [])])
-  full_seconds, _ = mean_std([r.fit_seconds for r in by_set.get(FULL, [])])
+  full_curves = {name: equal_work.mean_curve([r.eval_curve for r in by_set[name]])
+                 for name in FULL_RUNS if name in by_set}
   rows = []
   for name in sorted(by_set, key=_sort_key):
     runs = sorted(by_set[name], key=lambda r: r.seed)
@@ -121,8 +126,6 @@ def summarise(results: Sequence[ModelResult],
         'images_processed': mean_std([r.images_processed for r in runs])[0],
         'fit_seconds': seconds,
         'fit_seconds_std': seconds_std,
-        'speedup_vs_full': (None if not seconds or full_seconds is None
-                            else full_seconds / seconds),
         'accuracy': accuracy,
         'accuracy_std': accuracy_std,
         'accuracies': [r.accuracy for r in runs],
@@ -138,4 +141,8 @@ def summarise(results: Sequence[ModelResult],
         'decided_by': decided_by,
         'pushed_to': pushed.get(name),
     })
+    row = rows[-1]
+    row.update(dict.fromkeys(equal_work.FIELDS) if name in FULL_RUNS else
+               equal_work.compare(accuracy, row['images_processed'], seconds, full_curves))
+    row['eval_curve'] = equal_work.mean_curve([r.eval_curve for r in runs])
   return rows

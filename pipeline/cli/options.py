@@ -13,7 +13,8 @@ from typing import Dict, Iterable, Optional, Tuple
 
 from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
 from tfx_distill.components.distiller.settings import METHODS, DistillSettings
-from tfx_distill.components.ingest.settings import FILE_SCHEMES, IngestSettings
+from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.components.ingest.sources import SOURCES
 from tfx_distill.contracts.options import CHOICES, FLAG, HELP, flagged_fields
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
@@ -82,9 +83,10 @@ def absolute(path: str) -> str:
 
 
 def absolute_source(spec: str) -> str:
-  """`npz:rel.npz` -> `npz:/abs/rel.npz` for the file schemes."""
+  """`npz:rel.npz` -> `npz:/abs/rel.npz` for the sources that take a path."""
   scheme, _, path = spec.partition(':')
-  return f'{scheme}:{absolute(path)}' if scheme in FILE_SCHEMES and path else spec
+  takes_path = scheme in SOURCES and SOURCES[scheme].arg in ('DIR', 'PATH')
+  return f'{scheme}:{absolute(path)}' if takes_path and path else spec
 
 
 def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:

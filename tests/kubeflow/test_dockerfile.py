@@ -148,7 +148,7 @@ def test_the_build_context_is_what_the_image_copies():
         if not name.startswith('__pycache__'):
           assert not docker_ignored(f'{source}/{name}'), f'{source}/{name}'
   for local in ('.venv/bin/python', '.git/HEAD', 'runs/smoke/metadata.sqlite',
-                'tests/conftest.py', 'components/__pycache__/errors.cpython-310.pyc'):
+                'tests/conftest.py', 'contracts/__pycache__/errors.cpython-310.pyc'):
     assert docker_ignored(local), local
 
 
@@ -168,6 +168,7 @@ def test_the_package_installs_from_what_the_image_copies(tmp_path):
       capture_output=True, text=True, timeout=300, cwd=tmp_path)
   assert install.returncode == 0, install.stderr[-2000:]
   for module in ('components/ingest/executor.py', 'components/ingest/data/mnist10k.npz',
+                 'contracts/errors.py', 'blessing/ece_metric.py',
                  'trainer/task.py', 'kubeflow/compile.py', 'pipeline/pipeline.py',
                  'pipeline/cli/__main__.py'):
     assert (target / 'tfx_distill' / module).exists(), module

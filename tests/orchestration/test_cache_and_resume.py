@@ -24,7 +24,7 @@ from tfx_distill.components.report import mlmd
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.local_runner import local_paths
 from tfx_distill.pipeline.pipeline import create_pipeline
-from tfx_distill.pipeline.run_history import runs
+from tests.run_history import runs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = [sys.executable, '-m', 'tfx_distill.pipeline.cli', 'run', '--preset', 'smoke',

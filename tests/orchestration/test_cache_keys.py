@@ -23,7 +23,7 @@ from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.cache_keys import cache_keys
 from tfx_distill.pipeline.local_runner import local_paths
 from tfx_distill.pipeline.pipeline import create_pipeline
-from tfx_distill.pipeline.run_history import runs
+from tests.run_history import runs
 
 # The nodes up to the two targets: Ingest, the schema and the data checks, the import,
 # the distiller and the trainer.

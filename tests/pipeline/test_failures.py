@@ -26,7 +26,7 @@ import tensorflow as tf
 from tfx_distill.pipeline import cli, preflight
 from tfx_distill.pipeline.cli.failures import user_message
 from tfx_distill.pipeline.local_runner import local_paths
-from tfx_distill.pipeline.run_history import runs
+from tests.run_history import runs
 
 
 def run(tmp_path, *args):

@@ -12,6 +12,7 @@ from tfx_distill.components.report import plots
 from tfx_distill.components.report.plots import plt
 from tfx_distill.components.report.render import INDEX_HTML
 
+PAGE_WIDTH = 1400  # px: the summary table must fit a page this wide
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason='chromium not installed (apt-get install chromium)')
@@ -23,6 +24,10 @@ window.addEventListener('load', function () {
   var loaded = images.filter(function (i) { return i.complete && i.naturalWidth > 0; });
   document.body.setAttribute('data-images', String(images.length));
   document.body.setAttribute('data-loaded', String(loaded.length));
+  var table = document.getElementById('summary');
+  if (table) {
+    document.body.setAttribute('data-table-width', String(table.scrollWidth));
+  }
 });
 </script>"""
 
@@ -39,8 +44,8 @@ def loaded_dom(page: str, tmp_path) -> str:
   """The DOM of `page` (with CHECK_SCRIPT) after Chromium loaded it."""
   checked = tmp_path / 'checked.html'
   checked.write_text(page.replace('</body>', CHECK_SCRIPT + '</body>'), encoding='utf-8')
-  result = chromium(tmp_path / 'profile', '--virtual-time-budget=10000', '--dump-dom',
-                    f'file://{checked}')
+  result = chromium(tmp_path / 'profile', '--virtual-time-budget=10000',
+                    f'--window-size={PAGE_WIDTH},2000', '--dump-dom', f'file://{checked}')
   assert result.returncode == 0, result.stderr[-2000:]
   return result.stdout
 
@@ -63,6 +68,9 @@ def test_table_and_every_image_load(report_dir, tmp_path):
   assert images and loaded, 'the check script did not run'
   assert int(images.group(1)) == 12
   assert loaded.group(1) == images.group(1)
+  # The table fits the page (body margins of 2em included).
+  width = re.search(r'data-table-width="(\d+)"', dom)
+  assert width and int(width.group(1)) <= PAGE_WIDTH - 64, width and width.group(1)
 
 
 def test_screenshot(report_dir, tmp_path):

@@ -26,9 +26,21 @@ def test_summary_json_rows(report_dir):
   assert full['fit_seconds'] == pytest.approx(10.5) and full['epochs'] == 2
   assert full['images'] == 1000 and full['seeds'] == [0, 1]
   assert (full['optimizer_steps'], full['images_processed']) == (8, 2000)
-  assert full['speedup_vs_full'] == pytest.approx(1.0)
-  # Fit seconds 1.0 and 1.5 against the full model's 10 and 11: 10.5 / 1.25.
-  assert kip_1['speedup_vs_full'] == pytest.approx(8.4)
+  # Equal work, from the curves of fake_run.py: kip_1 reaches 88% after 200 images;
+  # the full data reaches 88% 60% of the way (in log images) from 85% at 681 images to
+  # 90% at 1,000: at 681 * (1000 / 681) ** 0.6 = 857.5 images, after 10.5 s * 857.5 /
+  # 2,000 = 4.50 s of its (mean) fit time, against kip_1's 1.25 s.
+  assert full['full_images_to_accuracy'] is None and full['faster_than_full'] is None
+  assert kip_1['full_images_to_accuracy'] == pytest.approx(857.55, abs=0.01)
+  assert kip_1['speedup_to_accuracy'] == pytest.approx(4.2877, abs=1e-4)
+  assert kip_1['speedup_to_accuracy_seconds'] == pytest.approx(3.6017, abs=1e-4)
+  # After 200 images the full data is between 60% (147) and 70% (215): 68.1%.
+  assert kip_1['full_accuracy_at_same_images'] == pytest.approx(0.68098, abs=1e-5)
+  assert kip_1['faster_than_full'] is True and kip_1['full_images_to_accuracy_from'] == 'full'
+  # random_1 (58%): the full data needs 100 * 1.47 ** 0.8 = 136 images, fewer than 200.
+  assert random_1['faster_than_full'] is False
+  assert random_1['speedup_to_accuracy'] == pytest.approx(0.68049, abs=1e-5)
+  assert [p['images_processed'] for p in full['eval_curve']][-1] == 2000
   assert kip_1['temperature'] == pytest.approx(0.055)
   assert kip_1['valid_ece_before'] == pytest.approx(0.7)
   assert kip_1['valid_ece_after'] == pytest.approx(0.025)
@@ -56,10 +68,10 @@ def test_summary_json_rows(report_dir):
 def test_allowed_anomalies_are_listed(report_dir):
   with open(os.path.join(report_dir, INDEX_HTML), encoding='utf-8') as handle:
     page = handle.read()
-  listed = re.search(r'<ul id="data-check">(.*?)</ul>', page).group(1)
+  listed = re.search(r'<ul id="data-check">(.*?)</ul>', page, re.S).group(1)
   assert ('data checked against the schema /schemas/digits.pbtxt: 1 anomalies, allowed '
           'by --allow-anomalies') in listed
-  assert ("split eval vs train, feature &#x27;label&#x27; (ERROR): High Linfty distance "
+  assert ("split eval vs train, feature &#39;label&#39; (ERROR): High Linfty distance "
           'between training and serving: The Linfty distance') in listed
   with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
     assert "- split eval vs train, feature 'label' (ERROR)" in handle.read()
@@ -68,13 +80,19 @@ def test_allowed_anomalies_are_listed(report_dir):
 def test_markdown_table(report_dir):
   with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:
     text = handle.read()
-  assert ('| full | full | - | 1,000 | 2 | 8 | 2,000 | 10.50 ± 0.71 | 1.0x | 96.5 ± 0.7 '
-          '| +0.0 |') in text
-  assert '| random_1 | random | 1 | 10 | 20 | 20 | 200 | 1.25 ± 0.35 | 8.4x |' in text
-  assert '| 0.055 | 70.0 → 2.5 |' in text and 'no (0/2 seeds)' in text
-  assert '| kip_1 | kip, 312 steps (time budget) | 1 | 10 |' in text
-  # The last two columns: where the model was pushed, where its set was published.
-  assert re.search(r'^\| kip_1 \|.*\| \S*/serving/kip_1/1 \| '
+  assert ('| full | full | 1,000 | 2,000 (8) | 10.5 ± 0.7 | 96.5 ± 0.7 | - | - | - | 3.0 '
+          '| yes (2/2 seeds) |') in text
+  assert ('| random_1 | random | 10 | 200 (20) | 1.2 ± 0.4 | 58.0 ± 4.2 | 68.1 | 136 | '
+          'not faster: 0.68x, ') in text
+  assert '| kip_1 | kip, 312 steps (time budget) | 10 | 200 (20) |' in text
+  assert '| 68.1 | 858 | 4.3x, 3.6x | 3.0 | yes (2/2 seeds) |' in text
+  # In words, under the table.
+  assert ('- random_1: NOT faster than the full data: it reaches 58.0% after 200 images '
+          'processed, the full data (full) after 136 (0.68x)') in text
+  assert '- kip_1: 4.3x faster than the full data to 88.0%' in text
+  # The per-set details: calibration, the decision, where the model and set went.
+  assert '| 0.055 | 70.0 → 2.5 |' in text and 'dropped 42.0 pts vs baseline' in text
+  assert re.search(r'^\| kip_1 \| 1 \|.*\| \S*/serving/kip_1/1 \| '
                    r'\S*/distilled_sets/kip_1/1 \|$', text, re.MULTILINE)
 
 

@@ -102,9 +102,49 @@ def test_summarise_rows():
   assert random_1['blessed'] is False and random_1['decided_by'] == MAX_DROP
   assert random_1['pushed_to'] is None
   assert random_50['fit_seconds'] is None and random_50['decided_by'] == UNKNOWN
-  assert kip_1['speedup_vs_full'] == pytest.approx(15.0)  # 30 s / 2 s
-  assert random_1['speedup_vs_full'] == pytest.approx(20.0)
-  assert random_50['speedup_vs_full'] is None and full['speedup_vs_full'] == 1.0
+  # No learning curves recorded: no equal-work comparison, and the reason says so.
+  assert kip_1['speedup_to_accuracy'] is None and full['speedup_to_accuracy'] is None
+  assert kip_1['full_images_to_accuracy_reason'] == 'no full-data learning curve was recorded'
   assert (kip_1['optimizer_steps'], kip_1['images_processed']) == (300, 3000)
   assert (kip_1['temperature'], kip_1['valid_ece_before'], kip_1['valid_ece_after']) == (
       0.05, 0.7, 0.02)
+
+
+def curve(*points, seconds_per_image=0.01):
+  return [{'point': images, 'images_processed': images, 'steps': images // 100,
+           'fit_seconds': seconds_per_image * images, 'accuracy': accuracy}
+          for images, accuracy in points]
+
+
+def test_small_sets_against_the_fewer_images_of_the_two_full_runs():
+  # full (early stopped) is slower to 90% than full_same_steps; both reach 95%.
+  full = curve((100, 0.4), (1000, 0.8), (10000, 0.95))
+  same = curve((100, 0.5), (1000, 0.9), (10000, 0.96), seconds_per_image=0.02)
+  results = [ModelResult('full', 0, accuracy=0.97, eval_curve=full),
+             ModelResult('full_same_steps', 0, accuracy=0.96, eval_curve=same),
+             ModelResult('nfr_1', 0, accuracy=0.90, images_processed=100,
+                         fit_seconds=0.5),
+             ModelResult('nfr_50', 0, accuracy=0.90, images_processed=10000,
+                         fit_seconds=20.0),
+             ModelResult('kip_10', 0, accuracy=0.99, images_processed=1000,
+                         fit_seconds=5.0)]
+  rows = {r['training_set']: r for r in summarise(results)}
+  assert list(rows) == ['full', 'full_same_steps', 'nfr_1', 'kip_10', 'nfr_50']
+  nfr_1, nfr_50, kip_10 = rows['nfr_1'], rows['nfr_50'], rows['kip_10']
+  # 90%: full_same_steps at 1,000 images (full only at 10 ** 3.667 = 4,642).
+  assert nfr_1['full_images_to_accuracy'] == pytest.approx(1000)
+  assert nfr_1['full_images_to_accuracy_from'] == 'full_same_steps'
+  assert nfr_1['speedup_to_accuracy'] == pytest.approx(10.0)
+  assert nfr_1['speedup_to_accuracy_seconds'] == pytest.approx(20.0 / 0.5)
+  assert nfr_1['full_accuracy_at_same_images'] == pytest.approx(0.5)  # the better one
+  assert nfr_1['faster_than_full'] is True
+  assert nfr_50['speedup_to_accuracy'] == pytest.approx(0.1)
+  assert nfr_50['faster_than_full'] is False
+  assert nfr_50['full_accuracy_at_same_images'] == pytest.approx(0.96)
+  # 99%: neither full run gets there.
+  assert kip_10['full_images_to_accuracy'] is None and kip_10['faster_than_full'] is True
+  assert kip_10['full_images_to_accuracy_reason'] == (
+      'the full-data runs (full, full_same_steps) never reach 99.0% (best 96.0%)')
+  assert rows['full']['faster_than_full'] is None
+  assert rows['full_same_steps']['method'] == 'full, small-set recipe'
+

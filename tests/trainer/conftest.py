@@ -76,10 +76,11 @@ def train_pattern(uri: str, split: str = 'train') -> str:
 
 
 def make_fn_args(tmp_path, uri: str, custom_config: dict, num_steps: int = 0,
-                 eval_split: str = 'valid', schema_dir: str = SCHEMA_DIR,
+                 eval_split='valid', schema_dir: str = SCHEMA_DIR,
                  eval_steps: int = 0):
   """FnArgs of a Trainer run on the Examples at uri, made by TFX, with the serving and
-  model run directories a Trainer executor adds."""
+  model run directories a Trainer executor adds. eval_split: a split name or a list of
+  them (EvalArgs.splits)."""
   examples = standard_artifacts.Examples()
   examples.uri = uri
   examples.split_names = artifact_utils.encode_split_names(
@@ -94,7 +95,8 @@ def make_fn_args(tmp_path, uri: str, custom_config: dict, num_steps: int = 0,
       keys.TRAIN_ARGS_KEY: proto_utils.proto_to_json(
           trainer_pb2.TrainArgs(splits=['train'], num_steps=num_steps)),
       keys.EVAL_ARGS_KEY: proto_utils.proto_to_json(
-          trainer_pb2.EvalArgs(splits=[eval_split], num_steps=eval_steps)),
+          trainer_pb2.EvalArgs(splits=[eval_split] if isinstance(eval_split, str)
+                               else list(eval_split), num_steps=eval_steps)),
       keys.CUSTOM_CONFIG_KEY: json_utils.dumps(custom_config)}
   args = fn_args_utils.get_common_fn_args(inputs, properties,
                                           working_dir=str(tmp_path / 'work'))

@@ -140,7 +140,7 @@ def bad_schema_dir(tmp_path):
 
 
 @pytest.mark.parametrize('change,message', [
-    ({'eval_split': 'eval'}, "eval files are TFMA's eval split"),
+    ({'eval_split': 'eval'}, 'the Trainer has no valid split among its eval files'),
     ({'eval_steps': 3}, 'EvalArgs.num_steps=3 is not supported'),
     ({'schema_dir': ''}, "the Trainer has no schema"),
     ({'schema_dir': 'bad'}, "feature 'label_vector' has 12 values, expected 10"),
