@@ -23,7 +23,7 @@ settings name (trainer/settings.py), and:
 Multi-worker: every worker trains and saves (saving may need all of them); only the
 chief saves into serving_model_dir and writes the record, the others save into a
 local temporary directory (never under an artifact) and remove it. On Vertex every
-replica runs this through kubeflow/vertex_training.ReplicaExecutor, which does not
+replica runs this through trainer/replica.py (ReplicaExecutor), which does not
 expect a model from the replicas that are not the chief.
 """
 
