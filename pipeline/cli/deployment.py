@@ -21,7 +21,7 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
   p.add_argument('--target', required=True, choices=TARGETS)
   p.add_argument('--out', required=True, help='the PipelineJob JSON file to write')
   p.add_argument('--pipeline-root', required=True,
-                 help='gs://... (Vertex) or gs:// / s3:// (Kubeflow) for artifacts')
+                 help='gs://... for artifacts (s3:// is not supported)')
   p.add_argument('--image', help='the image built from kubeflow/Dockerfile (default: '
                  'REGION-docker.pkg.dev/PROJECT/tfx-distill/tfx-distill:VERSION)')
   p.add_argument('--project', default='', help='Google Cloud project')

@@ -175,8 +175,9 @@ def test_beam_components_get_the_dataflow_arguments(tmp_path):
 
 
 @pytest.mark.parametrize('changes,message', [
-    ({'target': 'vertex', 'pipeline_root': 's3://b/r'}, 'must start with gs://'),
-    ({'target': 'kubeflow', 'pipeline_root': '/local/dir'}, 'must start with gs:// or s3://'),
+    ({'target': 'vertex', 'pipeline_root': 's3://b/r'}, 's3:// pipeline roots are not'),
+    ({'target': 'kubeflow', 'pipeline_root': 's3://b/r'}, 's3:// pipeline roots are not'),
+    ({'target': 'kubeflow', 'pipeline_root': '/local/dir'}, 'must start with gs:// for'),
     ({'target': 'kubeflow', 'vertex_training': VERTEX}, 'only available with --target vertex'),
     ({'target': 'argo'}, 'target must be one of'),
 ])
