@@ -29,8 +29,21 @@ IMAGE_SOURCE_DIR = '/tfx-distill'
 PACKAGED_SCHEMA = 'components/data_gate/digits_schema.pbtxt'
 
 
-# Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4, TPU_V3) or Kubernetes (nvidia.com/gpu).
+# Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4) or Kubernetes (nvidia.com/gpu).
 ACCELERATOR = re.compile(r'^[A-Za-z0-9_./-]+$')
+# No TPU anywhere: TFX 1.16 needs TensorFlow 2.16, whose TPU build (tensorflow-tpu 2.16)
+# needs libtpu 2.16.0rc0, which is not on PyPI, and cannot be installed beside the
+# `tensorflow` distribution TFX and its libraries require (kubeflow/README.md).
+NO_TPU = ('TPUs are not supported: the image has the GPU/CPU build of TensorFlow 2.16 '
+          '(TFX 1.16 needs 2.16, whose TPU build cannot be installed beside it); use a GPU '
+          'such as NVIDIA_TESLA_T4, or CPUs')
+
+
+def is_tpu(accelerator_type: str, machine_type: str = '') -> bool:
+  """Whether a Vertex accelerator (TPU_V2, TPU_V3, TPU_V5_LITEPOD, ...) or machine type
+  (cloud-tpu, ct5lp-hightpu-4t, ct6e-...) is a TPU."""
+  return (accelerator_type.upper().startswith('TPU')
+          or machine_type.startswith(('cloud-tpu', 'ct')))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +64,7 @@ class Resources:
           f'{self.accelerator_type!r} x {self.accelerator_count}')
     check(not self.accelerator_type or bool(ACCELERATOR.match(self.accelerator_type)),
           f'{step}: bad accelerator type {self.accelerator_type!r}')
+    check(not is_tpu(self.accelerator_type), f'{step}: {NO_TPU}')
     return self
 
   def __bool__(self) -> bool:

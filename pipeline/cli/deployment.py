@@ -36,8 +36,8 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
                  help='vertex: train inside the pipeline step, not as a CustomJob')
   p.add_argument('--trainer-machine-type', default='n1-standard-8')
   p.add_argument('--trainer-accelerator', default='',
-                 help='TYPE:COUNT per Vertex training replica, e.g. NVIDIA_TESLA_T4:1 or '
-                 'TPU_V3:8; when training in the pipeline, for each Trainer step')
+                 help='TYPE:COUNT per Vertex training replica, e.g. NVIDIA_TESLA_T4:1 (GPUs '
+                 'only, no TPU); when training in the pipeline, for each Trainer step')
   p.add_argument('--trainer-workers', type=int, default=0,
                  help='further worker replicas for multi-worker training')
   p.add_argument('--service-account', default='', help='for the Vertex training jobs')
