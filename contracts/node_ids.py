@@ -23,6 +23,11 @@ INGEST = 'Ingest'
 DATA_GATE = 'DataGate'
 REPORT = 'Report'
 LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
+# The data's distribution checks (components/data_gate/distribution.py): the last run's
+# statistics, eval against train, this run against the last.
+LATEST_STATISTICS = 'LatestStatistics'
+SKEW_CHECK = 'DistributionValidator_skew'
+DRIFT_CHECK = 'DistributionValidator_drift'
 KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'setpublisher',
          'ingest', 'datagate', 'report')
 

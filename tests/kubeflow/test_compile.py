@@ -103,7 +103,8 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
   custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
   assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
       os.path.join(REPO, 'components'))
-                    if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))}
+                    if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))
+                   } | {'tfx_distill.components.data_gate.distribution.Executor'}
   for path in set(found.values()):
     module, _, name = path.rpartition('.')
     executor = getattr(importlib.import_module(module), name)
@@ -120,6 +121,29 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
                           Report.TYPE_NAME}
   for title in custom_types:
     assert issubclass(import_utils.import_class_by_path(title), Artifact), title
+
+
+@pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
+def test_the_last_runs_statistics_are_resolved_before_this_runs(tmp_path, target):
+  """The drift check's baseline: TFX's v2 compiler turns the LatestStatistics resolver
+  into a query by type and state only (it drops the producer filter the local runner
+  honours), hence the baseline_root guard (components/data_gate/distribution.py)."""
+  job = compile_job(config_lib.preset('smoke'), deployment(target), str(tmp_path / 'j.json'))
+  spec = job['pipelineSpec']
+  tasks = spec['root']['dag']['tasks']
+  label = spec['components'][tasks['LatestStatistics']['componentRef']['name']][
+      'executorLabel']
+  queries = spec['deploymentSpec']['executors'][label]['resolver']['outputArtifactQueries']
+  assert queries == {'statistics': {
+      'filter': 'schema_title="tfx.ExampleStatistics" AND state=LIVE'}}
+  assert 'LatestStatistics' in tasks['StatisticsGen']['dependentTasks']
+  drift = tasks['DistributionValidator_drift']
+  assert drift['inputs']['artifacts']['baseline_statistics']['taskOutputArtifact'] == {
+      'producerTask': 'LatestStatistics', 'outputArtifactKey': 'statistics'}
+  assert parameter(job, 'DistributionValidator_drift', 'baseline_root') == ROOT
+  assert parameter(job, 'DistributionValidator_skew', 'comparators') == 'skew'
+  assert {'DistributionValidator_skew', 'DistributionValidator_drift',
+          'ExampleValidator'} <= set(tasks['DataGate']['dependentTasks'])
 
 
 def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
