@@ -64,6 +64,10 @@ class PipelineConfig:
   kip_sets: Tuple[str, ...] = ()  # published KIP .npz files to import as candidates
   seeds: int = option(1, '--seeds', 'train each model this many times')
   enable_tuner: bool = option(False, '--tune', 'run the Tuner before the full-data Trainer')
+  equal_work_baseline: bool = option(
+      True, '--equal-work-baseline',
+      'also train on the full train split with the small sets\' step recipe '
+      '(full_same_steps: the baseline every small set must beat at equal work)')
   enable_cache: bool = option(True, '--cache', 'reuse cached executions (--no-cache: '
                               're-execute every component)')
   beam_args: Tuple[str, ...] = DirectBeam().beam_args()  # see pipeline/beam.py

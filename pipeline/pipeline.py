@@ -15,7 +15,7 @@ from tfx_distill.components.data_gate.distribution import (DRIFT, SKEW, SKEW_PAI
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
-from tfx_distill.contracts.example_format import TRAIN, VALID
+from tfx_distill.contracts.example_format import EVAL, TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
 from tfx_distill.components.kip_import.component import KipImport
@@ -103,10 +103,13 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples with `train` and `valid` splits, training settings). Every small set
-  # trains with the same step recipe, sized by run_fn on the set it reads.
+  # set: (examples with `train`, `valid` and `eval` splits, training settings). Every
+  # small set trains with the same step recipe, sized by run_fn on the set it reads.
   small_set_settings = config.small_sets.settings_for(config.train)
   training_sets = {node_ids.FULL: (examples, config.train)}
+  if config.equal_work_baseline:
+    # The full train split with the small sets' step recipe: the baseline at equal work.
+    training_sets[node_ids.FULL_SAME_STEPS] = (examples, small_set_settings)
   kip_sets = {}  # distilled candidate -> its set in the published KIP format
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
@@ -132,12 +135,14 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   models = {}
   for name, (train_examples, settings) in training_sets.items():
     for k in range(config.seeds):
-      # The CNN trained on one training set with one seed (`valid`: real held-out images).
+      # The CNN trained on one training set with one seed (`valid`: real held-out
+      # images for early stopping and calibration; `eval`: its learning curve, for the
+      # report only).
       trainer = tfx.components.Trainer(
           run_fn=RUN_FN, examples=train_examples, schema=schema,
           hyperparameters=hyperparameters,
           train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
-          eval_args=tfx.proto.EvalArgs(splits=[VALID]),
+          eval_args=tfx.proto.EvalArgs(splits=[VALID, EVAL]),
           custom_config={**trainer_settings(settings, k).to_custom_config(),
                          CODE_VERSION: keys.code_of('trainer')},
       ).with_id(node_ids.trainer(name, k))
@@ -177,6 +182,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     evaluations[(name, k)] = evaluator.outputs['evaluation']
 
   for name in training_sets:
+    if name == node_ids.FULL_SAME_STEPS:
+      continue  # a baseline to compare with, not a model to serve
     # Pushes the seed-0 model of this training set only if it was blessed.
     pusher = Pusher(
         model=models[(name, 0)], model_blessing=blessings[(name, 0)],

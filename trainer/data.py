@@ -123,15 +123,16 @@ def targets(label_vectors: tf.Tensor, label_loss: str) -> tf.Tensor:
 
 def shift_images(images: tf.Tensor, seed: tf.Tensor, max_shift: int) -> tf.Tensor:
   """Each image (B, 28, 28, 1) moved by a random whole number of pixels in
-  [-max_shift, max_shift] along each axis, zero fill; stateless, from `seed` (2,)."""
-  size = tf.shape(images)[1:3]
+  [-max_shift, max_shift] along each axis, zero fill; stateless, from `seed` (2,).
+  One gather per axis for the whole batch (a map_fn over images cost 0.6 ms of CPU per
+  image here)."""
+  size = tf.shape(images)[1]
   padded = tf.pad(images, [[0, 0], [max_shift, max_shift], [max_shift, max_shift], [0, 0]])
   offsets = tf.random.stateless_uniform([tf.shape(images)[0], 2], seed, 0,
                                         2 * max_shift + 1, dtype=tf.int32)
-  return tf.map_fn(
-      lambda args: tf.slice(args[0], tf.concat([args[1], [0]], 0),
-                            tf.concat([size, [-1]], 0)),
-      (padded, offsets), fn_output_signature=images.dtype)
+  window = tf.range(size)[None, :]
+  rows = tf.gather(padded, offsets[:, :1] + window, axis=1, batch_dims=1)
+  return tf.gather(rows, offsets[:, 1:] + window, axis=2, batch_dims=1)
 
 
 def batches(examples: tf.data.Dataset, label_loss: str, batch_size: int, shuffle: bool,

@@ -23,7 +23,7 @@ from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_
                                                    DISTILLED_KEY, EXAMPLES_KEY,
                                                    IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    KIP_SET_KEY, METHOD_KEY)
-from tfx_distill.contracts.example_format import (TRAIN, VALID, make_split,
+from tfx_distill.contracts.example_format import (EVAL, TRAIN, VALID, make_split,
                                                    unstandardise)
 from tfx_distill.contracts.parameters import from_properties
 from tfx_distill.contracts.progress import ProgressLine
@@ -62,7 +62,7 @@ class Executor(base_executor.BaseExecutor):
     write_examples(distilled, {
         TRAIN: make_split(unstandardise(result.images[..., 0]), result.classes,
                           result.labels),
-        VALID: read_examples(ingested, VALID)})
+        VALID: read_examples(ingested, VALID), EVAL: read_examples(ingested, EVAL)})
     for artifact in (distilled, kip_set):
       artifact.set_string_custom_property(METHOD_KEY, method)
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)

@@ -26,7 +26,8 @@ def write_ingested(tmp_path):
   examples = standard_artifacts.Examples()
   examples.uri = str(tmp_path / 'examples')
   valid = make_split(images[:10], labels[:10])
-  write_examples(examples, {'train': make_split(images, labels), 'valid': valid})
+  write_examples(examples, {'train': make_split(images, labels), 'valid': valid,
+                            'eval': make_split(images[10:20], labels[10:20])})
   return examples, valid
 
 
@@ -53,6 +54,9 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   np.testing.assert_allclose(split.images, unstandardise(saved.images[..., 0]), atol=1e-6)
   np.testing.assert_array_equal(split.label_vectors, saved.labels)
   np.testing.assert_array_equal(read_examples(distilled, 'valid').images, valid.images)
+  # The eval split comes along for the Trainer's learning curve.
+  np.testing.assert_array_equal(read_examples(distilled, 'eval').labels,
+                                read_examples(examples, 'eval').labels)
   assert distilled.get_string_custom_property('method') == 'kip'
   assert kip_set.get_float_custom_property('steps') == 2.0
 

@@ -201,26 +201,62 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   schema, = artifacts_of(store, 'Schema', 'ImportSchemaGen')
   trainers = [e for e in store.get_executions()
               if 'Trainer' in store.get_execution_types_by_id([e.type_id])[0].name]
-  assert len(trainers) == 4
+  assert len(trainers) == 5
   for execution in trainers:
     events = store.get_events_by_execution_ids([execution.id])
     assert schema.id in {e.artifact_id for e in events if e.type == e.INPUT}
 
 
-def test_report_shows_the_training_cost_and_speed_up(smoke_run):
+def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_run):
+  from tfx_distill.contracts.learning_curve import grid, images_to_accuracy  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
   root, _ = smoke_run
   store = metadata_store(root)
   report, = artifacts_of(store, 'tfx_distill.Report', 'Report')
   with open(os.path.join(report.uri, 'summary.json'), encoding='utf-8') as handle:
     rows = {row['training_set']: row for row in json.load(handle)['rows']}
-  seconds = {name: read_record(artifacts_of(store, 'ModelRun', f'Trainer_{name}_s0')[0].uri)
-             ['fit_seconds'] for name in rows}
-  for name, row in rows.items():
-    assert row['speedup_vs_full'] == pytest.approx(seconds['full'] / seconds[name])
-    assert row['optimizer_steps'] and row['images_processed'] and row['temperature']
+  records = {name: read_record(artifacts_of(store, 'ModelRun', f'Trainer_{name}_s0')[0].uri)
+             for name in rows}
+  # Every Trainer recorded its learning curve on the eval split, at the same grid: each
+  # grid point measured within a batch after it (one measurement when a step passes
+  # several), and the end.
+  for name, record in records.items():
+    points = record['eval_curve']['points']
+    assert record['eval_curve']['images'] == 400  # the smoke run's eval split
+    recorded = [p['point'] for p in points[:-1]]
+    assert set(recorded) <= set(grid(record['images_processed'])), name
+    for point in grid(record['images_processed']):
+      assert any(point <= p['images_processed'] < point + record['global_batch_size']
+                 for p in points), (name, point)
+    assert points[-1]['images_processed'] == record['images_processed']
+    assert record['eval_curve']['curve_seconds'] > 0
+  # full_same_steps: the full train split with the small sets' 30-step recipe.
+  assert records['full_same_steps']['images'] == 1_440
+  assert records['full_same_steps']['optimizer_steps'] == 30
+  assert records['full_same_steps']['plan'] == {
+      **records['random_1']['plan'], 'images': 1_440, 'batch_size': 256}
+  assert 'full_same_steps' not in {a.uri.split('/Pusher_')[1].split('/')[0]
+                                   for a in store.get_artifacts_by_type('PushedModel')}
+  full_curves = {name: records[name]['eval_curve']['points']
+                 for name in ('full', 'full_same_steps')}
+  for name in ('random_1', 'kip_1', 'kipset_0'):
+    row = rows[name]
+    assert row['images_processed'] == records[name]['images_processed']
+    reached = [i for i in (images_to_accuracy(c, row['accuracy'])
+                           for c in full_curves.values()) if i is not None]
+    if reached:
+      assert row['full_images_to_accuracy'] == pytest.approx(min(reached))
+      assert row['speedup_to_accuracy'] == pytest.approx(
+          min(reached) / row['images_processed'])
+      assert row['faster_than_full'] == (min(reached) > row['images_processed'])
+    else:
+      assert row['full_images_to_accuracy'] is None
+      assert 'never reach' in row['full_images_to_accuracy_reason']
   assert rows['kip_1']['images'] == 10 and rows['kip_1']['images_processed'] == 300
-  assert rows['full']['images'] == 1_440 and rows['full']['speedup_vs_full'] == 1.0
+  assert rows['full']['images'] == 1_440 and rows['full']['speedup_to_accuracy'] is None
+  with open(os.path.join(report.uri, 'summary.md'), encoding='utf-8') as handle:
+    text = handle.read()
+  assert '- random_1: ' in text and '- kip_1: ' in text  # the verdicts, in words
 
 
 def test_blessing_gate_pushes_only_blessed_models(smoke_run):
@@ -237,8 +273,9 @@ def test_blessing_gate_pushes_only_blessed_models(smoke_run):
       failed = {(f.metric_key.name, f.metric_key.is_diff)
                 for v in validation.metric_validations_per_slice for f in v.failures}
       assert ('sparse_categorical_accuracy', True) in failed, failed
-  assert set(blessed) == {'full', 'random_1', 'kip_1', 'kipset_0'}
+  assert set(blessed) == {'full', 'full_same_steps', 'random_1', 'kip_1', 'kipset_0'}
   assert blessed['full'] and not blessed['random_1']
+  blessed.pop('full_same_steps')  # evaluated as a baseline, never pushed
   pushes = {a.uri.split('/Pusher_')[1].split('/')[0]: a.custom_properties['pushed'].int_value
             for a in store.get_artifacts_by_type('PushedModel')}
   assert pushes == {name: int(ok) for name, ok in blessed.items()}

@@ -27,13 +27,16 @@ def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
   ingested = standard_artifacts.Examples()
   ingested.uri = str(tmp_path / 'ingested')
   valid = make_split(pixels[:10], np.arange(10))
+  held_out = make_split(pixels[10:], np.arange(10))
   write_examples(ingested, {'train': make_split(pixels, np.arange(20) // 2),
-                            'valid': valid})
+                            'valid': valid, 'eval': held_out})
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
   Executor().Do({'ingested': [ingested]}, {'examples': [imported]}, {'path': str(path)})
   split = read_examples(imported, 'train')
   np.testing.assert_array_equal(read_examples(imported, 'valid').images, valid.images)
+  # The eval split comes along for the Trainer's learning curve.
+  np.testing.assert_array_equal(read_examples(imported, 'eval').images, held_out.images)
   np.testing.assert_allclose(split.images, pixels, atol=1e-5)
   np.testing.assert_array_equal(split.label_vectors, labels)
   np.testing.assert_array_equal(split.labels, np.argmax(labels, axis=1))

@@ -4,6 +4,7 @@ wiring."""
 
 import importlib
 import json
+import re
 import os
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   assert parsed.display_name == f'tfx-distill-{preset}'
   tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
   trainers = {t for t in tasks if t.startswith('Trainer_')}
-  expected = 1 + len(config.candidates) + len(config.kip_sets)
+  expected = 2 + len(config.candidates) + len(config.kip_sets)  # full, full_same_steps
   assert len(trainers) == expected * config.seeds
   assert {'Ingest', 'ImportSchemaGen', 'StatisticsGen', 'ExampleValidator',
           'DataGate'} <= tasks
@@ -166,7 +167,7 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
     assert {p['container_spec']['image_uri'] for p in pools} == {IMAGE}
     assert pools[0]['machine_spec']['accelerator_type'] == 'NVIDIA_TESLA_T4'
     assert custom['strategy'] == 'multi_worker'
-    if task.startswith('Trainer_full'):
+    if re.fullmatch(r'Trainer_full_s\d+', task):
       assert custom['epochs'] == 2 and custom['small_set'] is None
     else:
       assert custom['small_set']['steps'] == 30

@@ -29,10 +29,14 @@ def test_every_preset_builds(name):
             f'Evaluator_{candidate.name}_s0', f'Pusher_{candidate.name}'} <= ids
   assert {'Ingest', 'StatisticsGen', 'ImportSchemaGen', 'ExampleValidator', 'DataGate',
           'Trainer_full_s0', 'Evaluator_full_s0', 'Pusher_full',
+          'Trainer_full_same_steps_s0', 'Evaluator_full_same_steps_s0',
           'LatestBlessedFullModel'} <= ids
+  assert 'Pusher_full_same_steps' not in ids  # a baseline, never served
   assert ('Tuner' in ids) == config.enable_tuner
   trainers = [i for i in ids if i.startswith('Trainer_')]
-  assert len(trainers) == (len(config.candidates) + 1) * config.seeds
+  assert len(trainers) == (len(config.candidates) + 2) * config.seeds
+  without = create_pipeline(config_lib.replace(config, equal_work_baseline=False), PATHS)
+  assert not {i for i in node_ids(without) if 'full_same_steps' in i}
 
 
 def test_nothing_trains_before_the_data_gate():
@@ -60,7 +64,7 @@ def test_nothing_trains_before_the_data_gate():
     assert node.inputs['schema'] is nodes['ImportSchemaGen'].outputs['schema']
   training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
                                                       'Trainer')]
-  assert len(training) == 1 + 2 + 1 + 2 * 4
+  assert len(training) == 1 + 2 + 1 + 2 * 5  # Tuner, Distillers, KipImport, Trainers
   for node_id in training:
     assert gate in nodes[node_id].upstream_nodes, node_id
   # The gate checks against the package's curated schema unless told otherwise.
@@ -139,9 +143,11 @@ def test_every_small_set_gets_the_same_recipe_and_no_epochs_are_precomputed():
   configs = custom_configs(create_pipeline(config, PATHS))
   small = {name: settings for name, settings in configs.items() if name != 'Trainer_full_s0'}
   assert set(small) == {'Trainer_random_1_s0', 'Trainer_random_50_s0', 'Trainer_nfr_1_s0',
-                        'Trainer_nfr_50_s0', 'Trainer_kipset_0_s0'}
-  # Distilled sets of 10 and 500 images and an imported file of unknown size: one
-  # custom_config; run_fn sizes the batch on the set it reads (trainer/recipe.py).
+                        'Trainer_nfr_50_s0', 'Trainer_kipset_0_s0',
+                        'Trainer_full_same_steps_s0'}
+  # Distilled sets of 10 and 500 images, an imported file of unknown size and the full
+  # train split as the equal-work baseline: one custom_config; run_fn sizes the batch
+  # on the set it reads (trainer/recipe.py).
   assert all(settings == small['Trainer_nfr_1_s0'] for settings in small.values())
   assert small['Trainer_nfr_1_s0']['small_set']['steps'] == config.small_sets.steps
 
@@ -150,10 +156,12 @@ def test_trainers_and_tuner_read_with_the_ingested_schema():
   pipeline = create_pipeline(config_lib.preset('tune'), PATHS)
   schema_gen = next(c for c in pipeline.components if c.id == 'ImportSchemaGen')
   readers = [c for c in pipeline.components if c.id.startswith('Trainer_') or c.id == 'Tuner']
-  assert len(readers) == 4
+  assert len(readers) == 5
   for component in readers:
     assert component.inputs['schema'] is schema_gen.outputs['schema'], component.id
-    assert json.loads(component.exec_properties['eval_args'])['splits'] == ['valid']
+    # The Tuner's objective is valid's; a Trainer also records its eval learning curve.
+    splits = ['valid'] if component.id == 'Tuner' else ['valid', 'eval']
+    assert json.loads(component.exec_properties['eval_args'])['splits'] == splits
 
 
 def test_full_model_gate_is_no_drop_and_every_gate_bounds_ece():
