@@ -24,6 +24,11 @@ DATA_GATE = 'DataGate'
 REPORT = 'Report'
 LATEST_BLESSED_FULL = 'LatestBlessedFullModel'
 SOURCE_FINGERPRINT = 'SourceFingerprint'  # compiled pipelines: Ingest's data, read at run time
+# The data's distribution checks (components/data_gate/distribution.py): the last run's
+# statistics, eval against train, this run against the last.
+LATEST_STATISTICS = 'LatestStatistics'
+SKEW_CHECK = 'DistributionValidator_skew'
+DRIFT_CHECK = 'DistributionValidator_drift'
 KINDS = ('trainer', 'evaluator', 'distiller', 'kipimport', 'pusher', 'setpublisher',
          'ingest', 'datagate', 'report')
 

@@ -14,15 +14,38 @@ if TYPE_CHECKING:
   from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-bad-import-order
 
 TARGETS = ('vertex', 'kubeflow')
-REMOTE_SCHEMES = ('gs://', 's3://')
+REMOTE_SCHEMES = ('gs://',)
+# Roots refused with a reason. S3 would need, in every step: TensorFlow's S3 filesystem
+# registered (tensorflow-io's plugin; the image has tensorflow-io 0.24.0, whose S3 works
+# under TF 2.16.2, but no step imports it, so TFX's executors see no 's3' scheme), and
+# Beam's S3 filesystem with boto3 (apache-beam[aws], not in the image) for the Beam
+# components (StatisticsGen, ExampleValidator, Evaluator); none of it is tested.
+UNSUPPORTED_ROOTS = {
+    's3://': ('s3:// pipeline roots are not supported: the steps cannot write to S3 '
+              "(TensorFlow's S3 filesystem is not registered in them and Beam's needs "
+              'boto3, which the image lacks); use a gs:// bucket'),
+}
 # Where kubeflow/Dockerfile puts the repository's sources in the image (its WORKDIR).
 IMAGE_SOURCE_DIR = '/tfx-distill'
 # The package's curated schema, relative to the repository.
 PACKAGED_SCHEMA = 'components/data_gate/digits_schema.pbtxt'
 
 
-# Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4, TPU_V3) or Kubernetes (nvidia.com/gpu).
+# Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4) or Kubernetes (nvidia.com/gpu).
 ACCELERATOR = re.compile(r'^[A-Za-z0-9_./-]+$')
+# No TPU anywhere: TFX 1.16 needs TensorFlow 2.16, whose TPU build (tensorflow-tpu 2.16)
+# needs libtpu 2.16.0rc0, which is not on PyPI, and cannot be installed beside the
+# `tensorflow` distribution TFX and its libraries require (kubeflow/README.md).
+NO_TPU = ('TPUs are not supported: the image has the GPU/CPU build of TensorFlow 2.16 '
+          '(TFX 1.16 needs 2.16, whose TPU build cannot be installed beside it); use a GPU '
+          'such as NVIDIA_TESLA_T4, or CPUs')
+
+
+def is_tpu(accelerator_type: str, machine_type: str = '') -> bool:
+  """Whether a Vertex accelerator (TPU_V2, TPU_V3, TPU_V5_LITEPOD, ...) or machine type
+  (cloud-tpu, ct5lp-hightpu-4t, ct6e-...) is a TPU."""
+  return (accelerator_type.upper().startswith('TPU')
+          or machine_type.startswith(('cloud-tpu', 'ct')))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +66,7 @@ class Resources:
           f'{self.accelerator_type!r} x {self.accelerator_count}')
     check(not self.accelerator_type or bool(ACCELERATOR.match(self.accelerator_type)),
           f'{step}: bad accelerator type {self.accelerator_type!r}')
+    check(not is_tpu(self.accelerator_type), f'{step}: {NO_TPU}')
     return self
 
   def __bool__(self) -> bool:
@@ -64,7 +88,7 @@ PRESET_RESOURCES: Dict[str, Dict[str, Resources]] = {
 class Deployment:
   """Where the compiled pipeline runs: orchestrator, storage, image and Trainers."""
   target: str  # vertex | kubeflow
-  pipeline_root: str  # gs://... (Vertex); gs:// or s3:// (Kubeflow)
+  pipeline_root: str  # gs://... (Vertex and Kubeflow; s3:// is refused)
   image: str  # the image built from kubeflow/Dockerfile
   vertex_training: Optional['VertexTraining'] = None  # Trainers as Vertex CustomJobs
   distiller: Resources = Resources()  # each Distiller step
@@ -74,7 +98,9 @@ class Deployment:
   def validate(self) -> 'Deployment':
     """Raises ConfigError naming the first bad value; returns self."""
     check(self.target in TARGETS, f'target must be one of {TARGETS}, got {self.target!r}')
-    schemes = ('gs://',) if self.target == 'vertex' else REMOTE_SCHEMES
+    for scheme, reason in UNSUPPORTED_ROOTS.items():
+      check(not self.pipeline_root.startswith(scheme), f'--pipeline-root: {reason}')
+    schemes = REMOTE_SCHEMES
     check(self.pipeline_root.startswith(schemes),
           f'--pipeline-root must start with {" or ".join(schemes)} for {self.target}, '
           f'got {self.pipeline_root!r}')

@@ -34,7 +34,6 @@ from tfx import v1 as tfx
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.components.trainer import executor as trainer_executor
 from tfx.dsl.components.base import base_component, executor_spec
-from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
 from tfx.types import Artifact, artifact_utils
 from tfx.types.component_spec import ComponentSpec, ExecutionParameter
@@ -43,6 +42,7 @@ from tfx.utils import json_utils, proto_utils
 
 from tfx_distill.blessing.eval_config import with_thresholds
 from tfx_distill.contracts import lineage
+from tfx_distill.kubeflow.vertex_training import VertexExecutor
 
 CUSTOM_CONFIG_KEY = 'custom_config'
 EVAL_CONFIG_KEY = 'eval_config'
@@ -105,8 +105,9 @@ class TrainerExecutor(_TunableTrainerMixin, trainer_executor.GenericExecutor):
   """TFX's generic Trainer executor, training inside the pipeline step."""
 
 
-class VertexTrainerExecutor(_TunableTrainerMixin, vertex_executor.GenericExecutor):
-  """TFX's Vertex AI Training executor: the CustomJob gets the folded custom_config."""
+class VertexTrainerExecutor(_TunableTrainerMixin, VertexExecutor):
+  """TFX's Vertex AI Training executor (with this package's replica executor,
+  vertex_training.VertexExecutor): the CustomJob gets the folded custom_config."""
 
 
 class EvaluatorExecutor(evaluator_executor.Executor):
@@ -129,7 +130,7 @@ class EvaluatorExecutor(evaluator_executor.Executor):
 
 TUNABLE_TRAINER_EXECUTORS = {
     trainer_executor.GenericExecutor: TrainerExecutor,
-    vertex_executor.GenericExecutor: VertexTrainerExecutor,
+    VertexExecutor: VertexTrainerExecutor,
 }
 
 

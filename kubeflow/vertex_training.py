@@ -4,16 +4,19 @@ rewiring of every Trainer to run as a Vertex CustomJob.
 TFX's Google Cloud AI Platform Trainer differs from the generic Trainer only in its
 executor (it submits a Vertex CustomJob whose every replica runs the generic Trainer
 executor, hence `tfx_distill.trainer.task.run_fn`, in `image_uri`, a TFX 1.16 image
-with this package installed) and in the custom_config keys that executor reads. So
+with this package installed) and in the custom_config keys that executor reads. Here
+the replicas run `trainer.replica.ReplicaExecutor` (VertexExecutor): TFX's generic
+executor, without its model check on the replicas that do not write the model. So
 `train_on_vertex` switches the Trainers of a built pipeline in place: their channels,
 and so every downstream node, stay as they are.
 
-Worker pools: pool 0 is the chief (one replica; its machine may carry GPUs or a TPU);
-pool 1, when given, holds further workers for multi-worker training. Vertex sets
+Worker pools: pool 0 is the chief (one replica; its machine may carry GPUs); pool 1,
+when given, holds further workers for multi-worker training. No TPU
+(kubeflow/deployment.py, NO_TPU). Vertex sets
 `TF_CONFIG` in every replica from the cluster spec (pool 0 as task type `chief`, pool 1
 as `worker`), which MultiWorkerMirroredStrategy reads; only the chief writes the model.
-When the trainer's strategy is `auto` it is set from the pools: `tpu` for a TPU,
-`multi_worker` with a worker pool, `mirrored` for several GPUs, else `default`.
+When the trainer's strategy is `auto` it is set from the pools: `multi_worker` with a
+worker pool, `mirrored` for several GPUs, else `default`.
 The same dict also carries the trainer's own keys (trainer/settings.py), which run_fn
 reads and the extension passes through untouched.
 """
@@ -30,22 +33,30 @@ from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_AR
 from tfx.utils import json_utils
 
 from tfx_distill.contracts.errors import check
+from tfx_distill.kubeflow.deployment import NO_TPU, is_tpu
+from tfx_distill.trainer.replica import ReplicaExecutor
 
 CUSTOM_CONFIG_KEY = 'custom_config'
-VERTEX_EXECUTOR = executor_spec.ExecutorClassSpec(vertex_executor.GenericExecutor)
+
+
+class VertexExecutor(vertex_executor.GenericExecutor):
+  """TFX's Vertex AI Training executor, whose CustomJob replicas run
+  trainer/replica.py's ReplicaExecutor instead of TFX's generic Trainer executor."""
+
+  def _GetExecutorClass(self):
+    return ReplicaExecutor
+
+
+VERTEX_EXECUTOR = executor_spec.ExecutorClassSpec(VertexExecutor)
 
 
 @dataclasses.dataclass(frozen=True)
 class WorkerPool:
   """One Vertex worker pool: machines, their accelerators and how many replicas."""
   machine_type: str = 'n1-standard-8'
-  accelerator_type: str = ''  # e.g. NVIDIA_TESLA_T4, NVIDIA_L4, TPU_V2, TPU_V3
+  accelerator_type: str = ''  # e.g. NVIDIA_TESLA_T4, NVIDIA_L4 (no TPU)
   accelerator_count: int = 0
   replica_count: int = 1
-
-  @property
-  def is_tpu(self) -> bool:
-    return self.accelerator_type.startswith('TPU')
 
   def spec(self, image_uri: str) -> Dict[str, Any]:
     """The pool as a Vertex WorkerPoolSpec."""
@@ -75,22 +86,19 @@ class VertexTraining:
         (bool(self.project and self.region and self.image_uri),
          'project, region and image_uri are required'),
         (self.chief.replica_count == 1, 'the chief pool must have exactly 1 replica'),
-        (not (self.chief.is_tpu and self.workers),
-         'a TPU chief cannot be combined with a worker pool'),
-        (not (self.workers and self.workers.is_tpu), 'TPUs go in the chief pool'),
         (all(pool.replica_count >= 1 for pool in pools), 'replica_count must be >= 1'),
     ]
     checks += [(bool(pool.accelerator_type) == (pool.accelerator_count > 0),
                 f'{pool.machine_type}: accelerator_type and accelerator_count > 0 go '
                 'together') for pool in pools]
+    checks += [(not is_tpu(pool.accelerator_type, pool.machine_type), NO_TPU)
+               for pool in pools]
     for ok, message in checks:
       check(ok, f'Vertex training: {message}')
     return self
 
   def strategy(self) -> str:
     """The distribution strategy these pools call for."""
-    if self.chief.is_tpu:
-      return 'tpu'
     if self.workers:
       return 'multi_worker'
     if self.chief.accelerator_count > 1:

@@ -9,6 +9,9 @@ from tfx import v1 as tfx
 
 from tfx_distill.contracts import lineage, node_ids
 from tfx_distill.components.data_gate.component import DataGate
+from tfx_distill.components.data_gate.distribution import (DRIFT, SKEW, SKEW_PAIRS,
+                                                           SchemaDistributionValidator,
+                                                           latest_statistics)
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
@@ -72,18 +75,29 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                                                   schema=schema_gen.outputs['schema'])
     components += [ingest, schema_gen, statistics_gen]
   statistics = statistics_gen.outputs['statistics']
+  # The data's schema: every check below uses it, every Trainer (and the Tuner) reads
+  # its examples with it; distilled and imported sets carry the same features.
+  schema = schema_gen.outputs['schema']
+  # The last run's statistics, resolved before this run's exist (StatisticsGen waits).
+  previous = latest_statistics(statistics_gen.id).with_id(node_ids.LATEST_STATISTICS)
+  statistics_gen.add_upstream_node(previous)
   # Anomalies of every split against the schema.
-  example_validator = tfx.components.ExampleValidator(
-      statistics=statistics, schema=schema_gen.outputs['schema'])
-  # Stops the run on anomalies (and eval/train skew) before anything trains.
-  data_gate = DataGate(examples, statistics, schema_gen.outputs['schema'],
-                       example_validator.outputs['anomalies'],
+  example_validator = tfx.components.ExampleValidator(statistics=statistics, schema=schema)
+  # The schema's skew comparators, eval split against train split, and its drift
+  # comparators, every split against the last run's (TFX's DistributionValidator).
+  skew_check = SchemaDistributionValidator(
+      statistics, statistics, schema, SKEW, include_split_pairs=SKEW_PAIRS,
+      code_version=keys.code_of('data_gate')).with_id(node_ids.SKEW_CHECK)
+  drift_check = SchemaDistributionValidator(
+      statistics, previous.outputs['statistics'], schema, DRIFT,
+      baseline_root=paths.pipeline_root, code_version=keys.code_of('data_gate')).with_id(
+          node_ids.DRIFT_CHECK)
+  # Stops the run on any of their anomalies before anything trains.
+  data_gate = DataGate(examples, example_validator.outputs['anomalies'],
+                       skew_check.outputs['anomalies'], drift_check.outputs['anomalies'],
                        validation, code_version=keys.code_of('data_gate')).with_id(
                            node_ids.DATA_GATE)
-  components += [example_validator, data_gate]
-  # The data's schema: every Trainer (and the Tuner) reads its examples with it;
-  # distilled and imported sets carry the same features.
-  schema = schema_gen.outputs['schema']
+  components += [previous, example_validator, skew_check, drift_check, data_gate]
 
   hyperparameters = None
   if config.enable_tuner:

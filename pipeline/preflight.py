@@ -3,7 +3,7 @@ seconds with one line rather than after ingest and distillation:
 
 - the pipeline root can be created and written, and its filesystem has room
   (MIN_FREE_BYTES);
-- the training strategy can run here (`tpu` needs a TPU, `multi_worker` a TF_CONFIG);
+- the training strategy can run here (`multi_worker` needs a TF_CONFIG);
 - every input file exists and can be read (the fingerprints of `cache_keys`, computed
   next, stat them: a missing `--data` or `--kip-set` file, a gs:// path without
   credentials, a tfds dataset not prepared with downloads off).
@@ -39,7 +39,5 @@ def check_pipeline_root(root: str, min_free: int = MIN_FREE_BYTES) -> None:
 def check_strategy(settings: TrainSettings) -> None:
   """The training strategy's own error (a UserError) when it cannot run here."""
   from tfx_distill.trainer import strategy  # pylint: disable=g-import-not-at-top
-  if settings.strategy == 'tpu' and strategy.find_tpu() is None:
-    raise strategy.no_tpu_error()
   if settings.strategy == 'multi_worker':
     strategy.check_tf_config()

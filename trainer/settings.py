@@ -27,7 +27,8 @@ from tfx_distill.contracts.options import option
 from tfx_distill.contracts.parameters import from_dict
 
 LABEL_LOSSES = ('mse', 'ce')
-STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker', 'tpu')
+# No TPU strategy: kubeflow/README.md, "GPUs, and why no TPU".
+STRATEGIES = ('auto', 'default', 'one_device', 'mirrored', 'multi_worker')
 SCHEDULES = ('constant', 'cosine')
 TUNED = ('learning_rate', 'dropout', 'width')
 # TrainSettings fields that only the full set's regime uses (a small set's recipe has

@@ -2,17 +2,17 @@
 
 `choose_strategy(name)` for name in trainer.settings.STRATEGIES:
 
-- `auto`: TPU when a TPU cluster resolver finds one, mirrored when more than one GPU is
-  visible, else the default strategy;
+- `auto`: mirrored when more than one GPU is visible, else the default strategy;
 - `default`: the default (no-op) strategy: one device, TensorFlow's placement;
 - `one_device`: the first GPU, else the CPU;
 - `mirrored`: every visible GPU, or every logical CPU device when there is no GPU
   (this is how it is tested: 2 logical CPUs on one host);
 - `multi_worker`: MultiWorkerMirroredStrategy over the cluster in `TF_CONFIG` (Vertex
   sets it from the worker pools), as `MultiWorkerStrategy`, which works around two
-  Keras 3 `fit` bugs with several workers; it must be created before any other TF op;
-- `tpu`: TPUStrategy over the TPU named by `TPU_NAME` (default 'local', a TPU VM);
-  with no TPU it raises `NoTPUError` whose message is one line.
+  Keras 3 `fit` bugs with several workers; it must be created before any other TF op.
+
+No TPU strategy: the image's TensorFlow (2.16, which TFX 1.16 requires) is not the TPU
+build, which cannot be installed beside it (kubeflow/README.md, "GPUs, and why no TPU").
 
 Batch size: the configured batch size is the global batch at one replica, and the
 global batch scales with the replicas (`global_batch_size`): each replica always sees
@@ -26,20 +26,13 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfx_distill.contracts.errors import ConfigError, UserError
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.trainer.settings import STRATEGIES
-
-
-class NoTPUError(UserError, RuntimeError):
-  """A TPU strategy was requested but no TPU was found (the user's to fix)."""
 
 
 def choose_strategy(name: str) -> tf.distribute.Strategy:
   """The strategy called `name` (see the module docstring)."""
   if name == 'auto':
-    resolver = find_tpu()
-    if resolver is not None:
-      return tpu_strategy(resolver)
     if len(tf.config.list_physical_devices('GPU')) > 1:
       return mirrored_strategy()
     return tf.distribute.get_strategy()
@@ -52,18 +45,7 @@ def choose_strategy(name: str) -> tf.distribute.Strategy:
     return mirrored_strategy()
   if name == 'multi_worker':
     return multi_worker_strategy()
-  if name == 'tpu':
-    resolver = find_tpu()
-    if resolver is None:
-      raise no_tpu_error()
-    return tpu_strategy(resolver)
   raise ValueError(f'strategy must be one of {STRATEGIES}, got {name!r}')
-
-
-def no_tpu_error() -> NoTPUError:
-  return NoTPUError(f"strategy 'tpu' requested but no TPU was found "
-                    f"(TPU_NAME={os.environ.get('TPU_NAME', 'local')!r}); "
-                    "use --strategy auto or default on this machine")
 
 
 def mirrored_strategy() -> tf.distribute.MirroredStrategy:
@@ -107,24 +89,6 @@ def check_tf_config() -> None:
     raise ConfigError("strategy 'multi_worker': TF_CONFIG has no cluster")
 
 
-def find_tpu() -> Optional[tf.distribute.cluster_resolver.TPUClusterResolver]:
-  """A connected, initialised TPU cluster resolver, or None when there is no TPU."""
-  try:
-    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
-        tpu=os.environ.get('TPU_NAME', 'local'))
-    tf.config.experimental_connect_to_cluster(resolver)
-    tf.tpu.experimental.initialize_tpu_system(resolver)
-  except (ValueError, RuntimeError, tf.errors.OpError):
-    return None
-  if not tf.config.list_logical_devices('TPU'):
-    return None
-  return resolver
-
-
-def tpu_strategy(resolver) -> tf.distribute.TPUStrategy:
-  return tf.distribute.TPUStrategy(resolver)
-
-
 def global_batch_size(batch_size: int, strategy: tf.distribute.Strategy,
                       scale: bool = True) -> int:
   """The batch size tf.data batches with: batch_size x replicas when scaling."""
@@ -143,10 +107,30 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
   """Whether this worker writes outputs: the chief, or worker 0 in a cluster without a
   chief, or the only process when there is no cluster."""
   task_type, task_id = task(strategy)
-  if task_type is None or task_type == 'chief':
+  if task_type is None:
     return True
-  cluster = strategy.cluster_resolver.cluster_spec().as_dict()
-  return task_type == 'worker' and task_id == 0 and 'chief' not in cluster
+  return chief_task(strategy.cluster_resolver.cluster_spec().as_dict(), task_type,
+                    task_id)
+
+
+def chief_task(cluster: dict, task_type: Optional[str], task_id: Optional[int]) -> bool:
+  """Whether the task (task_type, task_id) of `cluster` ({type: [addresses]}) writes
+  outputs: `chief` (or the legacy `master`), or worker 0 when the cluster has neither;
+  a process outside a cluster (no task type) always does."""
+  if not task_type or task_type in ('chief', 'master'):
+    return True
+  return (task_type == 'worker' and int(task_id or 0) == 0
+          and not {'chief', 'master'} & set(cluster))
+
+
+def chief_in_tf_config(tf_config: Optional[str]) -> bool:
+  """`chief_task` for the process that TF_CONFIG (its JSON text, or None) describes,
+  before any strategy exists: true without TF_CONFIG or without a cluster in it."""
+  config = json.loads(tf_config or '{}')
+  if not config.get('cluster'):
+    return True
+  task_spec = config.get('task', {})
+  return chief_task(config['cluster'], task_spec.get('type'), task_spec.get('index'))
 
 
 def num_workers(strategy: tf.distribute.Strategy) -> int:

@@ -22,11 +22,14 @@ settings name (trainer/settings.py), and:
 
 Multi-worker: every worker trains and saves (saving may need all of them); only the
 chief saves into serving_model_dir and writes the record, the others save into a
-`workertemp_<type>_<id>` directory beside it and remove it.
+local temporary directory (never under an artifact) and remove it. On Vertex every
+replica runs this through trainer/replica.py (ReplicaExecutor), which does not
+expect a model from the replicas that are not the chief.
 """
 
 import dataclasses
-import os
+import shutil
+import tempfile
 
 import keras
 import tensorflow as tf
@@ -114,10 +117,12 @@ def run_fn(fn_args) -> None:
 
   if not strategy_lib.is_chief(strategy):
     task_type, task_id = strategy_lib.task(strategy)
-    temp_dir = os.path.join(os.path.dirname(fn_args.serving_model_dir.rstrip('/')),
-                            f'workertemp_{task_type}_{task_id}')
-    export.export_serving_model(model, run.label_loss, calibrated.temperature, temp_dir)
-    tf.io.gfile.rmtree(temp_dir)
+    temp_dir = tempfile.mkdtemp(prefix=f'workertemp_{task_type}_{task_id}_')
+    try:
+      export.export_serving_model(model, run.label_loss, calibrated.temperature,
+                                  temp_dir)
+    finally:
+      shutil.rmtree(temp_dir, ignore_errors=True)
     return
   export.export_serving_model(model, run.label_loss, calibrated.temperature,
                               fn_args.serving_model_dir)

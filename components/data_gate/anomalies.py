@@ -1,18 +1,17 @@
-"""The data checks of the DataGate, on plain protos: ExampleValidator's anomalies per
-split, the schema's skew comparators between two splits, and the one-line message that
-stops a run.
+"""The DataGate's anomalies, on plain protos: TFDV Anomalies (ExampleValidator's per
+split, TFX DistributionValidator's per pair of splits) as one record each, and the
+one-line message that stops a run.
 
 ExampleValidator (TFDV `validate_statistics(statistics, schema)`) checks each split on
-its own: types, presence, value counts, domains, unique values. A schema's
-`skew_comparator`s only act when TFDV is also given "serving" statistics, which
-ExampleValidator never passes; here the eval split, on which TFMA judges every model,
-plays that part against the train split the models learn from.
+its own: types, presence, value counts, domains, unique values. The schema's skew and
+drift comparators compare two sets of statistics, which ExampleValidator never has;
+TFX's DistributionValidator runs them (distribution.py): the eval split against the
+train split, and each split against the same split of the last run.
 """
 
 from typing import Iterable, List, NamedTuple, Sequence
 
-import tensorflow_data_validation as tfdv
-from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
+from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 DATASET = '(dataset)'  # the feature name of a dataset-level anomaly
 # Anomaly types raised by skew (and drift) comparators.
@@ -46,19 +45,14 @@ def from_proto(proto: anomalies_pb2.Anomalies, where: str,
     if comparators_only and not (kinds and all(k.startswith(COMPARATOR_PREFIX)
                                                for k in kinds)):
       continue
+    # DistributionValidator clears the feature's own descriptions (they may mix in
+    # reasons it does not keep): its reasons say it then.
+    short = info.short_description or '; '.join(r.short_description for r in info.reason)
+    description = info.description or ' '.join(r.description for r in info.reason)
     found.append(Anomaly(where, feature,
                          anomalies_pb2.AnomalyInfo.Severity.Name(info.severity),
-                         info.short_description, info.description))
+                         short, description))
   return found
-
-
-def skew(baseline: statistics_pb2.DatasetFeatureStatisticsList,
-         compared: statistics_pb2.DatasetFeatureStatisticsList,
-         schema: schema_pb2.Schema, where: str) -> List[Anomaly]:
-  """The anomalies of the schema's skew comparators, `compared` against `baseline`
-  (TFDV's training and serving statistics)."""
-  proto = tfdv.validate_statistics(baseline, schema, serving_statistics=compared)
-  return from_proto(proto, where, comparators_only=True)
 
 
 def summary(anomalies: Sequence[Anomaly], schema: str) -> str:

@@ -18,9 +18,10 @@ class ValidationSettings:
   """`schema_file`: the established schema the data is checked against, imported with
   TFX's ImportSchemaGen ('' = the curated `digits_schema.pbtxt` of this package; `infer` =
   SchemaGen infers one from the run's own statistics, which that data cannot break).
-  ExampleValidator checks every split against it, the DataGate adds the schema's skew
-  comparators (eval split against train split) and stops the run on any anomaly unless
-  `allow_anomalies`."""
+  ExampleValidator checks every split against it, TFX's DistributionValidator applies
+  its skew comparators (eval split against train split) and drift comparators (every
+  split against the last run's; distribution.py), and the DataGate stops the run on any
+  of their anomalies unless `allow_anomalies`."""
   schema_file: str = option('', '--schema',
                             'the established schema.pbtxt to check the data against '
                             "(local or gs://; default: the package's curated digits "

@@ -168,6 +168,13 @@ def data_check_lines(check: Optional[dict]) -> List[str]:
   verdict = ('no anomalies' if not anomalies else
              f'{len(anomalies)} anomalies, allowed by --allow-anomalies')
   lines = [f"data checked against the schema {check.get('schema')}: {verdict}"]
+  drift = check.get('drift')  # absent in runs made before the drift check existed
+  if drift is not None:
+    ignored = drift.get('ignored_baseline')
+    lines.append('drift against the last run: ' + (
+        'checked' if drift.get('checked') else
+        f'not checked (the newest statistics, {ignored}, are not this pipeline root\'s)'
+        if ignored else 'not checked (no earlier run)'))
   lines += [f"{a['where']}, feature '{a['feature']}' ({a['severity']}): {a['short']}: "
             f"{a['description']}" for a in anomalies]
   return lines

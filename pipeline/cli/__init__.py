@@ -7,7 +7,7 @@
 
 Settings flags come from the settings classes (`cli/options.py`); every command turns
 its arguments into a PipelineConfig with `options.config_from_args`. A failure that is
-the user's to fix (a UserError: bad data, bad config, no TPU, ...; a full or read-only
+the user's to fix (a UserError: bad data, bad config, ...; a full or read-only
 filesystem: `cli/failures.py`) ends with one line `tfx-distill: error: ...` and status
 2; anything else is a bug and keeps its traceback.
 """

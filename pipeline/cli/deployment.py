@@ -21,7 +21,7 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
   p.add_argument('--target', required=True, choices=TARGETS)
   p.add_argument('--out', required=True, help='the PipelineJob JSON file to write')
   p.add_argument('--pipeline-root', required=True,
-                 help='gs://... (Vertex) or gs:// / s3:// (Kubeflow) for artifacts')
+                 help='gs://... for artifacts (s3:// is not supported)')
   p.add_argument('--image', help='the image built from kubeflow/Dockerfile (default: '
                  'REGION-docker.pkg.dev/PROJECT/tfx-distill/tfx-distill:VERSION)')
   p.add_argument('--project', default='', help='Google Cloud project')
@@ -39,8 +39,8 @@ def add_deployment_options(p: argparse.ArgumentParser) -> None:
                  help='vertex: train inside the pipeline step, not as a CustomJob')
   p.add_argument('--trainer-machine-type', default='n1-standard-8')
   p.add_argument('--trainer-accelerator', default='',
-                 help='TYPE:COUNT per Vertex training replica, e.g. NVIDIA_TESLA_T4:1 or '
-                 'TPU_V3:8; when training in the pipeline, for each Trainer step')
+                 help='TYPE:COUNT per Vertex training replica, e.g. NVIDIA_TESLA_T4:1 (GPUs '
+                 'only, no TPU); when training in the pipeline, for each Trainer step')
   p.add_argument('--trainer-workers', type=int, default=0,
                  help='further worker replicas for multi-worker training')
   p.add_argument('--service-account', default='', help='for the Vertex training jobs '

@@ -2,7 +2,7 @@
 them (`tfx-distill: error: ...`, exit status 2); anything else is a bug and keeps its
 traceback.
 
-The user's: a `UserError` (contracts/errors.py: DataError, ConfigError, NoTPUError,
+The user's: a `UserError` (contracts/errors.py: DataError, ConfigError,
 ...) anywhere in the exception's cause/context chain (LocalDagRunner re-raises what an
 executor raised, so an error inside a component arrives as it was raised), and the
 filesystem refusing to write: a full disk or quota, a read-only filesystem, no

@@ -104,7 +104,8 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
   custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
   assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
       os.path.join(REPO, 'components'))
-                    if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))}
+                    if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))
+                   } | {'tfx_distill.components.data_gate.distribution.Executor'}
   for path in set(found.values()):
     module, _, name = path.rpartition('.')
     executor = getattr(importlib.import_module(module), name)
@@ -121,6 +122,29 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
                           Report.TYPE_NAME}
   for title in custom_types:
     assert issubclass(import_utils.import_class_by_path(title), Artifact), title
+
+
+@pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
+def test_the_last_runs_statistics_are_resolved_before_this_runs(tmp_path, target):
+  """The drift check's baseline: TFX's v2 compiler turns the LatestStatistics resolver
+  into a query by type and state only (it drops the producer filter the local runner
+  honours), hence the baseline_root guard (components/data_gate/distribution.py)."""
+  job = compile_job(config_lib.preset('smoke'), deployment(target), str(tmp_path / 'j.json'))
+  spec = job['pipelineSpec']
+  tasks = spec['root']['dag']['tasks']
+  label = spec['components'][tasks['LatestStatistics']['componentRef']['name']][
+      'executorLabel']
+  queries = spec['deploymentSpec']['executors'][label]['resolver']['outputArtifactQueries']
+  assert queries == {'statistics': {
+      'filter': 'schema_title="tfx.ExampleStatistics" AND state=LIVE'}}
+  assert 'LatestStatistics' in tasks['StatisticsGen']['dependentTasks']
+  drift = tasks['DistributionValidator_drift']
+  assert drift['inputs']['artifacts']['baseline_statistics']['taskOutputArtifact'] == {
+      'producerTask': 'LatestStatistics', 'outputArtifactKey': 'statistics'}
+  assert parameter(job, 'DistributionValidator_drift', 'baseline_root') == ROOT
+  assert parameter(job, 'DistributionValidator_skew', 'comparators') == 'skew'
+  assert {'DistributionValidator_skew', 'DistributionValidator_drift',
+          'ExampleValidator'} <= set(tasks['DataGate']['dependentTasks'])
 
 
 def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
@@ -176,8 +200,9 @@ def test_beam_components_get_the_dataflow_arguments(tmp_path):
 
 
 @pytest.mark.parametrize('changes,message', [
-    ({'target': 'vertex', 'pipeline_root': 's3://b/r'}, 'must start with gs://'),
-    ({'target': 'kubeflow', 'pipeline_root': '/local/dir'}, 'must start with gs:// or s3://'),
+    ({'target': 'vertex', 'pipeline_root': 's3://b/r'}, 's3:// pipeline roots are not'),
+    ({'target': 'kubeflow', 'pipeline_root': 's3://b/r'}, 's3:// pipeline roots are not'),
+    ({'target': 'kubeflow', 'pipeline_root': '/local/dir'}, 'must start with gs:// for'),
     ({'target': 'kubeflow', 'vertex_training': VERTEX}, 'only available with --target vertex'),
     ({'target': 'argo'}, 'target must be one of'),
 ])

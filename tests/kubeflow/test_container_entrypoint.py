@@ -26,13 +26,17 @@ from tests.kubeflow.vertex_launcher import VertexRun
 # of the curated schema does not exist here: the run names this machine's copy.
 PARAMETERS = {'max_examples': 1000, 'split_seed': 3, 'schema_file': PACKAGED_SCHEMA,
               'epochs': 1, 'train_seed': 7}
-# Tasks run side by side, wave after wave. Left out: ExampleValidator and the DataGate,
-# which the Distiller and Trainers wait for but whose outputs they do not read (the
-# gate's executor: tests/data_gate; its wiring: test_compile.py), to keep this fast:
-# every task's process imports TFX again (about 14 CPU seconds).
+# Tasks run side by side, wave after wave. Left out: the LatestStatistics resolver (no
+# container: Vertex queries its metadata store), ExampleValidator, the drift check and
+# the DataGate, which the Distiller and Trainers wait for but whose outputs they do not
+# read (the gate's executor: tests/data_gate; its wiring: test_compile.py), to keep
+# this fast: every task's process imports TFX again (about 14 CPU seconds). The skew
+# check runs: TFX's DistributionValidator executor, given its config by ours.
 WAVES = (('SourceFingerprint', 'ImportSchemaGen'), ('Ingest',),
-         ('StatisticsGen', 'Distiller_random_1', 'Trainer_full_s0'))
-SKIPPED = ('ExampleValidator', 'DataGate')
+         ('StatisticsGen', 'Distiller_random_1', 'Trainer_full_s0'),
+         ('DistributionValidator_skew',))
+SKIPPED = ('LatestStatistics', 'ExampleValidator', 'DistributionValidator_drift',
+           'DataGate')
 
 
 @pytest.fixture(scope='module')
@@ -106,3 +110,11 @@ def test_trainer_takes_the_runtime_epochs_and_seed(run):
   assert record['images'] == len(read_split(ingested_uri, 'train').labels)
   model_uri, _ = output(run, 'Trainer_full_s0', 'model')
   assert os.path.exists(os.path.join(model_uri, SERVING_SUBDIR, 'saved_model.pb'))
+
+
+def test_the_skew_check_compares_eval_with_train(run):
+  uri, metadata = output(run, 'DistributionValidator_skew', 'anomalies')
+  # TFX's `blessed` property: the one pair compared, and passed (the data is clean).
+  assert metadata['blessed'] == {'eval_train': 1}
+  assert artifact_utils.decode_split_names(metadata['split_names']) == ['eval_train']
+  assert os.path.exists(os.path.join(uri, 'SplitPair-eval_train', 'SchemaDiff.pb'))

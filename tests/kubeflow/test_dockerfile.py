@@ -117,6 +117,10 @@ def test_every_python_package_folder_is_listed_in_pyproject():
 def test_install_uses_the_image_pins_not_the_local_ones():
   runs = ' '.join(args for op, args in instructions() if op == 'RUN')
   assert re.search(r'pip install [^&]*-c image-constraints\.txt \.', runs), runs
+  # With the extras of the TFX image itself, of the same TFX.
+  assert f"'tfx[docker-image]=={pinned('tfx')}'" in runs
+  # The build checks what it installed (kubeflow/image_packages.py check).
+  assert 'python kubeflow/image_packages.py check --constraints image-constraints.txt' in runs
   assert IMAGE_CONSTRAINTS in copied_paths() and 'constraints.txt' not in copied_paths()
 
 

@@ -88,3 +88,27 @@ def test_bad_resources_are_refused(tmp_path, capsys, args, message):
   last = capsys.readouterr().err.strip().splitlines()[-1]
   assert last.startswith('tfx-distill: error: ') and message in last
   assert not (tmp_path / 'job.json').exists()
+
+
+@pytest.mark.parametrize('flags', [
+    ['--target', 'vertex', '--trainer-machine-type', 'cloud-tpu', '--trainer-accelerator',
+     'TPU_V3:8'],
+    ['--target', 'vertex', '--trainer-machine-type', 'ct5lp-hightpu-4t'],
+    ['--target', 'vertex', '--distiller-accelerator', 'TPU_V2:8'],
+    ['--target', 'kubeflow', '--trainer-accelerator', 'TPU_V3:8'],
+])
+def test_a_tpu_is_refused_with_one_line(tmp_path, capsys, flags):
+  code, _ = compile_cli(tmp_path, '--project', 'p', '--region', 'europe-west4', *flags)
+  error = capsys.readouterr().err.strip()
+  assert code == 2 and '\n' not in error, error
+  assert error.startswith('tfx-distill: error: ') and 'TPUs are not supported' in error
+
+
+def test_an_s3_root_is_refused_with_one_line(tmp_path, capsys):
+  out = tmp_path / 'job.json'
+  code = cli.main(['compile', '--out', str(out), '--pipeline-root', 's3://bucket/root',
+                   '--image', 'image:1', '--target', 'kubeflow'])
+  error = capsys.readouterr().err.strip()
+  assert code == 2 and not out.exists()
+  assert error.startswith('tfx-distill: error: --pipeline-root: s3:// pipeline roots are '
+                          'not supported') and '\n' not in error, error

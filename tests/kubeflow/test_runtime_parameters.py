@@ -173,7 +173,8 @@ def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
 def test_the_vertex_job_trains_with_the_run_values():
   """The Vertex Trainer step folds the run's values in before TFX submits the CustomJob
   (the submission itself, a cloud call, is stood in for), and the job's replicas run
-  TFX's generic Trainer executor, not this one again."""
+  TFX's generic Trainer executor (as trainer.replica.ReplicaExecutor), not this one
+  again."""
   custom = vertex_custom_config(VertexTraining('p', 'europe-west4', 'image:1'),
                                 {'epochs': 2, 'seed': 0, 'strategy': 'auto'})
   properties = {'custom_config': json.dumps(custom), 'run_fn': 'f', 'epochs': 12,
@@ -181,7 +182,7 @@ def test_the_vertex_job_trains_with_the_run_values():
   with mock.patch.object(vertex_executor.runner, 'start_cloud_training') as submit:
     tunable.VertexTrainerExecutor().Do({}, {}, properties)
   _, _, submitted, executor_path, job_args = submit.call_args.args[:5]
-  assert executor_path == 'tfx.components.trainer.executor.GenericExecutor'
+  assert executor_path == 'tfx_distill.trainer.replica.ReplicaExecutor'
   assert set(submitted) == {'custom_config', 'run_fn'}
   folded = json.loads(submitted['custom_config'])
   assert (folded['epochs'], folded['seed'], folded['strategy']) == (12, 6, 'default')

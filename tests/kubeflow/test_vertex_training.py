@@ -44,21 +44,23 @@ def test_multi_worker_gpu_pools():
 
 
 def test_strategy_follows_the_pools_unless_set():
-  tpu = vertex(chief=WorkerPool('cloud-tpu', 'TPU_V3', 8))
-  assert vertex_custom_config(tpu, TRAINER)['strategy'] == 'tpu'
-  assert vertex_custom_config(tpu, {**TRAINER, 'strategy': 'default'})['strategy'] == (
-      'default')
   gpus = vertex(chief=WorkerPool('a2-highgpu-4g', 'NVIDIA_TESLA_A100', 4))
   assert vertex_custom_config(gpus, {})['strategy'] == 'mirrored'
+  assert vertex_custom_config(gpus, {**TRAINER, 'strategy': 'default'})['strategy'] == (
+      'default')
   assert vertex_custom_config(vertex(), {})['strategy'] == 'default'
-  spec = vertex_custom_config(tpu, {})[TRAINING_ARGS_KEY]['job_spec']
+  spec = vertex_custom_config(gpus, {})[TRAINING_ARGS_KEY]['job_spec']
   assert spec['worker_pool_specs'][0]['machine_spec'] == {
-      'machine_type': 'cloud-tpu', 'accelerator_type': 'TPU_V3', 'accelerator_count': 8}
+      'machine_type': 'a2-highgpu-4g', 'accelerator_type': 'NVIDIA_TESLA_A100',
+      'accelerator_count': 4}
 
 
 @pytest.mark.parametrize('bad, word', [
     (dict(chief=WorkerPool(replica_count=2)), 'chief'),
-    (dict(chief=WorkerPool('cloud-tpu', 'TPU_V3', 8), workers=WorkerPool()), 'TPU'),
+    # No TPU (the image's TensorFlow is not the TPU build): TPU accelerators, TPU VMs.
+    (dict(chief=WorkerPool('cloud-tpu', 'TPU_V3', 8)), 'TPUs are not supported'),
+    (dict(chief=WorkerPool('ct5lp-hightpu-4t')), 'TPUs are not supported'),
+    (dict(workers=WorkerPool('n1-standard-8', 'TPU_V2', 8)), 'TPUs are not supported'),
     (dict(chief=WorkerPool('n1-standard-8', 'NVIDIA_TESLA_T4', 0)), 'accelerator'),
 ])
 def test_bad_pools_fail_clearly(bad, word):

@@ -142,8 +142,11 @@ def test_identical_rerun_reexecutes_only_what_the_new_baseline_changes(history):
   downstream, resolvers = pipeline_graph()
   ran, reused = executed(history['runs'][1], resolvers)
   # The full model's Evaluator now gets a baseline (the first run's blessed full model,
-  # which had none), so it, the Pusher of its blessing and the Report run again.
-  assert ran == {'Evaluator_full_s0', 'Pusher_full', 'Report'}
+  # which had none), so it, the Pusher of its blessing and the Report run again; so
+  # does the drift check (the first run's statistics are its baseline now) and the
+  # DataGate that reads it.
+  assert ran == {'Evaluator_full_s0', 'Pusher_full', 'Report',
+                 'DistributionValidator_drift', 'DataGate'}
   assert reused == set(downstream) - resolvers - ran
   assert 'Ingest' in reused and 'Trainer_full_s0' in reused
 

@@ -23,12 +23,15 @@ from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.cache_keys import cache_keys
 from tfx_distill.pipeline.local_runner import local_paths
 from tfx_distill.pipeline.pipeline import create_pipeline
-from tests.run_history import runs
+from tests.run_history import open_store, runs
 
 # The nodes up to the two targets: Ingest, the schema and the data checks, the import,
-# the distiller and the trainer.
-NODES = ('Ingest', 'ImportSchemaGen', 'StatisticsGen', 'ExampleValidator', 'DataGate',
+# the distiller and the trainer; and the resolver of the last run's statistics (a
+# resolver's execution is neither cached nor complete on a first run: no statistics).
+NODES = ('Ingest', 'ImportSchemaGen', 'StatisticsGen', 'ExampleValidator',
+         'DistributionValidator_skew', 'DistributionValidator_drift', 'DataGate',
          'KipImport_0', 'Distiller_random_1', 'Trainer_random_1_s0')
+RESOLVERS = ('LatestStatistics',)
 
 
 def write_digits(path, offset):
@@ -79,19 +82,22 @@ def history(tmp_path_factory):
   new_trainer = dict(keys_new_kip.code, trainer=keys_new_kip.code['trainer'] + '-edited')
   states.append(run_partial(config, root,
                             dataclasses.replace(keys_new_kip, code=new_trainer)))
-  return {'states': states, 'keys': [keys, keys_new_data, keys_new_kip]}
+  return {'states': states, 'keys': [keys, keys_new_data, keys_new_kip], 'root': root}
 
 
 def ran(states):
-  assert set(states) == set(NODES), states
+  assert set(states) == set(NODES + RESOLVERS), states
+  states = {node: state for node, state in states.items() if node not in RESOLVERS}
   assert set(states.values()) <= {'COMPLETE', 'CACHED'}, states
   return {node for node, state in states.items() if state == 'COMPLETE'}
 
 
-def test_first_run_executes_and_an_identical_run_reuses_everything(history):
+def test_first_run_executes_and_an_identical_run_reuses_all_but_the_drift_check(history):
   first, second = history['states'][:2]
   assert ran(first) == set(NODES)
-  assert ran(second) == set()
+  # But for the drift check, whose baseline is now the first run's statistics (it had
+  # none), and the DataGate that reads its result.
+  assert ran(second) == {'DistributionValidator_drift', 'DataGate'}
 
 
 def test_a_changed_data_file_at_the_same_path_reruns_ingest(history):
@@ -105,8 +111,20 @@ def test_a_changed_data_file_at_the_same_path_reruns_ingest(history):
 def test_a_changed_kip_set_at_the_same_path_reruns_only_its_import(history):
   before, after = history['keys'][1:3]
   assert before.kip_sets != after.kip_sets and before.data == after.data
-  assert ran(history['states'][3]) == {'KipImport_0'}
+  # And the drift check, whose baseline is now the statistics of the run before (the
+  # changed data's, which this run's are), and the DataGate that reads it.
+  assert ran(history['states'][3]) == {'KipImport_0', 'DistributionValidator_drift',
+                                       'DataGate'}
 
 
 def test_changed_trainer_code_reruns_the_trainer_and_nothing_upstream(history):
   assert ran(history['states'][4]) == {'Trainer_random_1_s0'}
+
+
+def test_drift_is_checked_from_the_second_run_on(history):
+  # The DataGate's records, one per execution: the first run had no earlier statistics;
+  # the second compared with the first's, the third (new data) too, the fourth with the
+  # third's; the fifth reused the fourth's.
+  store = open_store(local_paths(history['root']).metadata_path)
+  checks = sorted(store.get_artifacts_by_type('tfx_distill.DataCheck'), key=lambda a: a.id)
+  assert [a.custom_properties['drift_checked'].int_value for a in checks] == [0, 1, 1, 1]

@@ -43,8 +43,25 @@ def test_nothing_trains_before_the_data_gate():
   config = config_lib.replace(config_lib.preset('tune'), kip_sets=('a.npz',), seeds=2)
   nodes = {c.id: c for c in create_pipeline(config, PATHS).components}
   gate = nodes['DataGate']
-  assert {n.id for n in gate.upstream_nodes} == {'Ingest', 'StatisticsGen',
-                                                 'ImportSchemaGen', 'ExampleValidator'}
+  assert {n.id for n in gate.upstream_nodes} == {
+      'Ingest', 'ExampleValidator', 'DistributionValidator_skew',
+      'DistributionValidator_drift'}
+  # TFX's DistributionValidator with the schema's comparators: eval against train, and
+  # every split against the last run's statistics, which are resolved before this
+  # run's exist (StatisticsGen waits for the resolver).
+  skew, drift = nodes['DistributionValidator_skew'], nodes['DistributionValidator_drift']
+  statistics = nodes['StatisticsGen'].outputs['statistics']
+  assert skew.inputs['statistics'] is statistics is skew.inputs['baseline_statistics']
+  assert json.loads(skew.exec_properties['include_split_pairs']) == [['eval', 'train']]
+  assert drift.inputs['statistics'] is statistics
+  latest = nodes['LatestStatistics']
+  assert drift.inputs['baseline_statistics'] is latest.outputs['statistics']
+  assert latest in nodes['StatisticsGen'].upstream_nodes
+  assert (skew.exec_properties['comparators'], drift.exec_properties['comparators']) == (
+      'skew', 'drift')
+  assert drift.exec_properties['baseline_root'] == PATHS.pipeline_root
+  for node in (skew, drift):
+    assert node.inputs['schema'] is nodes['ImportSchemaGen'].outputs['schema']
   training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
                                                       'Trainer')]
   assert len(training) == 1 + 2 + 1 + 2 * 5  # Tuner, Distillers, KipImport, Trainers

@@ -211,7 +211,8 @@ def make_run(root: str) -> List[ArtifactRef]:
   check = uri('DataGate', 'check')
   with open(os.path.join(check, 'data_check.json'), 'w', encoding='utf-8') as handle:
     json.dump({'schema': '/schemas/digits.pbtxt', 'source': 'synthetic',
-               'allow_anomalies': True, 'anomalies': [ALLOWED_ANOMALY]}, handle)
+               'allow_anomalies': True, 'drift': {'checked': True, 'ignored_baseline': ''},
+               'anomalies': [ALLOWED_ANOMALY]}, handle)
   refs.append(ArtifactRef(DataCheck.TYPE_NAME, check, {'anomalies': 1}))
   for name, learned in (('random_1', False), ('kip_1', True)):
     distilled = uri(f'Distiller_{name}', 'distilled')

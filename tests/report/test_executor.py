@@ -71,6 +71,7 @@ def test_allowed_anomalies_are_listed(report_dir):
   listed = re.search(r'<ul id="data-check">(.*?)</ul>', page, re.S).group(1)
   assert ('data checked against the schema /schemas/digits.pbtxt: 1 anomalies, allowed '
           'by --allow-anomalies') in listed
+  assert 'drift against the last run: checked' in listed
   assert ("split eval vs train, feature &#39;label&#39; (ERROR): High Linfty distance "
           'between training and serving: The Linfty distance') in listed
   with open(os.path.join(report_dir, SUMMARY_MD), encoding='utf-8') as handle:

@@ -1,8 +1,8 @@
-"""Strategies: choice by name here; mirrored and multi-worker runs in subprocesses."""
+"""Strategies: choice by name here; mirrored runs in a subprocess. Multi-worker training
+runs through the Trainer executor, as Vertex runs it: tests/trainer/test_vertex_replicas.py."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -12,7 +12,7 @@ import tensorflow as tf
 from tfx_distill.contracts import model_format
 from tfx_distill.trainer import strategy as strategy_lib
 
-from tests.trainer.conftest import SCHEMA_DIR, TRAIN_IMAGES, train_pattern
+from tests.trainer.conftest import SCHEMA_DIR, train_pattern
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT = 240
@@ -50,32 +50,34 @@ def spec(tmp_path, uri, strategy, **extra):
           **extra}
 
 
-def free_ports(count):
-  sockets = [socket.socket() for _ in range(count)]
-  for sock in sockets:
-    sock.bind(('127.0.0.1', 0))
-  ports = [sock.getsockname()[1] for sock in sockets]
-  for sock in sockets:
-    sock.close()
-  return ports
-
-
-def test_tpu_without_tpu_fails_with_one_line():
-  with pytest.raises(strategy_lib.NoTPUError) as error:
-    strategy_lib.choose_strategy('tpu')
-  assert "'tpu'" in str(error.value) and '\n' not in str(error.value)
-
-
 def test_auto_default_and_errors_here():
   assert strategy_lib.choose_strategy('auto') is tf.distribute.get_strategy()
   assert strategy_lib.choose_strategy('default').num_replicas_in_sync == 1
   assert strategy_lib.is_chief(strategy_lib.choose_strategy('default'))
   assert strategy_lib.choose_strategy('one_device').num_replicas_in_sync == 1
-  with pytest.raises(ValueError, match='strategy must be one of'):
-    strategy_lib.choose_strategy('horovod')
+  for unknown in ('horovod', 'tpu'):  # no TPU strategy (kubeflow/README.md)
+    with pytest.raises(ValueError, match='strategy must be one of'):
+      strategy_lib.choose_strategy(unknown)
   os.environ.pop('TF_CONFIG', None)
   with pytest.raises(ValueError, match='TF_CONFIG'):
     strategy_lib.choose_strategy('multi_worker')
+
+
+@pytest.mark.parametrize('cluster, task, chief', [
+    ({'chief': ['a:1'], 'worker': ['b:1']}, {'type': 'chief', 'index': 0}, True),
+    ({'chief': ['a:1'], 'worker': ['b:1']}, {'type': 'worker', 'index': 0}, False),
+    ({'master': ['a:1'], 'worker': ['b:1']}, {'type': 'worker', 'index': 0}, False),
+    ({'worker': ['a:1', 'b:1']}, {'type': 'worker', 'index': 0}, True),
+    ({'worker': ['a:1', 'b:1']}, {'type': 'worker', 'index': 1}, False),
+    ({'chief': ['a:1'], 'worker': ['b:1'], 'evaluator': ['c:1']},
+     {'type': 'evaluator', 'index': 0}, False),
+    ({}, {'type': 'worker', 'index': 3}, True),  # no cluster: a single process
+])
+def test_which_task_writes_the_model(cluster, task, chief):
+  # Vertex's TF_CONFIG: pool 0 is `chief`, pool 1 `worker` (tests/trainer/test_vertex_replicas.py).
+  tf_config = json.dumps({'cluster': cluster, 'task': task, 'environment': 'cloud'})
+  assert strategy_lib.chief_in_tf_config(tf_config) is chief
+  assert strategy_lib.chief_in_tf_config(None) and strategy_lib.chief_in_tf_config('{}')
 
 
 def test_global_batch_scales_with_replicas():
@@ -94,19 +96,3 @@ def test_mirrored_over_two_logical_cpus(tmp_path, plain_examples):
   assert run['optimizer_steps'] == 3 * run['epochs_run']
   assert run['early_stopping']['restored_best_weights']
   assert tf.io.gfile.exists(os.path.join(worker['serving_model_dir'], 'saved_model.pb'))
-
-
-def test_multi_worker_chief_writes_and_worker_cleans_up(tmp_path, plain_examples):
-  cluster = {'worker': [f'127.0.0.1:{port}' for port in free_ports(2)]}
-  workers = [(spec(tmp_path, plain_examples, 'multi_worker'),
-              {'TF_CONFIG': json.dumps({'cluster': cluster,
-                                        'task': {'type': 'worker', 'index': index}})})
-             for index in range(2)]
-  run_workers(workers)
-  serving = workers[0][0]['serving_model_dir']
-  run = model_format.read_record(workers[0][0]['model_run_dir'])
-  assert run['strategy_class'] == 'MultiWorkerStrategy'
-  assert run['replicas'] == 2 and run['workers'] == 2 and run['images'] == TRAIN_IMAGES
-  assert run['calibration']['valid_images'] == 30
-  assert tf.io.gfile.exists(os.path.join(serving, 'saved_model.pb'))
-  assert sorted(os.listdir(os.path.dirname(serving))) == ['Format-Serving']
