@@ -107,10 +107,7 @@ class Deployment:
     check(bool(self.image), 'an image is required (build kubeflow/Dockerfile and push it)')
     check(self.vertex_training is None or self.target == 'vertex',
           'Vertex training is only available with --target vertex')
-    if self.model_registry is not None:
-      check(self.pipeline_root.startswith('gs://'),
-            f'--push-to vertex uploads from the pipeline root: it must be a gs:// path, '
-            f'got {self.pipeline_root!r}')
+    if self.model_registry is not None:  # it uploads from the (gs://) pipeline root
       self.model_registry.validate()
     self.distiller.validate('distiller')
     self.trainer.validate('trainer')

@@ -77,6 +77,13 @@ def output_of(store, execution, key):
   return stored(store, event.artifact_id)
 
 
+def local_baseline(store):
+  """The baseline model of the local runner's last full-model evaluation, as its
+  blessing names it."""
+  blessing = output_of(store, executions_of(store, EVALUATE_FULL)[-1], 'blessing')
+  return stored(store, blessing.custom_properties['baseline_model_id'].int_value)
+
+
 def executions_of(store, node_id):
   """The executions of a node (COMPLETE, not cached), oldest first."""
   [context] = [c for c in store.get_contexts_by_type('node')
@@ -111,8 +118,10 @@ def test_local_runner_takes_the_latest_blessed_full_model(local):
   full_model = output_of(local, executions_of(local, node_ids.trainer(FULL, 0))[0],
                          'model')
   assert inputs_of(local, first, 'baseline_model') == []
-  [baseline] = inputs_of(local, third, 'baseline_model')
-  assert baseline.uri == full_model.uri
+  # The third run's baseline: the full model, not the newer blessed candidate. (The
+  # blessing names it: when the run reuses the same full model, MLMD records it once,
+  # as the input 'model'.)
+  assert local_baseline(local).uri == full_model.uri
   # The blessings and models of local runs carry their training set and pipeline too.
   for artifact, training_set in ((blessings[0], FULL), (blessings[1], CANDIDATE),
                                  (full_model, FULL)):
@@ -169,9 +178,7 @@ def test_compiled_tasks_take_the_latest_blessed_full_model(local, vertex):
   third_blessing = vertex['third'].produced[(EVALUATE_FULL, 'blessing')]
   assert third_blessing['metadata']['baseline_model_id'] == full_model['name']
   # The same model as the local runner's baseline.
-  [local_baseline] = inputs_of(local, executions_of(local, EVALUATE_FULL)[-1],
-                               'baseline_model')
-  assert baseline['uri'] == local_baseline.uri
+  assert baseline['uri'] == local_baseline(local).uri
   # The compiled Evaluators write the training set and pipeline themselves (their
   # output artifacts arrive without metadata).
   assert first_blessing['metadata'][lineage.TRAINING_SET] == FULL
