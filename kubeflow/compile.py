@@ -141,6 +141,25 @@ def never_cache(job: Dict[str, Any], prefix: str) -> List[str]:
   return names
 
 
+def compilable_resolvers(pipeline: tfx.dsl.Pipeline) -> List[str]:
+  """Gives every Resolver whose strategy is a subclass of one TFX's Kubeflow v2
+  compiler knows (it accepts LatestArtifactStrategy and LatestBlessedModelStrategy
+  themselves only) that class, in place; returns their ids. The subclasses change what
+  the local runner does when nothing is found (components/data_gate/distribution.py),
+  not the query."""
+  known = (tfx.dsl.experimental.LatestArtifactStrategy,
+           tfx.dsl.experimental.LatestBlessedModelStrategy)
+  changed = []
+  for node in pipeline.components:
+    strategy = getattr(node, '_strategy_class', None)
+    if isinstance(node, tfx.dsl.Resolver) and strategy is not None and strategy not in known:
+      base = next((k for k in known if issubclass(strategy, k)), None)
+      if base is not None:
+        node._strategy_class = base  # pylint: disable=protected-access
+        changed.append(node.id)
+  return changed
+
+
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
                      out: str, config) -> Dict[str, Any]:
   """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
@@ -160,6 +179,7 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   if deployment.model_registry is not None:
     push_to_vertex(pipeline, deployment.model_registry)
   request_resources(pipeline, deployment)
+  compilable_resolvers(pipeline)
   defaults = parameterize(pipeline, config)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(

@@ -14,10 +14,11 @@ comparators stay in the established schema (curated once, imported by ImportSche
 chosen at run time with the `schema_file` runtime parameter on Kubeflow and Vertex),
 as with TFDV's own `validate_statistics`.
 
-The previous run's statistics come from `latest_statistics`, a Resolver (TFX's
-LatestArtifactStrategy) on StatisticsGen's output, which StatisticsGen waits for, so
-that it resolves before this run's statistics exist: the newest statistics of an
-earlier run of this pipeline on the local runner (it filters on the producer node).
+The previous run's statistics come from `latest_statistics`, a Resolver on
+StatisticsGen's output, which StatisticsGen waits for, so that it resolves before this
+run's statistics exist: the newest statistics of an earlier run of this pipeline on the
+local runner (it filters on the producer node), or none on a first run
+(`LatestIfAnyStrategy`: TFX's LatestArtifactStrategy fails the resolver instead).
 On Kubeflow Pipelines and Vertex, TFX's v2 compiler keeps only the artifact type and
 state of that channel (`schema_title="tfx.ExampleStatistics" AND state=LIVE`): the
 newest ExampleStatistics of the whole metadata store, which may come from another
@@ -138,11 +139,22 @@ class SchemaDistributionValidator(base_component.BaseComponent):
     }))
 
 
+class LatestIfAnyStrategy(tfx.dsl.experimental.LatestArtifactStrategy):
+  """TFX's LatestArtifactStrategy, except that it resolves to no artifact, instead of
+  failing the resolver's execution, when there is none yet (a first run). The
+  Kubeflow v2 compiler accepts LatestArtifactStrategy itself only; kubeflow/compile.py
+  compiles this one as it (the query is the same; what Vertex does when it finds
+  nothing is Vertex's)."""
+
+  def resolve_artifacts(self, store, input_dict):
+    return self._resolve(input_dict)
+
+
 def latest_statistics(statistics_gen_id: str) -> tfx.dsl.Resolver:
   """The newest statistics StatisticsGen (node `statistics_gen_id`) made before this
-  run (see the module docstring: the caller makes StatisticsGen wait for it)."""
+  run, or none (see the module docstring: the caller makes StatisticsGen wait for it)."""
   return tfx.dsl.Resolver(
-      strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+      strategy_class=LatestIfAnyStrategy,
       statistics=tfx.dsl.Channel(type=standard_artifacts.ExampleStatistics,
                                  producer_component_id=statistics_gen_id,
                                  output_key=STATISTICS_OUTPUT))
