@@ -37,6 +37,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-posi
 from tfx_distill.contracts import kip_format  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.architectures import ARCHITECTURES  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.krr import krr_predict  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.settings import CLIP_MODES, KERNELS, DistillSettings  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
@@ -142,7 +143,7 @@ class KernelEval:
     f_s = [self.features(support_std, p) for p in self.networks]
     k_ss = kernels.feature_kernel(f_s, f_s)
     k_ts = kernels.feature_kernel(self.test_features, f_s)
-    pred = kip.krr_predict(k_ts, k_ss, support_labels, self.ridge).numpy()
+    pred = krr_predict(k_ts, k_ss, support_labels, self.ridge).numpy()
     return float(np.mean(np.argmax(pred, axis=1) == test_y))
 
 

@@ -26,8 +26,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import baselines
-from tfx_distill.components.distiller.kip import (PIXEL_HIGH, PIXEL_LOW, adam_update,
-                                                  class_balanced_batch)
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
+                                                            DistilledSet)
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES, plain_label_vectors
 
@@ -144,12 +146,11 @@ def fit_logreg(images: np.ndarray, classes: np.ndarray, l2reg: float,
 def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray,
                settings: DistillSettings, images_per_class: int,
                progress: Optional[Callable[[int, float, float], None]] = None,
-               log_every: int = LOG_EVERY
-               ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, float]]:
+               log_every: int = LOG_EVERY) -> DistilledSet:
   """Distils standardised pool images (N, 28, 28, 1) with classes (N,) into
   `images_per_class` images per class: Adam on the support images with the implicit
   gradient of the outer loss on class-balanced target batches drawn from (seed, step).
-  Returns (images, plain labels, classes, info)."""
+  The labels stay plain (one-hot minus 1/10)."""
   idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
   images = np.asarray(pool_images[idx], np.float32)
   shape = images.shape
@@ -183,4 +184,4 @@ def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray,
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
   info = {'steps': float(step), 'final_loss': loss, 'final_target_acc': acc,
           'logreg_time_s': time.perf_counter() - start}
-  return images.astype(np.float32), plain_label_vectors(classes), classes, info
+  return DistilledSet(images.astype(np.float32), plain_label_vectors(classes), classes, info)

@@ -10,22 +10,12 @@ import tensorflow as tf
 from tfx_distill.components.distiller import (baselines, bilevel, devices, herding, kip,
                                               nfr)
 from tfx_distill.components.distiller.checkpoint import State
+from tfx_distill.components.distiller.distilled_set import DistilledSet, from_indices
 from tfx_distill.components.distiller.settings import (DistillSettings, check_candidate,
                                                        for_method)
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
-
-
-@dataclasses.dataclass
-class DistilledSet:
-  """A distilled set in the published KIP format: images (n, 28, 28, 1) float32 in
-  standardised space, labels (n, 10) float32 regression targets (one-hot minus 1/10
-  when not learned), class-ordered; `classes` (n,) int64 is the class of each image."""
-  images: np.ndarray
-  labels: np.ndarray
-  classes: np.ndarray
-  info: Dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 # A progress callback receives (step, loss, target-batch accuracy).
@@ -38,12 +28,6 @@ def check_pool(labels: np.ndarray, images_per_class: int) -> None:
   if counts.min() < images_per_class:
     raise ConfigError(f'cannot take {images_per_class} images per class: the smallest '
                      f'class has {counts.min()} examples')
-
-
-def from_indices(images01: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> DistilledSet:
-  return DistilledSet(
-      images=standardise(images01[idx]).astype(np.float32)[..., None],
-      labels=plain_label_vectors(labels[idx]), classes=labels[idx].astype(np.int64))
 
 
 def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_class: int,
@@ -75,9 +59,8 @@ def _distill(images01, labels, method, images_per_class, settings, progress, che
   """`distill` on the current device."""
   start = time.perf_counter()
   if method == 'nfr':
-    out = nfr.run_nfr(images01, labels, settings, images_per_class, architecture,
-                      progress, checkpoint, resume)
-    result = DistilledSet(out.images, out.labels, out.classes, out.info)
+    result = nfr.run_nfr(images01, labels, settings, images_per_class, architecture,
+                         progress, checkpoint, resume)
   elif method == 'random':
     result = from_indices(images01, labels,
                           baselines.random_per_class(labels, images_per_class, settings.seed))
@@ -89,13 +72,11 @@ def _distill(images01, labels, method, images_per_class, settings, progress, che
     result = from_indices(images01, labels,
                           herding.herding_per_class(features, labels, images_per_class))
   elif method == 'kip':
-    out = kip.run_kip(standardise(images01)[..., None], labels, settings, images_per_class,
-                      progress, checkpoint, resume)
-    result = DistilledSet(out.images, out.labels, out.classes, out.info)
+    result = kip.run_kip(standardise(images01)[..., None], labels, settings,
+                         images_per_class, progress, checkpoint, resume)
   elif method == 'logreg':
-    images, vectors, classes, info = bilevel.run_logreg(
-        standardise(images01)[..., None], labels, settings, images_per_class, progress)
-    result = DistilledSet(images, vectors, classes, info)
+    result = bilevel.run_logreg(standardise(images01)[..., None], labels, settings,
+                                images_per_class, progress)
   else:
     raise AssertionError(f'method {method!r} passed check_candidate but has no branch')
   result.info.setdefault('wall_time_s', time.perf_counter() - start)

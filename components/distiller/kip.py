@@ -24,14 +24,16 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import baselines, kernels
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
+                                                            DistilledSet)
+from tfx_distill.components.distiller.krr import (accuracy, krr_loss, krr_predict,
+                                                  regularised_gram)
 from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
-# The valid pixel range [0, 1] in standardised space.
-PIXEL_LOW = float(np.float32(standardise(0.0)))
-PIXEL_HIGH = float(np.float32(standardise(1.0)))
-ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
 EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
 MAX_SHIFT = 2  # pixels of random translation when the support is augmented
 LOG_EVERY = 10  # steps between progress calls
@@ -67,43 +69,6 @@ class KipState:
       values[f.name] = value.item() if value.ndim == 0 else value.copy()
     values['step'] = int(values['step'])
     return cls(**values)
-
-
-@dataclasses.dataclass
-class KipResult:
-  images: np.ndarray  # (n, 28, 28, 1) float32, standardised, class-ordered
-  labels: np.ndarray  # (n, 10) float32
-  classes: np.ndarray  # (n,) int64
-  info: Dict[str, float]
-
-
-# ----------------------------------------------------------------------------- KRR
-
-
-def regularised_gram(k_ss: tf.Tensor, ridge: float) -> tf.Tensor:
-  """K_ss + ridge * trace(K_ss) / n * I in float64."""
-  k64 = tf.cast(k_ss, tf.float64)
-  n = tf.shape(k64)[0]
-  scale = ridge * tf.linalg.trace(k64) / tf.cast(n, tf.float64)
-  return k64 + scale * tf.eye(n, dtype=tf.float64)
-
-
-def krr_predict(k_ts: tf.Tensor, k_ss: tf.Tensor, y_s: tf.Tensor, ridge: float) -> tf.Tensor:
-  """Kernel ridge regression predictions K_ts (K_ss + ridge tr(K_ss)/n I)^{-1} y_s,
-  float64."""
-  alpha = tf.linalg.solve(regularised_gram(k_ss, ridge), tf.cast(y_s, tf.float64))
-  return tf.matmul(tf.cast(k_ts, tf.float64), alpha)
-
-
-def kip_loss(pred: tf.Tensor, y_t: tf.Tensor) -> tf.Tensor:
-  """0.5 * mean((pred - y_t)^2) over all entries."""
-  return 0.5 * tf.reduce_mean(tf.square(pred - tf.cast(y_t, pred.dtype)))
-
-
-def accuracy(pred: tf.Tensor, classes: tf.Tensor) -> tf.Tensor:
-  """Share of rows whose argmax is the class."""
-  hits = tf.equal(tf.argmax(pred, axis=1), tf.cast(classes, tf.int64))
-  return tf.reduce_mean(tf.cast(hits, tf.float64))
 
 
 # -------------------------------------------------------------------------- kernels
@@ -191,36 +156,11 @@ def make_grad_fn(settings: DistillSettings) -> Callable:
       support = translate(images, shifts, PIXEL_LOW) if settings.augment else images
       k_ss, k_ts = kernel_matrices(settings, support, target, networks)
       pred = krr_predict(k_ts, k_ss, labels, settings.ridge)
-      loss = kip_loss(pred, target_labels)
+      loss = krr_loss(pred, target_labels)
     grad_images, grad_labels = tape.gradient(loss, [images, labels])
     return loss, accuracy(pred, target_classes), grad_images, grad_labels
 
   return grad_fn
-
-
-def adam_update(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,
-                t: int, lr: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-  """One Adam step (t counts from 1) in float32 numpy: returns (param, m, v)."""
-  grad = grad.astype(np.float32)
-  m = (ADAM_BETA1 * m + (1 - ADAM_BETA1) * grad).astype(np.float32)
-  v = (ADAM_BETA2 * v + (1 - ADAM_BETA2) * grad * grad).astype(np.float32)
-  m_hat = m / np.float32(1 - ADAM_BETA1**t)
-  v_hat = v / np.float32(1 - ADAM_BETA2**t)
-  param = (param - np.float32(lr) * m_hat / (np.sqrt(v_hat) + np.float32(ADAM_EPS)))
-  return param.astype(np.float32), m, v
-
-
-def class_balanced_batch(pool_classes: np.ndarray, size: int, rng: np.random.Generator,
-                         candidates: Optional[np.ndarray] = None) -> np.ndarray:
-  """Indices of about `size` pool images, the same number from every class, drawn from
-  the pool indices `candidates` (default: the whole pool)."""
-  per_class = max(1, size // NUM_CLASSES)
-  picks = []
-  for c in range(NUM_CLASSES):
-    members = (np.flatnonzero(pool_classes == c) if candidates is None
-               else candidates[pool_classes[candidates] == c])
-    picks.append(rng.choice(members, min(per_class, len(members)), replace=False))
-  return np.concatenate(picks)
 
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
@@ -279,7 +219,7 @@ def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: Distill
             progress: Optional[Callable[[int, float, float], None]] = None,
             checkpoint: Optional[Callable[[KipState], None]] = None,
             resume: Optional[KipState] = None, log_every: int = LOG_EVERY,
-            checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> KipResult:
+            checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> DistilledSet:
   """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,) to a
   support of `images_per_class` images per class.
 
@@ -318,7 +258,7 @@ def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: Distill
   images, labels = state.best_images, state.best_labels
   if settings.clip != 'none':
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
-  return KipResult(
+  return DistilledSet(
       images=images.astype(np.float32), labels=labels.astype(np.float32),
       classes=state.classes.copy(),
       info={'steps': float(state.step), 'final_loss': loss, 'final_target_acc': acc,

@@ -36,7 +36,10 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import herding, kip, model_pool
+from tfx_distill.components.distiller import herding, model_pool
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import DistilledSet
 from tfx_distill.components.distiller.feature_regression import (make_feature_fn,
                                                                  make_support_grad)
 from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
@@ -114,7 +117,7 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
   clip, then the model's update(s). Returns the loss and target accuracy before it."""
   s = settings
   rng = stream(s.seed, STEP, state.step)
-  batch = kip.class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
+  batch = class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
   slot = model_pool.model_slot(state.step, s)
   params = [tf.constant(p) for p in state.params[slot]]
   loss, acc, g_x, g_y = grad_fn(params, tf.constant(state.images),
@@ -123,12 +126,12 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
                                 tf.constant(plain_label_vectors(pool_classes[batch])))
   t = state.step + 1
   lr = learning_rate(s.learning_rate, state.step, s)
-  state.images, state.m_images, state.v_images = kip.adam_update(
+  state.images, state.m_images, state.v_images = adam_update(
       state.images, g_x.numpy(), state.m_images, state.v_images, t, lr)
   if s.clip == 'step':
     state.images = np.clip(state.images, 0.0, 1.0)
   if s.learn_labels:
-    state.labels, state.m_labels, state.v_labels = kip.adam_update(
+    state.labels, state.m_labels, state.v_labels = adam_update(
         state.labels, g_y.numpy(), state.m_labels, state.v_labels, t, lr)
   model_loss = float('nan')
   for u in range(s.model_steps):
@@ -181,7 +184,7 @@ def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
             checkpoint: Optional[Callable[[NfrState], None]] = None,
             resume: Optional[NfrState] = None, log_every: int = LOG_EVERY,
             checkpoint_every_s: float = CHECKPOINT_EVERY_S,
-            stop_at: Optional[int] = None) -> kip.KipResult:
+            stop_at: Optional[int] = None) -> DistilledSet:
   """Distils `images_per_class` images per class from pool images (N, 28, 28[, 1]) in
   pixel/255 space with classes (N,), for networks of `architecture`. `settings` has the
   method's defaults filled in (`settings.for_method`).
@@ -264,5 +267,5 @@ def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
   if scores:  # keep-best scored the support (not with keep_best 'none')
     info.update(best_score=float(state.best_score), best_step=float(state.best_step),
                 last_score=float(scores[-1]))
-  return kip.KipResult(images=to_kip_format(images), labels=labels.astype(np.float32),
+  return DistilledSet(images=to_kip_format(images), labels=labels.astype(np.float32),
                        classes=state.classes.copy(), info=info)

@@ -88,11 +88,11 @@ def test_run_logreg_lowers_the_outer_loss():
   images[np.arange(200), 2 + 2 * classes, 4:24, 0] += 2.0
   losses = []
   settings = DistillSettings(steps=5, learning_rate=0.05, target_batch=100, seed=1)
-  out, labels, got_classes, info = bilevel.run_logreg(
+  result = bilevel.run_logreg(
       images, classes, settings, 1, progress=lambda s, l, a: losses.append(l), log_every=1)
-  assert out.shape == (10, 28, 28, 1) and labels.shape == (10, 10)
-  np.testing.assert_array_equal(got_classes, np.arange(10))
+  assert result.images.shape == (10, 28, 28, 1) and result.labels.shape == (10, 10)
+  np.testing.assert_array_equal(result.classes, np.arange(10))
   assert losses[-1] < losses[0]
-  assert info['steps'] == 5
-  again = bilevel.run_logreg(images, classes, settings, 1)[0]
-  np.testing.assert_array_equal(out, again)
+  assert result.info['steps'] == 5
+  again = bilevel.run_logreg(images, classes, settings, 1).images
+  np.testing.assert_array_equal(result.images, again)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components.distiller import keep_best, kip, model_pool, networks, nfr
+from tfx_distill.components.distiller import keep_best, model_pool, networks, nfr
 from tfx_distill.components.distiller.checkpoint import load_checkpoint, save_checkpoint
 from tfx_distill.components.distiller.feature_regression import feature_krr
 from tfx_distill.components.distiller.nfr_state import NfrState
@@ -70,14 +70,14 @@ def test_holdout_is_class_balanced_and_never_a_target_or_initial_image(monkeypat
   assert len(held) == 20 and np.all(np.bincount(labels[held]) == 2)
   assert not set(held) & set(candidates) and len(held) + len(candidates) == len(labels)
   drawn = []
-  real = kip.class_balanced_batch
+  real = nfr.class_balanced_batch
 
   def recording(pool_classes, size, rng, candidates=None):
     batch = real(pool_classes, size, rng, candidates)
     drawn.append(batch)
     return batch
 
-  monkeypatch.setattr(kip, 'class_balanced_batch', recording)
+  monkeypatch.setattr(nfr, 'class_balanced_batch', recording)
   init = nfr.initial_indices(_digits()[0], labels, candidates, TINY, 1)
   run()
   assert len(drawn) == TINY.steps
