@@ -18,7 +18,7 @@ result as an uninterrupted run (unless the wall-time budget stops it).
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -28,11 +28,11 @@ from tfx_distill.components.distiller.adam import adam_update
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
                                                             DistilledSet)
+from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.krr import (accuracy, krr_loss, krr_predict,
                                                   regularised_gram)
-from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
-                                                   standardise)
+from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.contracts.example_format import plain_label_vectors
 
 EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
 MAX_SHIFT = 2  # pixels of random translation when the support is augmented
@@ -86,7 +86,7 @@ def translate(images: tf.Tensor, shifts: tf.Tensor, fill: float) -> tf.Tensor:
   return tf.gather(out, cols, axis=2, batch_dims=1)
 
 
-def kernel_matrices(settings: DistillSettings, support: tf.Tensor, target,
+def kernel_matrices(settings: KipSettings, support: tf.Tensor, target,
                     networks: List[kernels.ConvParams]) -> Tuple[tf.Tensor, tf.Tensor]:
   """(K_ss, K_ts) under the configured kernel; `target` is the list of the target
   batch's features per network (conv_rf) or the target images (fc_ntk)."""
@@ -99,7 +99,7 @@ def kernel_matrices(settings: DistillSettings, support: tf.Tensor, target,
   raise ValueError(f'unknown kernel {settings.kernel!r} (use conv_rf or fc_ntk)')
 
 
-def step_networks(settings: DistillSettings, step: int) -> List[kernels.ConvParams]:
+def step_networks(settings: KipSettings, step: int) -> List[kernels.ConvParams]:
   """The random networks of a step: fresh ones every `refresh_every` steps."""
   if settings.kernel != 'conv_rf':
     return []
@@ -124,7 +124,7 @@ class TargetFeatures:
   """Target-batch features for a step. With refresh_every > 1 the features of the whole
   pool under the current networks are computed once and shared by those steps."""
 
-  def __init__(self, pool_images: np.ndarray, settings: DistillSettings):
+  def __init__(self, pool_images: np.ndarray, settings: KipSettings):
     self.pool_images, self.settings = pool_images, settings
     self.generation, self.cache = None, None
 
@@ -144,7 +144,7 @@ class TargetFeatures:
 # ----------------------------------------------------------------------------- steps
 
 
-def make_grad_fn(settings: DistillSettings) -> Callable:
+def make_grad_fn(settings: KipSettings) -> Callable:
   """A tf.function (support images, support labels, target features or images, target
   labels, target classes, shifts, networks) -> (loss, target accuracy, d loss/d images,
   d loss/d labels)."""
@@ -164,7 +164,7 @@ def make_grad_fn(settings: DistillSettings) -> Callable:
 
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
-                  settings: DistillSettings, images_per_class: int) -> KipState:
+                  settings: KipSettings, images_per_class: int) -> KipState:
   """Support initialised with random real images of every class (class-ordered) and
   plain labels."""
   idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
@@ -177,7 +177,7 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
                   best_images=images.copy(), best_labels=labels.copy())
 
 
-def kip_step(state: KipState, pool_classes: np.ndarray, settings: DistillSettings,
+def kip_step(state: KipState, pool_classes: np.ndarray, settings: KipSettings,
              grad_fn: Callable, targets: TargetFeatures) -> Tuple[float, float]:
   """One KIP step in place on `state`: a class-balanced target batch and fresh networks
   drawn from (seed, step), gradient of the KRR loss, Adam on images (and labels).
@@ -214,23 +214,21 @@ def _track_best(state: KipState, before: Tuple[np.ndarray, np.ndarray], loss: fl
     state.best_images, state.best_labels = before[0].copy(), before[1].copy()
 
 
-def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: DistillSettings,
-            images_per_class: int,
-            progress: Optional[Callable[[int, float, float], None]] = None,
-            checkpoint: Optional[Callable[[KipState], None]] = None,
-            resume: Optional[KipState] = None, log_every: int = LOG_EVERY,
+def run_kip(job: Job, settings: KipSettings, *, log_every: int = LOG_EVERY,
             checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> DistilledSet:
-  """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,) to a
+  """The method kip: runs KIP on the job's pool (in the standardised space) to a
   support of `images_per_class` images per class.
 
-  progress(step, loss, acc) is called every `log_every` steps; checkpoint(state) every
-  `checkpoint_every_s` seconds and at the end; `resume` continues a saved state. Stops
-  after `steps` steps or when `time_budget_s` (counted over resumed runs) is spent, and
-  returns the best support seen (by the moving average of the target-batch loss)."""
-  pool_images = np.asarray(pool_images, np.float32)
-  pool_classes = np.asarray(pool_classes, np.int64)
+  job.progress(step, loss, acc) is called every `log_every` steps; job.checkpoint(state)
+  every `checkpoint_every_s` seconds and at the end; job.resume (a KipState) continues a
+  saved state. Stops after `steps` steps or when `time_budget_s` (counted over resumed
+  runs) is spent, and returns the best support seen (by the moving average of the
+  target-batch loss)."""
+  pool_images = np.asarray(job.standardised(), np.float32)
+  pool_classes = np.asarray(job.labels, np.int64)
+  progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
   state = (KipState.from_arrays(resume.to_arrays()) if resume is not None
-           else initial_state(pool_images, pool_classes, settings, images_per_class))
+           else initial_state(pool_images, pool_classes, settings, job.images_per_class))
   grad_fn = make_grad_fn(settings)
   targets = TargetFeatures(pool_images, settings)
   start = time.perf_counter()
@@ -269,7 +267,7 @@ def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: Distill
 # ------------------------------------------------------------------------ evaluation
 
 
-def kernel_predict(settings: DistillSettings, support_images: np.ndarray,
+def kernel_predict(settings: KipSettings, support_images: np.ndarray,
                    support_labels: np.ndarray, query_images: np.ndarray,
                    num_networks: int = 8, batch: int = 1000) -> np.ndarray:
   """KRR predictions for query images from a finished support set under the configured

@@ -42,26 +42,26 @@ from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import DistilledSet
 from tfx_distill.components.distiller.feature_regression import (make_feature_fn,
                                                                  make_support_grad)
+from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
                                                              SUPPORT0, stream)
-from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
-NFR_CLIP_MODES = ('step', 'output')
 LOG_EVERY = 10  # steps between progress calls
 CHECKPOINT_EVERY_S = 180.0  # seconds between checkpoint calls
 
 
-def feature_kind(settings: DistillSettings, architecture: str) -> str:
+def feature_kind(settings: NfrSettings, architecture: str) -> str:
   """The features regressed on: kip_convnet has one representation (flatten)."""
   return 'flatten' if architecture == 'kip_convnet' else settings.features
 
 
-def learning_rate(base: float, step: int, settings: DistillSettings) -> float:
+def learning_rate(base: float, step: int, settings: NfrSettings) -> float:
   """Cosine decay from `base` at step 0 to 0 at `steps`."""
   if settings.steps <= 0:
     return base
@@ -70,7 +70,7 @@ def learning_rate(base: float, step: int, settings: DistillSettings) -> float:
 
 
 def initial_indices(pool_images: np.ndarray, pool_classes: np.ndarray,
-                    candidates: np.ndarray, settings: DistillSettings,
+                    candidates: np.ndarray, settings: NfrSettings,
                     images_per_class: int) -> np.ndarray:
   """Pool indices of the initial support, class-ordered, from the target candidates:
   pixel-space herding per class, or random real images."""
@@ -87,7 +87,7 @@ def initial_indices(pool_images: np.ndarray, pool_classes: np.ndarray,
 
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
-                  candidates: np.ndarray, settings: DistillSettings,
+                  candidates: np.ndarray, settings: NfrSettings,
                   images_per_class: int, pool: model_pool.Pool) -> NfrState:
   """Support = real images of every class with plain labels; pool models fresh and
   staggered."""
@@ -111,7 +111,7 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
 
 
 def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndarray,
-                 candidates: np.ndarray, settings: DistillSettings, grad_fn: Callable,
+                 candidates: np.ndarray, settings: NfrSettings, grad_fn: Callable,
                  pool: model_pool.Pool) -> Dict[str, float]:
   """One step in place: regression loss under model (step mod P), Adam on the support,
   clip, then the model's update(s). Returns the loss and target accuracy before it."""
@@ -147,7 +147,7 @@ def to_kip_format(images01: np.ndarray) -> np.ndarray:
 
 
 def check_pool_split(pool_classes: np.ndarray, candidates: np.ndarray,
-                     settings: DistillSettings, images_per_class: int) -> None:
+                     settings: NfrSettings, images_per_class: int) -> None:
   """ConfigError unless the holdout leaves images_per_class candidates of each class."""
   counts = np.bincount(pool_classes[candidates], minlength=NUM_CLASSES)
   check(counts.min() >= images_per_class,
@@ -178,27 +178,23 @@ class _Clock:
     self.state.cpu_s = self.spent0 + time.process_time() - self.cpu0 - self.excluded[1]
 
 
-def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
-            settings: DistillSettings, images_per_class: int, architecture: str,
-            progress: Optional[Callable[[int, float, float], None]] = None,
-            checkpoint: Optional[Callable[[NfrState], None]] = None,
-            resume: Optional[NfrState] = None, log_every: int = LOG_EVERY,
+def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
             checkpoint_every_s: float = CHECKPOINT_EVERY_S,
             stop_at: Optional[int] = None) -> DistilledSet:
-  """Distils `images_per_class` images per class from pool images (N, 28, 28[, 1]) in
-  pixel/255 space with classes (N,), for networks of `architecture`. `settings` has the
-  method's defaults filled in (`settings.for_method`).
+  """The method nfr: distils `images_per_class` images per class from the job's pool
+  (in pixel/255 space), for networks of the job's `architecture`.
 
-  progress(step, loss, target acc) is called every `log_every` steps and at the end;
-  checkpoint(state) every `checkpoint_every_s` seconds and at the end; `resume`
-  continues a saved state (same settings); `stop_at` stops this call after that step,
-  as a pre-emption would (the schedule still spans `steps`). Stops after `steps` steps
-  or when `time_budget_s` (over resumed runs) is spent."""
-  check(settings.clip in NFR_CLIP_MODES,
-        f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {settings.clip!r}')
+  job.progress(step, loss, target acc) is called every `log_every` steps and at the
+  end; job.checkpoint(state) every `checkpoint_every_s` seconds and at the end;
+  job.resume (an NfrState) continues a saved state (same settings); `stop_at` stops
+  this call after that step, as a pre-emption would (the schedule still spans
+  `steps`). Stops after `steps` steps or when `time_budget_s` (over resumed runs) is
+  spent."""
   s = settings
-  pool_images = np.asarray(pool_images01, np.float32).reshape(-1, 28, 28, 1)
-  pool_classes = np.asarray(pool_classes, np.int64)
+  images_per_class, architecture = job.images_per_class, job.architecture
+  progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
+  pool_images = np.asarray(job.images01, np.float32).reshape(-1, 28, 28, 1)
+  pool_classes = np.asarray(job.labels, np.int64)
   candidates, held = split_holdout(pool_classes, s)
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)

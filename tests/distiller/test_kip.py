@@ -10,8 +10,10 @@ import tensorflow as tf
 from tfx_distill.components.distiller import kernels, kip
 from tfx_distill.components.distiller.distilled_set import PIXEL_HIGH, PIXEL_LOW
 from tfx_distill.components.distiller.krr import krr_loss, krr_predict
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.contracts.errors import ConfigError
+from tfx_distill.contracts.example_format import unstandardise
 
 
 def _fc_loss(support, labels, target, target_labels):
@@ -59,17 +61,21 @@ def _pool(per_class=20):
   return images, classes
 
 
-CONFIG = DistillSettings(steps=4, target_batch=50, num_networks=1, width=8, seed=7,
-                         augment=True)
+CONFIG = KipSettings(steps=4, target_batch=50, num_networks=1, width=8, seed=7,
+                     augment=True)
 IPC = 1
 
 
-def test_run_kip_is_deterministic_and_reports_progress():
+def _job(**callbacks):
+  """A KIP job on the pool of _pool() (given in pixel/255 space, as every job is)."""
   images, classes = _pool()
+  return Job(unstandardise(images[..., 0]), classes, IPC, **callbacks)
+
+
+def test_run_kip_is_deterministic_and_reports_progress():
   seen = []
-  first = kip.run_kip(images, classes, CONFIG, IPC, progress=lambda *a: seen.append(a),
-                     log_every=1)
-  second = kip.run_kip(images, classes, CONFIG, IPC)
+  first = kip.run_kip(_job(progress=lambda *a: seen.append(a)), CONFIG, log_every=1)
+  second = kip.run_kip(_job(), CONFIG)
   assert [s[0] for s in seen] == [1, 2, 3, 4]
   assert first.images.shape == (10, 28, 28, 1) and first.labels.shape == (10, 10)
   np.testing.assert_array_equal(first.classes, np.arange(10))
@@ -79,24 +85,22 @@ def test_run_kip_is_deterministic_and_reports_progress():
 
 
 def test_resuming_from_a_checkpoint_equals_an_uninterrupted_run():
-  images, classes = _pool()
   saved = []
-  kip.run_kip(images, classes, dataclasses.replace(CONFIG, steps=2), IPC,
-              checkpoint=lambda s: saved.append(kip.KipState.from_arrays(s.to_arrays())))
-  resumed = kip.run_kip(images, classes, CONFIG, IPC, resume=saved[-1])
-  straight = kip.run_kip(images, classes, CONFIG, IPC)
+  kip.run_kip(_job(checkpoint=lambda s: saved.append(kip.KipState.from_arrays(
+      s.to_arrays()))), dataclasses.replace(CONFIG, steps=2))
+  resumed = kip.run_kip(_job(resume=saved[-1]), CONFIG)
+  straight = kip.run_kip(_job(), CONFIG)
   assert saved[-1].step == 2
   np.testing.assert_array_equal(resumed.images, straight.images)
   np.testing.assert_array_equal(resumed.labels, straight.labels)
 
 
 def test_kip_reduces_the_loss_and_learns_labels():
-  images, classes = _pool()
   config = dataclasses.replace(CONFIG, steps=30, augment=False, kernel='fc_ntk',
                                learning_rate=0.05)
   losses = []
-  result = kip.run_kip(images, classes, config, IPC, log_every=1,
-                       progress=lambda s, l, a: losses.append(l))
+  result = kip.run_kip(_job(progress=lambda s, l, a: losses.append(l)), config,
+                       log_every=1)
   assert np.mean(losses[-5:]) < np.mean(losses[:5])
   assert not np.allclose(result.labels, np.eye(10) - 0.1)
 
@@ -126,6 +130,5 @@ def test_refresh_every_shares_networks_and_cached_features_match():
       1, batch, same[0])
   for a, b in zip(cached, direct):
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-  first = kip.run_kip(images, classes, config, IPC)
-  np.testing.assert_array_equal(first.images,
-                                kip.run_kip(images, classes, config, IPC).images)
+  first = kip.run_kip(_job(), config)
+  np.testing.assert_array_equal(first.images, kip.run_kip(_job(), config).images)

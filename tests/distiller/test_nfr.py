@@ -13,19 +13,20 @@ from tfx_distill.components.distiller.checkpoint import load_checkpoint, save_ch
 from tfx_distill.components.distiller.feature_regression import feature_krr
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT
-from tfx_distill.components.distiller.settings import DistillSettings, for_method
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.contracts.errors import ConfigError
 from tests.distiller.test_distill import _digits
 
 # 12 digits per class; 2 per class held out; a pool of 2 small networks.
-TINY = for_method(DistillSettings(steps=4, target_batch=40, holdout=20, pool_models=2,
-                                  reset_every=4, eval_every=2, eval_fit_steps=3,
-                                  seed=1), 'nfr')
+TINY = NfrSettings(steps=4, target_batch=40, holdout=20, pool_models=2, reset_every=4,
+                   eval_every=2, eval_fit_steps=3, seed=1)
 
 
-def run(settings=TINY, **kwargs):
+def run(settings=TINY, checkpoint=None, resume=None, **kwargs):
   images, labels = _digits()
-  return nfr.run_nfr(images, labels, settings, 1, 'kip_convnet', **kwargs)
+  job = Job(images, labels, 1, 'kip_convnet', checkpoint=checkpoint, resume=resume)
+  return nfr.run_nfr(job, settings.validate(), **kwargs)
 
 
 def test_feature_krr_is_the_closed_form_ridge_solution():

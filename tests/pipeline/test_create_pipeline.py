@@ -113,9 +113,26 @@ def test_each_distilled_candidate_publishes_its_set_after_its_pusher():
         'pushed_model': (f'Pusher_{candidate.name}', 'pushed_model')}
     properties = publisher.exec_properties
     assert properties['base_directory'] == f'{PATHS.sets_root}/{candidate.name}'
-    assert {name: properties[name] for name in ('steps', 'seed', 'time_budget_s')} == {
-        'steps': config.distill.steps, 'seed': config.distill.seed,
-        'time_budget_s': config.distill.time_budget_s}
+    # The settings that made the set come with it (the KipSet's distill_settings).
+    assert set(properties) == {'base_directory', 'code_version'}
+
+
+def test_a_distiller_takes_only_its_methods_settings():
+  config = config_lib.replace(config_lib.preset('smoke'), distill={'width': 16},
+                              candidates=tuple(config_lib.Candidate(m, 1) for m in (
+                                  'nfr', 'random', 'first', 'herding', 'kip', 'logreg')))
+  nodes = {c.id: c for c in create_pipeline(config, PATHS).components}
+  common = {'method', 'images_per_class', 'architecture', 'checkpoint_dir', 'code_version'}
+  for candidate in config.candidates:
+    properties = nodes[f'Distiller_{candidate.name}'].exec_properties
+    settings = dataclasses.asdict(config.distill.settings(candidate.method))
+    assert set(properties) == common | set(settings), candidate.method
+    assert {k: properties[k] for k in settings} == {
+        k: int(v) if isinstance(v, bool) else v for k, v in settings.items()}
+  assert nodes['Distiller_kip_1'].exec_properties['width'] == 16
+  assert 'width' not in nodes['Distiller_nfr_1'].exec_properties
+  assert set(nodes['Distiller_first_1'].exec_properties) == common
+  assert nodes['Distiller_nfr_1'].exec_properties['steps'] == config.distill.nfr.steps
 
 
 def custom_configs(pipeline):
