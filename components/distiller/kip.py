@@ -29,12 +29,12 @@ from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
                                                             DistilledSet)
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.krr import (accuracy, krr_loss, krr_predict,
-                                                  regularised_gram)
+from tfx_distill.components.distiller.krr import accuracy, krr_loss, krr_predict
 from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.contracts.example_format import plain_label_vectors
 
-EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
+# The "step" whose random networks evaluate a finished set (bench/distill_quality.py).
+EVAL_STEP = 2**31 - 1
 MAX_SHIFT = 2  # pixels of random translation when the support is augmented
 LOG_EVERY = 10  # steps between progress calls
 CHECKPOINT_EVERY_S = 180.0  # seconds between checkpoint calls
@@ -262,32 +262,3 @@ def run_kip(job: Job, settings: KipSettings, *, log_every: int = LOG_EVERY,
       info={'steps': float(state.step), 'final_loss': loss, 'final_target_acc': acc,
             'best_ema_loss': float(state.best_loss), 'kip_time_s': float(state.elapsed_s),
             'stopped_by_budget': float(stopped_by_budget)})
-
-
-# ------------------------------------------------------------------------ evaluation
-
-
-def kernel_predict(settings: KipSettings, support_images: np.ndarray,
-                   support_labels: np.ndarray, query_images: np.ndarray,
-                   num_networks: int = 8, batch: int = 1000) -> np.ndarray:
-  """KRR predictions for query images from a finished support set under the configured
-  kernel (conv_rf: `num_networks` fixed evaluation networks), float64 (Q, 10)."""
-  networks = kernels.conv_networks(settings.seed, EVAL_STEP, num_networks, settings.width)
-  support = tf.constant(support_images, tf.float32)
-  if settings.kernel == 'conv_rf':
-    f_s = [kernels.conv_features(support, p) for p in networks]
-    k_ss = kernels.feature_kernel(f_s, f_s)
-  else:
-    f_s = None
-    k_ss = kernels.fc_ntk(support, support, settings.fc_depth)
-  alpha = tf.linalg.solve(regularised_gram(k_ss, settings.ridge),
-                          tf.cast(support_labels, tf.float64))
-  preds = []
-  for start in range(0, len(query_images), batch):
-    query = tf.constant(query_images[start:start + batch], tf.float32)
-    if settings.kernel == 'conv_rf':
-      k_qs = kernels.feature_kernel([kernels.conv_features(query, p) for p in networks], f_s)
-    else:
-      k_qs = kernels.fc_ntk(query, support, settings.fc_depth)
-    preds.append(tf.matmul(tf.cast(k_qs, tf.float64), alpha).numpy())
-  return np.concatenate(preds)

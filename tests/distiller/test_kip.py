@@ -9,11 +9,12 @@ import tensorflow as tf
 
 from tfx_distill.components.distiller import kernels, kip
 from tfx_distill.components.distiller.distilled_set import PIXEL_HIGH, PIXEL_LOW
-from tfx_distill.components.distiller.krr import krr_loss, krr_predict
 from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.krr import krr_loss, krr_predict
 from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.contracts.example_format import unstandardise
+from tests.distiller.kernel_reference import kernel_predict
 
 
 def _fc_loss(support, labels, target, target_labels):
@@ -113,8 +114,8 @@ def test_unknown_clip_mode_is_refused():
 def test_kernel_predict_classifies_the_support_itself():
   images, classes = _pool()
   support = images[::20]
-  pred = kip.kernel_predict(dataclasses.replace(CONFIG, width=16), support,
-                            np.eye(10)[classes[::20]] - 0.1, support, num_networks=2)
+  pred = kernel_predict(dataclasses.replace(CONFIG, width=16), support,
+                        np.eye(10)[classes[::20]] - 0.1, support, num_networks=2)
   assert np.mean(np.argmax(pred, axis=1) == classes[::20]) == 1.0
 
 
