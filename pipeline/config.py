@@ -111,17 +111,18 @@ def replace(config: PipelineConfig, **sections) -> PipelineConfig:
 
 
 PRESETS: Dict[str, PipelineConfig] = {
-    # About a minute on 2 cores: 2,000 digits, two epochs, a random and a (5-step) KIP
-    # set of one image per class, 30 steps on each.
+    # About a minute on 2 cores: 2,000 digits, two epochs, a random, a (5-step) nfr and
+    # a (5-step) KIP set of one image per class, 30 steps on each.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
-        distill=DistillConfig().updated(steps=5, target_batch=200, num_networks=1),
+        distill=DistillConfig().updated(steps=5, target_batch=200, num_networks=1,
+                                        nfr={'keep_best': 'none'}),
         train=TrainSettings(epochs=2, patience=1),
         small_sets=SmallSetTraining(steps=30),
         eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9,
                           max_ece=0.2),
-        candidates=(Candidate('random', 1), Candidate('kip', 1)),
+        candidates=(Candidate('random', 1), Candidate('nfr', 1), Candidate('kip', 1)),
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(

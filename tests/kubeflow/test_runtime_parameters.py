@@ -67,6 +67,8 @@ def test_parameters_and_defaults_in_the_spec(smoke_job):
     ('DataGate', {'schema_file': 'schema_file', 'allow_anomalies': 'allow_anomalies'}),
     ('Distiller_kip_1', {'steps': 'steps', 'seed': 'distill_seed',
                          'time_budget_s': 'time_budget'}),
+    ('Distiller_nfr_1', {'steps': 'steps', 'seed': 'distill_seed',
+                         'time_budget_s': 'time_budget'}),
     ('Distiller_random_1', {'seed': 'distill_seed'}),  # random has no steps
     ('Trainer_full_s0', {'epochs': 'epochs', 'seed': 'train_seed'}),
     ('Trainer_kip_1_s0', {'small_steps': 'small_steps', 'seed': 'train_seed'}),

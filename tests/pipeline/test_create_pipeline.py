@@ -64,7 +64,7 @@ def test_nothing_trains_before_the_data_gate():
     assert node.inputs['schema'] is nodes['ImportSchemaGen'].outputs['schema']
   training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
                                                       'Trainer')]
-  assert len(training) == 1 + 2 + 1 + 2 * 5  # Tuner, Distillers, KipImport, Trainers
+  assert len(training) == 1 + 3 + 1 + 2 * 6  # Tuner, Distillers, KipImport, Trainers
   for node_id in training:
     assert gate in nodes[node_id].upstream_nodes, node_id
   # The gate checks against the package's curated schema unless told otherwise.
@@ -173,7 +173,7 @@ def test_trainers_and_tuner_read_with_the_ingested_schema():
   pipeline = create_pipeline(config_lib.preset('tune'), PATHS)
   schema_gen = next(c for c in pipeline.components if c.id == 'ImportSchemaGen')
   readers = [c for c in pipeline.components if c.id.startswith('Trainer_') or c.id == 'Tuner']
-  assert len(readers) == 5
+  assert len(readers) == 6  # the Tuner; full, full_same_steps, random_1, nfr_1, kip_1
   for component in readers:
     assert component.inputs['schema'] is schema_gen.outputs['schema'], component.id
     # The Tuner's objective is valid's; a Trainer also records its eval learning curve.
