@@ -231,9 +231,10 @@ def field_names(name: str) -> Tuple[str, ...]:
   return tuple(f.name for f in dataclasses.fields(METHODS[name].settings))
 
 
-def shared_fields() -> Dict[str, Tuple[dataclasses.Field, Tuple[str, ...]]]:
+def fields_by_name() -> Dict[str, Tuple[dataclasses.Field, Tuple[str, ...]]]:
   """{field name: (its declaration, the methods that have it)} over every method's
-  settings, in the table's order: one command-line flag each."""
+  settings, in the table's order: one command-line flag each (a shared field is
+  declared once, so every method has the same declaration)."""
   found: Dict[str, Tuple[dataclasses.Field, List[str]]] = {}
   for entry in _TABLE:
     for f in dataclasses.fields(entry.settings):
@@ -244,7 +245,7 @@ def shared_fields() -> Dict[str, Tuple[dataclasses.Field, Tuple[str, ...]]]:
 def applies_to(name: str) -> str:
   """Which methods read the field `name`, and their defaults: 'nfr, kip, logreg;
   default 200' or 'nfr 200; kip, logreg 1000'."""
-  _, names = shared_fields()[name]
+  _, names = fields_by_name()[name]
   defaults: Dict[Any, List[str]] = {}
   for m in names:
     defaults.setdefault(getattr(METHODS[m].settings(), name), []).append(m)
@@ -257,7 +258,7 @@ def applies_to(name: str) -> str:
 
 
 class _DistillConfig:
-  """Behaviour of DistillConfig (its fields are made from the table below)."""
+  """Behaviour of DistillConfig (its fields are made from the table above)."""
 
   def settings(self, name: str) -> MethodSettings:
     """The settings of method `name`."""
@@ -275,7 +276,7 @@ class _DistillConfig:
     (what its flag does); a method name takes a dict of its fields (applied after the
     field names) or its settings. ConfigError for any other name."""
     shared = {key: value for key, value in changes.items() if key not in METHODS}
-    fields = shared_fields()
+    fields = fields_by_name()
     for key in shared:
       check(key in fields, f'distill has no setting {key!r}')
     replaced = {}

@@ -24,7 +24,7 @@ from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
 # (PipelineConfig field, its settings class); '' is PipelineConfig's own fields;
-# `distill`'s fields are those of every method's settings (`distill_fields`).
+# the distill flags are the fields of every method's settings (`section_fields`).
 SECTIONS = {
     'ingest': IngestSettings,
     'distill': methods.DistillConfig,
@@ -49,7 +49,7 @@ def section_fields(section: str) -> List[Tuple[dataclasses.Field, str]]:
   the methods that read it and their defaults."""
   if section == 'distill':
     return [(field, f'{field.metadata[HELP]} [{methods.applies_to(name)}]')
-            for name, (field, _) in methods.shared_fields().items()
+            for name, (field, _) in methods.fields_by_name().items()
             if field.metadata.get(FLAG)]
   return [(field, field.metadata[HELP]) for field in flagged_fields(SECTIONS[section])]
 

@@ -51,7 +51,7 @@ def test_a_shared_field_is_one_setting_of_every_method_that_has_it():
   assert (config.nfr.steps, config.kip.steps, config.logreg.steps) == (9, 7, 7)
   assert {config.settings(m).seed for m in ('nfr', 'random', 'herding', 'kip',
                                              'logreg')} == {3}
-  fields, owners = methods.shared_fields()['steps']
+  fields, owners = methods.fields_by_name()['steps']
   assert owners == ('nfr', 'kip', 'logreg') and fields.metadata[FLAG] == '--steps'
   with pytest.raises(ConfigError, match="distill has no setting 'stepz'"):
     methods.DistillConfig().updated(stepz=1)
