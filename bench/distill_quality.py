@@ -37,8 +37,11 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-posi
 from tfx_distill.contracts import kip_format  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.architectures import ARCHITECTURES  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.krr import krr_predict  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
-from tfx_distill.components.distiller.settings import CLIP_MODES, KERNELS, DistillSettings  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.job import Job  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.methods import KERNELS, DistillConfig, KipSettings, NfrSettings  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.settings import CLIP_MODES  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
 from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
@@ -142,7 +145,7 @@ class KernelEval:
     f_s = [self.features(support_std, p) for p in self.networks]
     k_ss = kernels.feature_kernel(f_s, f_s)
     k_ts = kernels.feature_kernel(self.test_features, f_s)
-    pred = kip.krr_predict(k_ts, k_ss, support_labels, self.ridge).numpy()
+    pred = krr_predict(k_ts, k_ss, support_labels, self.ridge).numpy()
     return float(np.mean(np.argmax(pred, axis=1) == test_y))
 
 
@@ -153,26 +156,26 @@ def distil_row(method, ipc, pool_x, pool_y, args):
           file=sys.stderr, flush=True)
 
   if method == 'kip':
-    settings = DistillSettings(
+    settings = KipSettings(
         steps=args.kip_steps, learning_rate=args.lr,
         kernel=args.kernel, learn_labels=args.learn_labels, target_batch=args.target_batch,
         num_networks=args.num_networks, width=args.width, refresh_every=args.refresh_every,
         ridge=args.ridge, seed=args.seed,
         time_budget_s=budget_for(args, ipc), clip=args.clip, augment=args.augment)
     start = time.perf_counter()
-    out = kip.run_kip(standardise(pool_x)[..., None], pool_y, settings, ipc, progress,
+    out = kip.run_kip(Job(pool_x, pool_y, ipc, progress=progress), settings,
                       log_every=args.log_every)
     out.info['wall_time_s'] = time.perf_counter() - start
     return out.images, out.labels, out.classes, out.info
   if method == 'nfr':
-    settings = DistillSettings(steps=args.nfr_steps, learning_rate=args.lr, seed=args.seed,
-                               time_budget_s=budget_for(args, ipc))
+    settings = NfrSettings(steps=args.nfr_steps, learning_rate=args.lr, seed=args.seed,
+                           time_budget_s=budget_for(args, ipc))
     result = distill(pool_x, pool_y, method, ipc, settings, progress,
                      architecture=args.architecture)
     return result.images, result.labels, result.classes, result.info
-  settings = DistillSettings(steps=args.logreg_steps, learning_rate=args.lr,
-                             num_networks=args.num_networks, seed=args.seed,
-                             time_budget_s=budget_for(args, ipc))
+  settings = DistillConfig().updated(  # each field for the methods that have it
+      steps=args.logreg_steps, learning_rate=args.lr, num_networks=args.num_networks,
+      seed=args.seed, time_budget_s=budget_for(args, ipc)).settings(method)
   result = distill(pool_x, pool_y, method, ipc, settings, progress)
   return result.images, result.labels, result.classes, result.info
 

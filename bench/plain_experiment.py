@@ -35,11 +35,10 @@ def training_sets(config, train):
   seconds each distillation took."""
   sets = {'full': (train.images, train.label_vectors, True, config.train)}
   seconds = {}
-  settings = config.distill
   for candidate in config.candidates:
     start = time.perf_counter()
     result = distill(train.images, train.labels, candidate.method,
-                     candidate.images_per_class, settings)
+                     candidate.images_per_class, config.distill.settings(candidate.method))
     seconds[candidate.name] = time.perf_counter() - start
     plain = bool(np.allclose(result.labels, plain_label_vectors(result.classes)))
     sets[candidate.name] = (unstandardise(result.images[..., 0]), result.labels, plain,

@@ -6,13 +6,15 @@ values, its command-line flags and its `validate()`:
 | field        | class              | defined in                         |
 |--------------|--------------------|------------------------------------|
 | `ingest`     | IngestSettings     | components/ingest/settings.py      |
-| `distill`    | DistillSettings    | components/distiller/settings.py   |
+| `distill`    | DistillConfig      | components/distiller/methods.py    |
 | `train`      | TrainSettings      | trainer/settings.py                |
 | `small_sets` | SmallSetTraining   | trainer/settings.py                |
 | `eval`       | EvalSettings       | blessing/settings.py               |
 | `validation` | ValidationSettings | components/data_gate/settings.py   |
 
-Runners fill in paths; the command line overrides single fields. `PRESETS['smoke']` is
+`distill` holds one settings object per distillation method (`config.distill.nfr`,
+`config.distill.kip`, ...; made from the table of methods), and each Distiller gets its
+method's. Runners fill in paths; the command line overrides single fields. `PRESETS['smoke']` is
 the tiny variant that tests and CI use.
 """
 
@@ -22,7 +24,7 @@ from typing import Dict, Tuple
 from tfx_distill.contracts import node_ids
 from tfx_distill.blessing.settings import EvalSettings
 from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA, ValidationSettings
-from tfx_distill.components.distiller.settings import DistillSettings, check_candidate
+from tfx_distill.components.distiller.methods import DistillConfig, check_candidate
 from tfx_distill.contracts.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.options import option
@@ -55,7 +57,7 @@ class PipelineConfig:
   name: str = 'tfx-distill'
   preset: str = 'smoke'
   ingest: IngestSettings = IngestSettings()
-  distill: DistillSettings = DistillSettings()
+  distill: DistillConfig = DistillConfig()
   train: TrainSettings = TrainSettings()
   small_sets: SmallSetTraining = SmallSetTraining()
   eval: EvalSettings = EvalSettings()
@@ -74,14 +76,16 @@ class PipelineConfig:
 
   def validate(self) -> 'PipelineConfig':
     """Raises ConfigError naming the first bad value; returns self."""
-    for section in (self.ingest, self.distill, self.train, self.small_sets, self.eval,
-                    self.validation):
+    for section in (self.ingest, self.train, self.small_sets, self.eval, self.validation):
       section.validate()
+    # The settings of the methods that run (a flag may give a method that does not run
+    # a value it refuses, e.g. --clip none, which nfr does not take).
+    for candidate in self.candidates:
+      check_candidate(candidate.method, candidate.images_per_class)
+    self.distill.validate(sorted({c.method for c in self.candidates}))
     check(self.seeds >= 1, f'seeds must be >= 1, got {self.seeds}')
     check(bool(self.candidates) or bool(self.kip_sets),
           'at least one candidate or --kip-set is needed')
-    for candidate in self.candidates:
-      check_candidate(candidate.method, candidate.images_per_class)
     names = [c.name for c in self.candidates]
     check(len(set(names)) == len(names), f'duplicate candidates in {names}')
     check(bool(self.name) and all(c.isalnum() or c == '-' for c in self.name)
@@ -92,35 +96,40 @@ class PipelineConfig:
 
 def replace(config: PipelineConfig, **sections) -> PipelineConfig:
   """Returns config with fields of its sections replaced, e.g.
-  replace(c, train={'epochs': 2}, kip_sets=('a.npz',))."""
+  replace(c, train={'epochs': 2}, kip_sets=('a.npz',)); `distill` takes field names
+  (set in every method that has the field) and method names (a dict of that method's
+  fields), e.g. distill={'steps': 5, 'nfr': {'keep_best': 'none'}}."""
   changes = {}
   for key, value in sections.items():
     current = getattr(config, key)
-    if dataclasses.is_dataclass(current) and isinstance(value, dict):
+    if isinstance(current, DistillConfig) and isinstance(value, dict):
+      value = current.updated(**value)
+    elif dataclasses.is_dataclass(current) and isinstance(value, dict):
       value = dataclasses.replace(current, **value)
     changes[key] = value
   return dataclasses.replace(config, **changes)
 
 
 PRESETS: Dict[str, PipelineConfig] = {
-    # About a minute on 2 cores: 2,000 digits, two epochs, a random and a (5-step) KIP
-    # set of one image per class, 30 steps on each.
+    # About a minute on 2 cores: 2,000 digits, two epochs, a random, a (5-step) nfr and
+    # a (5-step) KIP set of one image per class, 30 steps on each.
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
-        distill=DistillSettings(steps=5, target_batch=200, num_networks=1),
+        distill=DistillConfig().updated(steps=5, target_batch=200, num_networks=1,
+                                        nfr={'keep_best': 'none'}),
         train=TrainSettings(epochs=2, patience=1),
         small_sets=SmallSetTraining(steps=30),
         eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9,
                           max_ece=0.2),
-        candidates=(Candidate('random', 1), Candidate('kip', 1)),
+        candidates=(Candidate('random', 1), Candidate('nfr', 1), Candidate('kip', 1)),
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(
         preset='demo',
         # nfr, 200 steps, no budget (the same bytes on every run), the last iterate: a
         # keep-best score trains a network on the set, 280 CPU s at 50 per class.
-        distill=DistillSettings(steps=200, keep_best='none'),
+        distill=DistillConfig().updated(nfr={'steps': 200, 'keep_best': 'none'}),
         train=TrainSettings(epochs=30, patience=3),
         small_sets=SmallSetTraining(steps=300),
         eval=EvalSettings(full_min_accuracy=0.97, candidate_min_accuracy=0.5, max_drop=0.4,
@@ -132,7 +141,8 @@ PRESETS: Dict[str, PipelineConfig] = {
 PRESETS['tune'] = dataclasses.replace(PRESETS['smoke'], preset='tune', enable_tuner=True)
 PRESETS['full'] = dataclasses.replace(
     PRESETS['demo'], preset='full', seeds=3,
-    distill=DistillSettings(steps=1000, keep_best='fit', eval_every=250))
+    distill=DistillConfig().updated(steps=1000,
+                                    nfr={'keep_best': 'fit', 'eval_every': 250}))
 
 
 def preset(name: str) -> PipelineConfig:

@@ -125,7 +125,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # A small set of images per class made from the train split.
     node_id = node_ids.distiller(candidate.name)
     node = Distiller(examples, candidate.method, candidate.images_per_class,
-                     config.distill, checkpoint_dir=paths.checkpoint_dir(node_id),
+                     config.distill.settings(candidate.method),
+                     checkpoint_dir=paths.checkpoint_dir(node_id),
                      code_version=keys.code_of('distiller'),
                      architecture=config.train.architecture).with_id(node_id)
     node.add_upstream_node(data_gate)
@@ -220,7 +221,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       # Publishes the distilled set beside its model, in the pushed model's version.
       publisher = SetPublisher(
           kip_sets[name], blessings[(name, 0)], evaluations[(name, 0)],
-          pusher.outputs['pushed_model'], f'{paths.sets_root}/{name}', config.distill,
+          pusher.outputs['pushed_model'], f'{paths.sets_root}/{name}',
           code_version=keys.code_of('set_publisher'))
       components.append(publisher.with_id(node_ids.set_publisher(name)))
 

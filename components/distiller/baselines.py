@@ -1,7 +1,11 @@
-"""Baseline small sets: real images picked per class, without optimisation."""
+"""Baseline small sets, the methods random and first: real images picked per class,
+without optimisation."""
 
 import numpy as np
 
+from tfx_distill.components.distiller.distilled_set import DistilledSet, from_indices
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import FirstSettings, RandomSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES
 
 
@@ -18,3 +22,15 @@ def first_per_class(labels: np.ndarray, images_per_class: int) -> np.ndarray:
   choice), class-ordered."""
   return np.concatenate([np.flatnonzero(labels == c)[:images_per_class]
                          for c in range(NUM_CLASSES)])
+
+
+def run_random(job: Job, settings: RandomSettings) -> DistilledSet:
+  """The method random: `images_per_class` random real images of every class."""
+  return from_indices(job.images01, job.labels,
+                      random_per_class(job.labels, job.images_per_class, settings.seed))
+
+
+def run_first(job: Job, settings: FirstSettings) -> DistilledSet:  # pylint: disable=unused-argument
+  """The method first: the first `images_per_class` real images of every class."""
+  return from_indices(job.images01, job.labels,
+                      first_per_class(job.labels, job.images_per_class))

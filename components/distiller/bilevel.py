@@ -20,15 +20,18 @@ of the gradient) and the last derivative taken by reverse mode with W* held fixe
 """
 
 import time
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import baselines
-from tfx_distill.components.distiller.kip import (PIXEL_HIGH, PIXEL_LOW, adam_update,
-                                                  class_balanced_batch)
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
+                                                            DistilledSet)
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import LogregSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES, plain_label_vectors
 
 
@@ -124,32 +127,15 @@ CG_ITERATIONS = 100
 LOG_EVERY = 10
 
 
-def logreg_accuracy(w: np.ndarray, images: np.ndarray, classes: np.ndarray) -> float:
-  """Accuracy of the linear classifier W on images (N, 28, 28, 1)."""
-  logits = images.reshape(len(images), -1).astype(np.float64) @ w
-  return float(np.mean(np.argmax(logits, axis=1) == classes))
-
-
-def fit_logreg(images: np.ndarray, classes: np.ndarray, l2reg: float,
-               tol: float = 1e-6, max_iter: int = 5000) -> np.ndarray:
-  """W* of the inner problem on a set of images (N, 28, 28, 1) with their classes."""
-  x = tf.constant(images.reshape(len(images), -1), tf.float64)
-  y = tf.constant(np.eye(NUM_CLASSES)[classes], tf.float64)
-  w0 = tf.zeros([x.shape[1], NUM_CLASSES], tf.float64)
-  w, _ = solve_inner(x, y, tf.constant(l2reg, tf.float64), w0,
-                     tf.constant(tol, tf.float64), tf.constant(max_iter))
-  return w.numpy()
-
-
-def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray,
-               settings: DistillSettings, images_per_class: int,
-               progress: Optional[Callable[[int, float, float], None]] = None,
-               log_every: int = LOG_EVERY
-               ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Dict[str, float]]:
-  """Distils standardised pool images (N, 28, 28, 1) with classes (N,) into
+def run_logreg(job: Job, settings: LogregSettings, *,
+               log_every: int = LOG_EVERY) -> DistilledSet:
+  """The method logreg: distils the job's pool (in the standardised space) into
   `images_per_class` images per class: Adam on the support images with the implicit
   gradient of the outer loss on class-balanced target batches drawn from (seed, step).
-  Returns (images, plain labels, classes, info)."""
+  The labels stay plain (one-hot minus 1/10). job.progress(step, loss, acc) is called
+  every `log_every` steps; no checkpoints."""
+  pool_images, pool_classes = job.standardised(), job.labels
+  images_per_class, progress = job.images_per_class, job.progress
   idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
   images = np.asarray(pool_images[idx], np.float32)
   shape = images.shape
@@ -183,4 +169,4 @@ def run_logreg(pool_images: np.ndarray, pool_classes: np.ndarray,
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
   info = {'steps': float(step), 'final_loss': loss, 'final_target_acc': acc,
           'logreg_time_s': time.perf_counter() - start}
-  return images.astype(np.float32), plain_label_vectors(classes), classes, info
+  return DistilledSet(images.astype(np.float32), plain_label_vectors(classes), classes, info)

@@ -4,11 +4,11 @@ stopped: `tfx-distill distill --resume` keeps one beside its output file
 named by the fingerprint of its run (`execution_checkpoint`), resumes it in the next
 execution and removes it when the distillation is done.
 
-A checkpoint holds the state of an nfr or KIP run (plain arrays, see
-`nfr_state.NfrState`, `kip.KipState`) and a fingerprint of everything that must match for
-it to be resumed: the data, the method, the images per class, the architecture and
-every setting except `steps` and `time_budget_s` (so a finished run can be extended with
-more steps). Resuming gives the same result as an uninterrupted run with the same
+A checkpoint holds the state of a run of a method that keeps one (its `state` in the
+table, `methods.py`: nfr's `nfr_state.NfrState`, KIP's `kip.KipState`; plain arrays)
+and a fingerprint of everything that must match for it to be resumed: the data, the
+method, the images per class, the architecture and every setting of the method except
+`steps` and `time_budget_s` (so a finished run can be extended with more steps). Resuming gives the same result as an uninterrupted run with the same
 settings, unless a time budget stopped it.
 """
 
@@ -17,20 +17,17 @@ import hashlib
 import io
 import json
 import posixpath
-from typing import Dict, Optional, Type, Union
+from typing import Any, Optional
 
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import kip
-from tfx_distill.components.distiller.nfr_state import NfrState
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import METHODS
+from tfx_distill.components.distiller.settings import MethodSettings
 from tfx_distill.contracts.errors import DataError
 
 SUFFIX = '.ckpt.npz'
-# The methods that keep checkpoints, and the class of their state.
-STATES: Dict[str, Type] = {'nfr': NfrState, 'kip': kip.KipState}
-State = Union[NfrState, kip.KipState]
+State = Any  # the checkpoint state of a method (`Method.state_class()`)
 
 
 def checkpoint_path(out: str) -> str:
@@ -38,12 +35,13 @@ def checkpoint_path(out: str) -> str:
   return out + SUFFIX
 
 
-def fingerprint(settings: DistillSettings, method: str, images_per_class: int,
+def fingerprint(settings: MethodSettings, method: str, images_per_class: int,
                 data: dict) -> str:
-  """What must match for a checkpoint to be resumed; `data` describes the pool."""
+  """What must match for a checkpoint to be resumed; `settings` are the method's,
+  `data` describes the pool."""
   values = dataclasses.asdict(settings)
   for key in ('steps', 'time_budget_s'):
-    values.pop(key)
+    values.pop(key, None)
   values.update(data, method=method, ipc=images_per_class)
   return json.dumps(values, sort_keys=True)
 
@@ -68,7 +66,7 @@ def load_checkpoint(path: str, key: str) -> State:
   if str(arrays.pop('fingerprint')) != key:
     raise DataError(path, 'checkpoint was made with other settings; remove it or '
                     'rerun without --resume')
-  return STATES[json.loads(key)['method']].from_arrays(arrays)
+  return METHODS[json.loads(key)['method']].state_class().from_arrays(arrays)
 
 
 class RunCheckpoint:
@@ -95,7 +93,7 @@ class RunCheckpoint:
         tf.io.gfile.remove(path)
 
 
-def execution_checkpoint(directory: str, settings: DistillSettings, method: str,
+def execution_checkpoint(directory: str, settings: MethodSettings, method: str,
                          images_per_class: int, pool: str,
                          architecture: str = 'seed_cnn') -> Optional[RunCheckpoint]:
   """The checkpoint of a pipeline execution distilling the pool at uri `pool`: in
@@ -103,7 +101,7 @@ def execution_checkpoint(directory: str, settings: DistillSettings, method: str,
   setting (`steps` and the time budget too, so that a resumed run gives what an
   uninterrupted one with the same settings gives). None when there is no directory or
   the method keeps no checkpoints (only nfr and kip do)."""
-  if not directory or method not in STATES:
+  if not directory or not METHODS[method].state:
     return None
   key = fingerprint(settings, method, images_per_class,
                     {'pool': pool, 'steps': settings.steps,

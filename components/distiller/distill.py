@@ -1,35 +1,21 @@
-"""One entry point for every distillation method: real images in, a small set out."""
+"""One entry point for every distillation method (the table, `methods.py`): real images
+in, a small set (a DistilledSet) out. The pipeline's Distiller and `tfx-distill
+distill` both call `distill`."""
 
-import dataclasses
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import (baselines, bilevel, devices, herding, kip,
-                                              nfr)
-from tfx_distill.components.distiller.checkpoint import State
-from tfx_distill.components.distiller.settings import (DistillSettings, check_candidate,
-                                                       for_method)
+from tfx_distill.components.distiller import devices
+from tfx_distill.components.distiller.distilled_set import DistilledSet
+from tfx_distill.components.distiller.job import Job, Progress
+from tfx_distill.components.distiller.methods import (check_candidate, method as method_entry,
+                                                      settings_of)
+from tfx_distill.components.distiller.settings import MethodSettings
 from tfx_distill.contracts.errors import ConfigError
-from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
-                                                   standardise)
-
-
-@dataclasses.dataclass
-class DistilledSet:
-  """A distilled set in the published KIP format: images (n, 28, 28, 1) float32 in
-  standardised space, labels (n, 10) float32 regression targets (one-hot minus 1/10
-  when not learned), class-ordered; `classes` (n,) int64 is the class of each image."""
-  images: np.ndarray
-  labels: np.ndarray
-  classes: np.ndarray
-  info: Dict[str, float] = dataclasses.field(default_factory=dict)
-
-
-# A progress callback receives (step, loss, target-batch accuracy).
-Progress = Optional[Callable[[int, float, float], None]]
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 
 def check_pool(labels: np.ndarray, images_per_class: int) -> None:
@@ -40,63 +26,29 @@ def check_pool(labels: np.ndarray, images_per_class: int) -> None:
                      f'class has {counts.min()} examples')
 
 
-def from_indices(images01: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> DistilledSet:
-  return DistilledSet(
-      images=standardise(images01[idx]).astype(np.float32)[..., None],
-      labels=plain_label_vectors(labels[idx]), classes=labels[idx].astype(np.int64))
-
-
 def distill(images01: np.ndarray, labels: np.ndarray, method: str, images_per_class: int,
-            settings: DistillSettings = DistillSettings(),
+            settings: Optional[MethodSettings] = None,
             progress: Progress = None,
-            checkpoint: Optional[Callable[[State], None]] = None,
-            resume: Optional[State] = None,
+            checkpoint: Optional[Callable] = None,
+            resume=None,
             architecture: str = 'seed_cnn',
             device: Optional[str] = None) -> DistilledSet:
   """Makes a class-balanced set of `images_per_class` images per class from real images
-  (N, 28, 28) in pixel/255 space with integer labels.
+  (N, 28, 28) in pixel/255 space with integer labels, by `method` with its `settings`
+  (its settings class in the table; default: the method's defaults), validated first.
 
   nfr learns images and labels by neural feature regression with a pool of networks of
   the Trainer's `architecture`; random / first / herding pick real images; kip learns
   images (and labels) by kernel inducing points; logreg by bi-level logistic
-  regression. `checkpoint` and `resume` (nfr and kip) save and continue a run's state.
-  TensorFlow work runs on `device` (default: the first GPU if any, else the CPU;
-  devices.py)."""
+  regression. `checkpoint` and `resume` (the methods with a checkpoint state: nfr and
+  kip) save and continue a run's state. TensorFlow work runs on `device` (default: the
+  first GPU if any, else the CPU; devices.py)."""
   check_candidate(method, images_per_class)
+  settings = settings_of(method, settings).validate()
   check_pool(labels, images_per_class)
-  settings = for_method(settings, method)
+  job = Job(images01, labels, images_per_class, architecture, progress, checkpoint, resume)
   with tf.device(device or devices.distill_device()):
-    return _distill(images01, labels, method, images_per_class, settings, progress,
-                    checkpoint, resume, architecture)
-
-
-def _distill(images01, labels, method, images_per_class, settings, progress, checkpoint,
-             resume, architecture) -> DistilledSet:
-  """`distill` on the current device."""
-  start = time.perf_counter()
-  if method == 'nfr':
-    out = nfr.run_nfr(images01, labels, settings, images_per_class, architecture,
-                      progress, checkpoint, resume)
-    result = DistilledSet(out.images, out.labels, out.classes, out.info)
-  elif method == 'random':
-    result = from_indices(images01, labels,
-                          baselines.random_per_class(labels, images_per_class, settings.seed))
-  elif method == 'first':
-    result = from_indices(images01, labels, baselines.first_per_class(labels, images_per_class))
-  elif method == 'herding':
-    features = herding.image_features(standardise(images01)[..., None], 'conv_rf',
-                                      settings.seed, settings.num_networks)
-    result = from_indices(images01, labels,
-                          herding.herding_per_class(features, labels, images_per_class))
-  elif method == 'kip':
-    out = kip.run_kip(standardise(images01)[..., None], labels, settings, images_per_class,
-                      progress, checkpoint, resume)
-    result = DistilledSet(out.images, out.labels, out.classes, out.info)
-  elif method == 'logreg':
-    images, vectors, classes, info = bilevel.run_logreg(
-        standardise(images01)[..., None], labels, settings, images_per_class, progress)
-    result = DistilledSet(images, vectors, classes, info)
-  else:
-    raise AssertionError(f'method {method!r} passed check_candidate but has no branch')
+    start = time.perf_counter()
+    result = method_entry(method).distill(job, settings)
   result.info.setdefault('wall_time_s', time.perf_counter() - start)
   return result

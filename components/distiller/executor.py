@@ -1,4 +1,6 @@
-"""Executor of the Distiller component: adapts artifacts, calls `distill.distill`.
+"""Executor of the Distiller component: adapts artifacts, calls `distill.distill` with
+the settings of its method (its execution parameters), and records those settings on
+both outputs (`distill_settings`, JSON) with what the method reports.
 
 An nfr or KIP run shows its progress on standard error (`contracts/progress.py`) and keeps a
 checkpoint in the component's `checkpoint_dir` (saved every few minutes), named by the
@@ -6,6 +8,8 @@ fingerprint of its pool and settings: an execution killed part-way is resumed by
 next one from its last checkpoint, with the same result as an uninterrupted run (unless
 a time budget stopped it), and the checkpoint is removed once the set is written."""
 
+import dataclasses
+import json
 import math
 import os
 from typing import Any, Dict, List
@@ -18,11 +22,11 @@ from tfx_distill.contracts import kip_format
 from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import method as method_entry
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
-                                                   DISTILLED_KEY, EXAMPLES_KEY,
-                                                   IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
-                                                   KIP_SET_KEY, METHOD_KEY)
+                                                   DISTILL_SETTINGS_KEY, DISTILLED_KEY,
+                                                   EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
+                                                   KIP_SET_FILE, KIP_SET_KEY, METHOD_KEY)
 from tfx_distill.contracts.example_format import (EVAL, TRAIN, VALID, make_split,
                                                    unstandardise)
 from tfx_distill.contracts.parameters import from_properties
@@ -38,8 +42,8 @@ class Executor(base_executor.BaseExecutor):
          exec_properties: Dict[str, Any]) -> None:
     ingested = artifact_utils.get_single_instance(input_dict[EXAMPLES_KEY])
     pool = read_examples(ingested, TRAIN)
-    settings = from_properties(DistillSettings, exec_properties)
     method = exec_properties[METHOD_KEY]
+    settings = from_properties(method_entry(method).settings, exec_properties)
     images_per_class = exec_properties[IMAGES_PER_CLASS_KEY]
     architecture = exec_properties.get(ARCHITECTURE_KEY) or 'seed_cnn'
     checkpoint = execution_checkpoint(exec_properties.get(CHECKPOINT_DIR_KEY) or '',
@@ -50,9 +54,10 @@ class Executor(base_executor.BaseExecutor):
       logging.info('distill %s: resuming from step %d (%s)', method, resume.step,
                    checkpoint.path)
     spent = resume.elapsed_s if resume else 0.0
-    progress = ProgressLine(
-        settings.steps, start_step=resume.step if resume else 0,
-        budget_s=max(settings.time_budget_s - spent, 0.0) if settings.time_budget_s else 0.0)
+    steps = getattr(settings, 'steps', 0)
+    budget = getattr(settings, 'time_budget_s', 0.0)
+    progress = ProgressLine(steps, start_step=resume.step if resume else 0,
+                            budget_s=max(budget - spent, 0.0) if budget else 0.0)
     result = distill(pool.images, pool.labels, method, images_per_class, settings,
                      progress=progress, checkpoint=checkpoint.save if checkpoint else None,
                      resume=resume, architecture=architecture)
@@ -67,6 +72,8 @@ class Executor(base_executor.BaseExecutor):
       artifact.set_string_custom_property(METHOD_KEY, method)
       artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)
       artifact.set_string_custom_property(ARCHITECTURE_KEY, architecture)
+      artifact.set_string_custom_property(
+          DISTILL_SETTINGS_KEY, json.dumps(dataclasses.asdict(settings), sort_keys=True))
       for key, value in result.info.items():
         if math.isfinite(value):  # ML Metadata stores no NaN or infinity
           artifact.set_float_custom_property(key, float(value))

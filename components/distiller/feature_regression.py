@@ -5,8 +5,8 @@ Given network features F_s of the support (X_s, y_s) and F_t of a target batch
 (X_t, y_t), each feature block scaled by 1/sqrt(width) (`networks.features`):
 
     K_ss = F_s F_s^T,  K_ts = F_t F_s^T                  (float64)
-    pred = K_ts (K_ss + ridge * tr(K_ss)/n I)^-1 y_s       (`kip.krr_predict`)
-    loss = 0.5 mean((pred - y_t)^2)                      (`kip.kip_loss`)
+    pred = K_ts (K_ss + ridge * tr(K_ss)/n I)^-1 y_s       (`krr.krr_predict`)
+    loss = 0.5 mean((pred - y_t)^2)                      (`krr.krr_loss`)
 
 and its gradient with respect to the support's images and labels.
 """
@@ -16,7 +16,8 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import kip, networks
+from tfx_distill.components.distiller import networks
+from tfx_distill.components.distiller.krr import accuracy, krr_loss, krr_predict
 
 
 def gram(f_a: tf.Tensor, f_b: tf.Tensor) -> tf.Tensor:
@@ -26,7 +27,7 @@ def gram(f_a: tf.Tensor, f_b: tf.Tensor) -> tf.Tensor:
 
 def feature_krr(f_s: tf.Tensor, y_s: tf.Tensor, f_t: tf.Tensor, ridge: float) -> tf.Tensor:
   """KRR predictions (T, 10) float64 for target features from support features."""
-  return kip.krr_predict(gram(f_t, f_s), gram(f_s, f_s), y_s, ridge)
+  return krr_predict(gram(f_t, f_s), gram(f_s, f_s), y_s, ridge)
 
 
 def make_support_grad(architecture: str, kind: str, ridge: float) -> Callable:
@@ -40,9 +41,9 @@ def make_support_grad(architecture: str, kind: str, ridge: float) -> Callable:
       tape.watch([x_s, y_s])
       f_s = networks.features(architecture, kind, params, x_s)
       pred = feature_krr(f_s, y_s, f_t, ridge)
-      loss = kip.kip_loss(pred, y_t)
+      loss = krr_loss(pred, y_t)
     g_x, g_y = tape.gradient(loss, [x_s, y_s])
-    acc = kip.accuracy(pred, tf.argmax(y_t, 1))
+    acc = accuracy(pred, tf.argmax(y_t, 1))
     return loss, acc, g_x, g_y
 
   return support_grad

@@ -16,6 +16,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import kernels
+from tfx_distill.components.distiller.distilled_set import DistilledSet, from_indices
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import HerdingSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES
 
 
@@ -62,3 +65,12 @@ def herding_per_class(features: np.ndarray, labels: np.ndarray,
     members = np.flatnonzero(labels == c)
     picks.append(members[herd(features[members], images_per_class)])
   return np.concatenate(picks)
+
+
+def run_herding(job: Job, settings: HerdingSettings) -> DistilledSet:
+  """The method herding: `images_per_class` real images of every class herded on the
+  features of `num_networks` random ConvNets (drawn from `seed`)."""
+  features = image_features(job.standardised(), 'conv_rf', settings.seed,
+                            settings.num_networks)
+  return from_indices(job.images01, job.labels,
+                      herding_per_class(features, job.labels, job.images_per_class))

@@ -19,18 +19,18 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import networks
+from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.feature_regression import batched, feature_krr
-from tfx_distill.components.distiller.kip import class_balanced_batch
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.components.distiller.model_pool import pool_update_fn
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,
                                                              tf_seeds)
-from tfx_distill.components.distiller.settings import DistillSettings
 
 FIT_BATCH = 256  # images per step of a keep-best fit (at most)
 
 
-def split_holdout(pool_classes: np.ndarray, settings: DistillSettings
+def split_holdout(pool_classes: np.ndarray, settings: NfrSettings
                   ) -> Tuple[np.ndarray, np.ndarray]:
   """(target candidates, held-out indices): `holdout` class-balanced pool images that
   are never target images nor initial support images."""
@@ -46,7 +46,7 @@ class Scorer:
   """Scores a support (images in pixel/255 space, label vectors) on the held-out pool
   images, by the settings' `keep_best`."""
 
-  def __init__(self, settings: DistillSettings, architecture: str, kind: str,
+  def __init__(self, settings: NfrSettings, architecture: str, kind: str,
                holdout_images: np.ndarray, holdout_classes: np.ndarray,
                feature_fn: Callable):
     self.settings, self.architecture = settings, architecture

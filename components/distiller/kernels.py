@@ -73,13 +73,6 @@ def feature_kernel(features_a: Sequence[tf.Tensor],
   return tf.add_n(grams) / float(len(grams))
 
 
-def conv_rf_kernel(images_a: tf.Tensor, images_b: tf.Tensor,
-                   networks: Sequence[ConvParams]) -> tf.Tensor:
-  """The ConvNet random-feature kernel between two image batches (N, 28, 28, 1)."""
-  return feature_kernel([conv_features(images_a, p) for p in networks],
-                        [conv_features(images_b, p) for p in networks])
-
-
 def conv_networks(seed: int, step: int, count: int, width: int = 128) -> List[ConvParams]:
   """`count` random ConvNets for KIP step `step`, reproducible from (seed, step)."""
   return [conv_network_params((seed, step, m), width=width) for m in range(count)]
@@ -125,8 +118,3 @@ def fc_kernels(x_a: tf.Tensor, x_b: tf.Tensor, depth: int = 1, weight_var: float
 def fc_ntk(x_a: tf.Tensor, x_b: tf.Tensor, depth: int = 1) -> tf.Tensor:
   """The closed-form FC ReLU NTK (see fc_kernels)."""
   return fc_kernels(x_a, x_b, depth)[1]
-
-
-def fc_nngp(x_a: tf.Tensor, x_b: tf.Tensor, depth: int = 1) -> tf.Tensor:
-  """The closed-form FC ReLU NNGP kernel (see fc_kernels)."""
-  return fc_kernels(x_a, x_b, depth)[0]

@@ -18,21 +18,23 @@ result as an uninterrupted run (unless the wall-time budget stops it).
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import baselines, kernels
-from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
-                                                   standardise)
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
+                                                            DistilledSet)
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.krr import accuracy, krr_loss, krr_predict
+from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.contracts.example_format import plain_label_vectors
 
-# The valid pixel range [0, 1] in standardised space.
-PIXEL_LOW = float(np.float32(standardise(0.0)))
-PIXEL_HIGH = float(np.float32(standardise(1.0)))
-ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
-EVAL_STEP = 2**31 - 1  # the "step" whose random networks evaluate a finished set
+# The "step" whose random networks evaluate a finished set (bench/distill_quality.py).
+EVAL_STEP = 2**31 - 1
 MAX_SHIFT = 2  # pixels of random translation when the support is augmented
 LOG_EVERY = 10  # steps between progress calls
 CHECKPOINT_EVERY_S = 180.0  # seconds between checkpoint calls
@@ -69,43 +71,6 @@ class KipState:
     return cls(**values)
 
 
-@dataclasses.dataclass
-class KipResult:
-  images: np.ndarray  # (n, 28, 28, 1) float32, standardised, class-ordered
-  labels: np.ndarray  # (n, 10) float32
-  classes: np.ndarray  # (n,) int64
-  info: Dict[str, float]
-
-
-# ----------------------------------------------------------------------------- KRR
-
-
-def regularised_gram(k_ss: tf.Tensor, ridge: float) -> tf.Tensor:
-  """K_ss + ridge * trace(K_ss) / n * I in float64."""
-  k64 = tf.cast(k_ss, tf.float64)
-  n = tf.shape(k64)[0]
-  scale = ridge * tf.linalg.trace(k64) / tf.cast(n, tf.float64)
-  return k64 + scale * tf.eye(n, dtype=tf.float64)
-
-
-def krr_predict(k_ts: tf.Tensor, k_ss: tf.Tensor, y_s: tf.Tensor, ridge: float) -> tf.Tensor:
-  """Kernel ridge regression predictions K_ts (K_ss + ridge tr(K_ss)/n I)^{-1} y_s,
-  float64."""
-  alpha = tf.linalg.solve(regularised_gram(k_ss, ridge), tf.cast(y_s, tf.float64))
-  return tf.matmul(tf.cast(k_ts, tf.float64), alpha)
-
-
-def kip_loss(pred: tf.Tensor, y_t: tf.Tensor) -> tf.Tensor:
-  """0.5 * mean((pred - y_t)^2) over all entries."""
-  return 0.5 * tf.reduce_mean(tf.square(pred - tf.cast(y_t, pred.dtype)))
-
-
-def accuracy(pred: tf.Tensor, classes: tf.Tensor) -> tf.Tensor:
-  """Share of rows whose argmax is the class."""
-  hits = tf.equal(tf.argmax(pred, axis=1), tf.cast(classes, tf.int64))
-  return tf.reduce_mean(tf.cast(hits, tf.float64))
-
-
 # -------------------------------------------------------------------------- kernels
 
 
@@ -121,7 +86,7 @@ def translate(images: tf.Tensor, shifts: tf.Tensor, fill: float) -> tf.Tensor:
   return tf.gather(out, cols, axis=2, batch_dims=1)
 
 
-def kernel_matrices(settings: DistillSettings, support: tf.Tensor, target,
+def kernel_matrices(settings: KipSettings, support: tf.Tensor, target,
                     networks: List[kernels.ConvParams]) -> Tuple[tf.Tensor, tf.Tensor]:
   """(K_ss, K_ts) under the configured kernel; `target` is the list of the target
   batch's features per network (conv_rf) or the target images (fc_ntk)."""
@@ -134,7 +99,7 @@ def kernel_matrices(settings: DistillSettings, support: tf.Tensor, target,
   raise ValueError(f'unknown kernel {settings.kernel!r} (use conv_rf or fc_ntk)')
 
 
-def step_networks(settings: DistillSettings, step: int) -> List[kernels.ConvParams]:
+def step_networks(settings: KipSettings, step: int) -> List[kernels.ConvParams]:
   """The random networks of a step: fresh ones every `refresh_every` steps."""
   if settings.kernel != 'conv_rf':
     return []
@@ -159,7 +124,7 @@ class TargetFeatures:
   """Target-batch features for a step. With refresh_every > 1 the features of the whole
   pool under the current networks are computed once and shared by those steps."""
 
-  def __init__(self, pool_images: np.ndarray, settings: DistillSettings):
+  def __init__(self, pool_images: np.ndarray, settings: KipSettings):
     self.pool_images, self.settings = pool_images, settings
     self.generation, self.cache = None, None
 
@@ -179,7 +144,7 @@ class TargetFeatures:
 # ----------------------------------------------------------------------------- steps
 
 
-def make_grad_fn(settings: DistillSettings) -> Callable:
+def make_grad_fn(settings: KipSettings) -> Callable:
   """A tf.function (support images, support labels, target features or images, target
   labels, target classes, shifts, networks) -> (loss, target accuracy, d loss/d images,
   d loss/d labels)."""
@@ -191,40 +156,15 @@ def make_grad_fn(settings: DistillSettings) -> Callable:
       support = translate(images, shifts, PIXEL_LOW) if settings.augment else images
       k_ss, k_ts = kernel_matrices(settings, support, target, networks)
       pred = krr_predict(k_ts, k_ss, labels, settings.ridge)
-      loss = kip_loss(pred, target_labels)
+      loss = krr_loss(pred, target_labels)
     grad_images, grad_labels = tape.gradient(loss, [images, labels])
     return loss, accuracy(pred, target_classes), grad_images, grad_labels
 
   return grad_fn
 
 
-def adam_update(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray,
-                t: int, lr: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-  """One Adam step (t counts from 1) in float32 numpy: returns (param, m, v)."""
-  grad = grad.astype(np.float32)
-  m = (ADAM_BETA1 * m + (1 - ADAM_BETA1) * grad).astype(np.float32)
-  v = (ADAM_BETA2 * v + (1 - ADAM_BETA2) * grad * grad).astype(np.float32)
-  m_hat = m / np.float32(1 - ADAM_BETA1**t)
-  v_hat = v / np.float32(1 - ADAM_BETA2**t)
-  param = (param - np.float32(lr) * m_hat / (np.sqrt(v_hat) + np.float32(ADAM_EPS)))
-  return param.astype(np.float32), m, v
-
-
-def class_balanced_batch(pool_classes: np.ndarray, size: int, rng: np.random.Generator,
-                         candidates: Optional[np.ndarray] = None) -> np.ndarray:
-  """Indices of about `size` pool images, the same number from every class, drawn from
-  the pool indices `candidates` (default: the whole pool)."""
-  per_class = max(1, size // NUM_CLASSES)
-  picks = []
-  for c in range(NUM_CLASSES):
-    members = (np.flatnonzero(pool_classes == c) if candidates is None
-               else candidates[pool_classes[candidates] == c])
-    picks.append(rng.choice(members, min(per_class, len(members)), replace=False))
-  return np.concatenate(picks)
-
-
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
-                  settings: DistillSettings, images_per_class: int) -> KipState:
+                  settings: KipSettings, images_per_class: int) -> KipState:
   """Support initialised with random real images of every class (class-ordered) and
   plain labels."""
   idx = baselines.random_per_class(pool_classes, images_per_class, settings.seed)
@@ -237,7 +177,7 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
                   best_images=images.copy(), best_labels=labels.copy())
 
 
-def kip_step(state: KipState, pool_classes: np.ndarray, settings: DistillSettings,
+def kip_step(state: KipState, pool_classes: np.ndarray, settings: KipSettings,
              grad_fn: Callable, targets: TargetFeatures) -> Tuple[float, float]:
   """One KIP step in place on `state`: a class-balanced target batch and fresh networks
   drawn from (seed, step), gradient of the KRR loss, Adam on images (and labels).
@@ -274,23 +214,21 @@ def _track_best(state: KipState, before: Tuple[np.ndarray, np.ndarray], loss: fl
     state.best_images, state.best_labels = before[0].copy(), before[1].copy()
 
 
-def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: DistillSettings,
-            images_per_class: int,
-            progress: Optional[Callable[[int, float, float], None]] = None,
-            checkpoint: Optional[Callable[[KipState], None]] = None,
-            resume: Optional[KipState] = None, log_every: int = LOG_EVERY,
-            checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> KipResult:
-  """Runs KIP from `pool_images` (N, 28, 28, 1) standardised with classes (N,) to a
+def run_kip(job: Job, settings: KipSettings, *, log_every: int = LOG_EVERY,
+            checkpoint_every_s: float = CHECKPOINT_EVERY_S) -> DistilledSet:
+  """The method kip: runs KIP on the job's pool (in the standardised space) to a
   support of `images_per_class` images per class.
 
-  progress(step, loss, acc) is called every `log_every` steps; checkpoint(state) every
-  `checkpoint_every_s` seconds and at the end; `resume` continues a saved state. Stops
-  after `steps` steps or when `time_budget_s` (counted over resumed runs) is spent, and
-  returns the best support seen (by the moving average of the target-batch loss)."""
-  pool_images = np.asarray(pool_images, np.float32)
-  pool_classes = np.asarray(pool_classes, np.int64)
+  job.progress(step, loss, acc) is called every `log_every` steps; job.checkpoint(state)
+  every `checkpoint_every_s` seconds and at the end; job.resume (a KipState) continues a
+  saved state. Stops after `steps` steps or when `time_budget_s` (counted over resumed
+  runs) is spent, and returns the best support seen (by the moving average of the
+  target-batch loss)."""
+  pool_images = np.asarray(job.standardised(), np.float32)
+  pool_classes = np.asarray(job.labels, np.int64)
+  progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
   state = (KipState.from_arrays(resume.to_arrays()) if resume is not None
-           else initial_state(pool_images, pool_classes, settings, images_per_class))
+           else initial_state(pool_images, pool_classes, settings, job.images_per_class))
   grad_fn = make_grad_fn(settings)
   targets = TargetFeatures(pool_images, settings)
   start = time.perf_counter()
@@ -318,38 +256,9 @@ def run_kip(pool_images: np.ndarray, pool_classes: np.ndarray, settings: Distill
   images, labels = state.best_images, state.best_labels
   if settings.clip != 'none':
     images = np.clip(images, PIXEL_LOW, PIXEL_HIGH)
-  return KipResult(
+  return DistilledSet(
       images=images.astype(np.float32), labels=labels.astype(np.float32),
       classes=state.classes.copy(),
       info={'steps': float(state.step), 'final_loss': loss, 'final_target_acc': acc,
             'best_ema_loss': float(state.best_loss), 'kip_time_s': float(state.elapsed_s),
             'stopped_by_budget': float(stopped_by_budget)})
-
-
-# ------------------------------------------------------------------------ evaluation
-
-
-def kernel_predict(settings: DistillSettings, support_images: np.ndarray,
-                   support_labels: np.ndarray, query_images: np.ndarray,
-                   num_networks: int = 8, batch: int = 1000) -> np.ndarray:
-  """KRR predictions for query images from a finished support set under the configured
-  kernel (conv_rf: `num_networks` fixed evaluation networks), float64 (Q, 10)."""
-  networks = kernels.conv_networks(settings.seed, EVAL_STEP, num_networks, settings.width)
-  support = tf.constant(support_images, tf.float32)
-  if settings.kernel == 'conv_rf':
-    f_s = [kernels.conv_features(support, p) for p in networks]
-    k_ss = kernels.feature_kernel(f_s, f_s)
-  else:
-    f_s = None
-    k_ss = kernels.fc_ntk(support, support, settings.fc_depth)
-  alpha = tf.linalg.solve(regularised_gram(k_ss, settings.ridge),
-                          tf.cast(support_labels, tf.float64))
-  preds = []
-  for start in range(0, len(query_images), batch):
-    query = tf.constant(query_images[start:start + batch], tf.float32)
-    if settings.kernel == 'conv_rf':
-      k_qs = kernels.feature_kernel([kernels.conv_features(query, p) for p in networks], f_s)
-    else:
-      k_qs = kernels.fc_ntk(query, support, settings.fc_depth)
-    preds.append(tf.matmul(tf.cast(k_qs, tf.float64), alpha).numpy())
-  return np.concatenate(preds)

@@ -13,9 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import networks
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT, tf_seeds
-from tfx_distill.components.distiller.settings import DistillSettings
 
 ADAM_B1, ADAM_B2 = 0.9, 0.999
 MODEL_EPS = 1e-7  # Adam epsilon of the networks (Keras's)
@@ -50,18 +50,18 @@ def make_model_update(architecture: str, rate: float, max_shift: int) -> Callabl
   return model_update
 
 
-def pool_update_fn(settings: DistillSettings, architecture: str) -> Callable:
+def pool_update_fn(settings: NfrSettings, architecture: str) -> Callable:
   """The model update of the pool's settings (dropout on or off, shifts)."""
   rate = networks.dropout_of(architecture) if settings.model_dropout else 0.0
   return make_model_update(architecture, rate, settings.model_shift)
 
 
-def model_slot(step: int, settings: DistillSettings) -> int:
+def model_slot(step: int, settings: NfrSettings) -> int:
   """The pool model used at a step: round robin."""
   return step % settings.pool_models
 
 
-def stagger_updates(slot: int, settings: DistillSettings) -> int:
+def stagger_updates(slot: int, settings: NfrSettings) -> int:
   """Updates model `slot` gets before the first step, so that the pool's ages are
   spread evenly over [0, reset_every)."""
   return (slot * settings.reset_every) // settings.pool_models
@@ -70,7 +70,7 @@ def stagger_updates(slot: int, settings: DistillSettings) -> int:
 class Pool:
   """Resets, staggers and updates the pool models held in an NfrState."""
 
-  def __init__(self, settings: DistillSettings, architecture: str):
+  def __init__(self, settings: NfrSettings, architecture: str):
     self.settings, self.architecture = settings, architecture
     self.width = networks.width_of(architecture)
     self.update_fn = pool_update_fn(settings, architecture)

@@ -36,29 +36,32 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import herding, kip, model_pool
+from tfx_distill.components.distiller import herding, model_pool
+from tfx_distill.components.distiller.adam import adam_update
+from tfx_distill.components.distiller.batches import class_balanced_batch
+from tfx_distill.components.distiller.distilled_set import DistilledSet
 from tfx_distill.components.distiller.feature_regression import (make_feature_fn,
                                                                  make_support_grad)
+from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
                                                              SUPPORT0, stream)
-from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
 
-NFR_CLIP_MODES = ('step', 'output')
 LOG_EVERY = 10  # steps between progress calls
 CHECKPOINT_EVERY_S = 180.0  # seconds between checkpoint calls
 
 
-def feature_kind(settings: DistillSettings, architecture: str) -> str:
+def feature_kind(settings: NfrSettings, architecture: str) -> str:
   """The features regressed on: kip_convnet has one representation (flatten)."""
   return 'flatten' if architecture == 'kip_convnet' else settings.features
 
 
-def learning_rate(base: float, step: int, settings: DistillSettings) -> float:
+def learning_rate(base: float, step: int, settings: NfrSettings) -> float:
   """Cosine decay from `base` at step 0 to 0 at `steps`."""
   if settings.steps <= 0:
     return base
@@ -67,7 +70,7 @@ def learning_rate(base: float, step: int, settings: DistillSettings) -> float:
 
 
 def initial_indices(pool_images: np.ndarray, pool_classes: np.ndarray,
-                    candidates: np.ndarray, settings: DistillSettings,
+                    candidates: np.ndarray, settings: NfrSettings,
                     images_per_class: int) -> np.ndarray:
   """Pool indices of the initial support, class-ordered, from the target candidates:
   pixel-space herding per class, or random real images."""
@@ -84,7 +87,7 @@ def initial_indices(pool_images: np.ndarray, pool_classes: np.ndarray,
 
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
-                  candidates: np.ndarray, settings: DistillSettings,
+                  candidates: np.ndarray, settings: NfrSettings,
                   images_per_class: int, pool: model_pool.Pool) -> NfrState:
   """Support = real images of every class with plain labels; pool models fresh and
   staggered."""
@@ -108,13 +111,13 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
 
 
 def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndarray,
-                 candidates: np.ndarray, settings: DistillSettings, grad_fn: Callable,
+                 candidates: np.ndarray, settings: NfrSettings, grad_fn: Callable,
                  pool: model_pool.Pool) -> Dict[str, float]:
   """One step in place: regression loss under model (step mod P), Adam on the support,
   clip, then the model's update(s). Returns the loss and target accuracy before it."""
   s = settings
   rng = stream(s.seed, STEP, state.step)
-  batch = kip.class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
+  batch = class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
   slot = model_pool.model_slot(state.step, s)
   params = [tf.constant(p) for p in state.params[slot]]
   loss, acc, g_x, g_y = grad_fn(params, tf.constant(state.images),
@@ -123,12 +126,12 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
                                 tf.constant(plain_label_vectors(pool_classes[batch])))
   t = state.step + 1
   lr = learning_rate(s.learning_rate, state.step, s)
-  state.images, state.m_images, state.v_images = kip.adam_update(
+  state.images, state.m_images, state.v_images = adam_update(
       state.images, g_x.numpy(), state.m_images, state.v_images, t, lr)
   if s.clip == 'step':
     state.images = np.clip(state.images, 0.0, 1.0)
   if s.learn_labels:
-    state.labels, state.m_labels, state.v_labels = kip.adam_update(
+    state.labels, state.m_labels, state.v_labels = adam_update(
         state.labels, g_y.numpy(), state.m_labels, state.v_labels, t, lr)
   model_loss = float('nan')
   for u in range(s.model_steps):
@@ -144,7 +147,7 @@ def to_kip_format(images01: np.ndarray) -> np.ndarray:
 
 
 def check_pool_split(pool_classes: np.ndarray, candidates: np.ndarray,
-                     settings: DistillSettings, images_per_class: int) -> None:
+                     settings: NfrSettings, images_per_class: int) -> None:
   """ConfigError unless the holdout leaves images_per_class candidates of each class."""
   counts = np.bincount(pool_classes[candidates], minlength=NUM_CLASSES)
   check(counts.min() >= images_per_class,
@@ -175,27 +178,23 @@ class _Clock:
     self.state.cpu_s = self.spent0 + time.process_time() - self.cpu0 - self.excluded[1]
 
 
-def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
-            settings: DistillSettings, images_per_class: int, architecture: str,
-            progress: Optional[Callable[[int, float, float], None]] = None,
-            checkpoint: Optional[Callable[[NfrState], None]] = None,
-            resume: Optional[NfrState] = None, log_every: int = LOG_EVERY,
+def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
             checkpoint_every_s: float = CHECKPOINT_EVERY_S,
-            stop_at: Optional[int] = None) -> kip.KipResult:
-  """Distils `images_per_class` images per class from pool images (N, 28, 28[, 1]) in
-  pixel/255 space with classes (N,), for networks of `architecture`. `settings` has the
-  method's defaults filled in (`settings.for_method`).
+            stop_at: Optional[int] = None) -> DistilledSet:
+  """The method nfr: distils `images_per_class` images per class from the job's pool
+  (in pixel/255 space), for networks of the job's `architecture`.
 
-  progress(step, loss, target acc) is called every `log_every` steps and at the end;
-  checkpoint(state) every `checkpoint_every_s` seconds and at the end; `resume`
-  continues a saved state (same settings); `stop_at` stops this call after that step,
-  as a pre-emption would (the schedule still spans `steps`). Stops after `steps` steps
-  or when `time_budget_s` (over resumed runs) is spent."""
-  check(settings.clip in NFR_CLIP_MODES,
-        f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {settings.clip!r}')
+  job.progress(step, loss, target acc) is called every `log_every` steps and at the
+  end; job.checkpoint(state) every `checkpoint_every_s` seconds and at the end;
+  job.resume (an NfrState) continues a saved state (same settings); `stop_at` stops
+  this call after that step, as a pre-emption would (the schedule still spans
+  `steps`). Stops after `steps` steps or when `time_budget_s` (over resumed runs) is
+  spent."""
   s = settings
-  pool_images = np.asarray(pool_images01, np.float32).reshape(-1, 28, 28, 1)
-  pool_classes = np.asarray(pool_classes, np.int64)
+  images_per_class, architecture = job.images_per_class, job.architecture
+  progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
+  pool_images = np.asarray(job.images01, np.float32).reshape(-1, 28, 28, 1)
+  pool_classes = np.asarray(job.labels, np.int64)
   candidates, held = split_holdout(pool_classes, s)
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)
@@ -264,5 +263,5 @@ def run_nfr(pool_images01: np.ndarray, pool_classes: np.ndarray,
   if scores:  # keep-best scored the support (not with keep_best 'none')
     info.update(best_score=float(state.best_score), best_step=float(state.best_step),
                 last_score=float(scores[-1]))
-  return kip.KipResult(images=to_kip_format(images), labels=labels.astype(np.float32),
+  return DistilledSet(images=to_kip_format(images), labels=labels.astype(np.float32),
                        classes=state.classes.copy(), info=info)

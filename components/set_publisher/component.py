@@ -5,8 +5,7 @@ blessed, so that the set can be taken to another framework."""
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils
 
-from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.contracts.parameters import CODE_VERSION, to_parameters
+from tfx_distill.contracts.parameters import CODE_VERSION
 from tfx_distill.components.set_publisher import executor
 from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESSING_KEY,
                                                        EVALUATION_KEY, KIP_SET_KEY,
@@ -22,13 +21,12 @@ class SetPublisher(base_component.BaseComponent):
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
   def __init__(self, kip_set, model_blessing, evaluation, pushed_model,
-               base_directory: str, settings: DistillSettings = DistillSettings(),
-               code_version: str = ''):
-    """settings: the DistillSettings the set was made with (recorded in its JSON);
-    code_version: for TFX's cache (pipeline/cache_keys.py)."""
+               base_directory: str, code_version: str = ''):
+    """code_version: for TFX's cache (pipeline/cache_keys.py). The settings the set
+    was made with come with it (the KipSet's `distill_settings`)."""
     spec = SetPublisherSpec(**{
         KIP_SET_KEY: kip_set, BLESSING_KEY: model_blessing, EVALUATION_KEY: evaluation,
         PUSHED_MODEL_KEY: pushed_model, BASE_DIRECTORY_KEY: base_directory,
-        **to_parameters(settings.validate()), CODE_VERSION: code_version,
+        CODE_VERSION: code_version,
         PUBLISHED_SET_KEY: channel_utils.as_channel([PublishedSet()])})
     super().__init__(spec=spec)

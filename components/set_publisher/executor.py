@@ -14,11 +14,10 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
 from tfx_distill import DISTRIBUTION
-from tfx_distill.components.distiller.settings import DistillSettings
-from tfx_distill.components.distiller.spec import (IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
+from tfx_distill.components.distiller.spec import (DISTILL_SETTINGS_KEY,
+                                                   IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    METHOD_KEY)
 from tfx_distill.contracts.node_ids import candidate_set
-from tfx_distill.contracts.parameters import from_properties
 from tfx_distill.blessing.result import read_evaluation
 from tfx_distill.components.set_publisher.publish import Scores, publish_set, set_record
 from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESSING_KEY,
@@ -63,7 +62,8 @@ class Executor(base_executor.BaseExecutor):
     record = set_record(
         source, training_set=candidate_set(method, images_per_class), method=method,
         images_per_class=images_per_class,
-        settings=from_properties(DistillSettings, exec_properties),
+        settings=json.loads(kip_set.get_string_custom_property(DISTILL_SETTINGS_KEY)
+                            or '{}'),
         result=_float_properties(kip_set),
         scores=Scores(evaluation.accuracy, evaluation.calibration_error,
                       evaluation.example_count),

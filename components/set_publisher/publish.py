@@ -17,7 +17,6 @@ from typing import Any, Dict, Mapping, Optional
 import tensorflow as tf
 
 from tfx_distill.contracts import kip_format
-from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE
 from tfx_distill.contracts.errors import DataError
 from tfx_distill.contracts.example_format import MNIST_MEAN, MNIST_STD
@@ -56,10 +55,11 @@ def distill_result(properties: Mapping[str, float]) -> Dict[str, Any]:
 
 
 def set_record(kip_set: str, *, training_set: str, method: str, images_per_class: int,
-               settings: DistillSettings, result: Mapping[str, float], scores: Scores,
+               settings: Mapping[str, Any], result: Mapping[str, float], scores: Scores,
                model_path: str, model_version: str, pipeline_run_id: Optional[str],
                package_version: Optional[str], now: datetime.datetime) -> Dict[str, Any]:
-  """What `kip_set.json` says about the set in the file `kip_set`."""
+  """What `kip_set.json` says about the set in the file `kip_set`; `settings`: the
+  method's settings the Distiller recorded on the set ({} if none)."""
   images = kip_format.load(kip_set).images
   return {
       'training_set': training_set,
@@ -69,8 +69,8 @@ def set_record(kip_set: str, *, training_set: str, method: str, images_per_class
       'file': KIP_SET_FILE,
       'sha256': hashlib.sha256(read_bytes(kip_set)).hexdigest(),
       'format': FORMAT,
-      'seed': settings.seed,
-      'distill_settings': dataclasses.asdict(settings),
+      'seed': settings.get('seed'),
+      'distill_settings': dict(settings),
       'distill_result': distill_result(result),
       'evaluation': {'split': 'eval', 'model_seed': 0, **dataclasses.asdict(scores)},
       'pushed_model': {'path': model_path, 'version': model_version},

@@ -1,15 +1,12 @@
 """The SetPublisher component's interface: its inputs (a distilled candidate's KipSet,
-and its seed-0 model's blessing, evaluation and push), its parameters (where sets are
-published, and the DistillSettings that made the set), the PublishedSet artifact and
-the names of the published files."""
+and its seed-0 model's blessing, evaluation and push), its parameter (where sets are
+published), the PublishedSet artifact and the names of the published files."""
 
 from tfx.types import artifact, standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
-from tfx_distill.components.distiller.settings import DistillSettings
 from tfx_distill.components.distiller.spec import KipSet
-from tfx_distill.contracts.parameters import (CODE_VERSION, cache_key_parameters,
-                                               execution_parameters)
+from tfx_distill.contracts.parameters import CODE_VERSION, cache_key_parameters
 
 KIP_SET_KEY = 'kip_set'  # input: the Distiller's set in the published KIP format
 BLESSING_KEY = 'model_blessing'  # input: the seed-0 model's blessing
@@ -34,7 +31,6 @@ class PublishedSet(artifact.Artifact):
 class SetPublisherSpec(ComponentSpec):
   PARAMETERS = {
       BASE_DIRECTORY_KEY: ExecutionParameter(type=str),
-      **execution_parameters(DistillSettings),
       **cache_key_parameters(CODE_VERSION),
   }
   INPUTS = {

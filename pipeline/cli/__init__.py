@@ -25,7 +25,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # google-api-core and aiplatform warn on every import about Python 3.10 (TFX 1.16's).
 warnings.filterwarnings('ignore', category=FutureWarning, module=r'google\..*')
 
-from tfx_distill.components.distiller.settings import DEFAULT_METHOD, METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.components.distiller.methods import DEFAULT_METHOD, METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli import commands, options  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli.deployment import add_deployment_options  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
       'saved every three minutes and at the end; --resume continues from it (the same '
       'result as an uninterrupted run unless a time budget stopped it), also with a '
       'larger --steps to extend a finished run.')
-  distill.add_argument('--method', default=DEFAULT_METHOD, choices=METHODS,
-                       help=f'distillation method (default {DEFAULT_METHOD})')
+  distill.add_argument('--method', default=DEFAULT_METHOD, choices=tuple(METHODS),
+                       help=f'distillation method (default {DEFAULT_METHOD}): ' + '; '.join(
+                           f'{m.name}, {m.about}' for m in METHODS.values()))
   distill.add_argument('--ipc', type=int, required=True, help='images per class')
   distill.add_argument('--out', required=True, help='output .npz (local or gs://)')
   distill.add_argument('--resume', action='store_true',

@@ -32,16 +32,17 @@ def distill(args: argparse.Namespace) -> int:
   from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.progress import ProgressLine  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
+  settings = config.distill.settings(args.method).validate()  # the method's own
   train = build_splits(config.ingest)['train']
   architecture = config.train.architecture
-  key = checkpoint.fingerprint(config.distill, args.method, args.ipc,
+  key = checkpoint.fingerprint(settings, args.method, args.ipc,
                                {**dataclasses.asdict(config.ingest),
                                 'architecture': architecture})
   path = checkpoint.checkpoint_path(args.out)
   resume = checkpoint.load_checkpoint(path, key) if args.resume else None
   result = distill_set(
-      train.images, train.labels, args.method, args.ipc, config.distill,
-      progress=ProgressLine(config.distill.steps),
+      train.images, train.labels, args.method, args.ipc, settings,
+      progress=ProgressLine(getattr(settings, 'steps', 0)),
       checkpoint=lambda state: checkpoint.save_checkpoint(path, state, key),
       resume=resume, architecture=architecture)
   kip_format.save(args.out, result.images, result.labels)

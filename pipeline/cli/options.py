@@ -3,26 +3,31 @@ into a PipelineConfig.
 
 Every settings field that declares a flag (`contracts/options.py`) becomes an option
 of each command that uses its section: `run` and `compile` take them all, `distill`
-the ingest and distill ones and the Trainer's architecture (nfr's networks). What the user does not give comes from `--preset` (for
-`distill` without one: the settings' own defaults).
+the ingest and distill ones and the Trainer's architecture (nfr's networks). The
+distill flags come from the table of methods (`components/distiller/methods.py`): one
+per settings field name, set in every method that has the field, its help naming
+those methods and their defaults. What the user does not give comes from `--preset`
+(for `distill` without one: the settings' own defaults).
 """
 
 import argparse
+import dataclasses
 import os
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
-from tfx_distill.components.distiller.settings import METHODS, DistillSettings
+from tfx_distill.components.distiller import methods
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.components.ingest.sources import SOURCES
 from tfx_distill.contracts.options import CHOICES, FLAG, HELP, flagged_fields
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
-# (PipelineConfig field, its settings class); '' is PipelineConfig's own fields.
+# (PipelineConfig field, its settings class); '' is PipelineConfig's own fields;
+# the distill flags are the fields of every method's settings (`section_fields`).
 SECTIONS = {
     'ingest': IngestSettings,
-    'distill': DistillSettings,
+    'distill': methods.DistillConfig,
     'train': TrainSettings,
     'small_sets': SmallSetTraining,
     'eval': config_lib.EvalSettings,
@@ -39,6 +44,16 @@ def _dest(section: str, name: str) -> str:
   return f'{section}.{name}' if section else name
 
 
+def section_fields(section: str) -> List[Tuple[dataclasses.Field, str]]:
+  """(field, help) of every flagged field of a section; a distill field's help names
+  the methods that read it and their defaults."""
+  if section == 'distill':
+    return [(field, f'{field.metadata[HELP]} [{methods.applies_to(name)}]')
+            for name, (field, _) in methods.fields_by_name().items()
+            if field.metadata.get(FLAG)]
+  return [(field, field.metadata[HELP]) for field in flagged_fields(SECTIONS[section])]
+
+
 def add_settings_options(parser: argparse.ArgumentParser, sections: Iterable[str],
                          required: Tuple[str, ...] = (),
                          only: Optional[Dict[str, Tuple[str, ...]]] = None) -> None:
@@ -47,12 +62,12 @@ def add_settings_options(parser: argparse.ArgumentParser, sections: Iterable[str
   command cannot do without."""
   for section in sections:
     group = parser.add_argument_group(f'{section or "pipeline"} settings')
-    for field in flagged_fields(SECTIONS[section]):
+    for field, help_text in section_fields(section):
       if only and section in only and field.name not in only[section]:
         continue
       flag = field.metadata[FLAG]
       kwargs = {'dest': _dest(section, field.name), 'default': None,
-                'help': field.metadata[HELP], 'required': flag in required}
+                'help': help_text, 'required': flag in required}
       if isinstance(field.default, bool):
         kwargs['action'] = argparse.BooleanOptionalAction
       else:
@@ -69,7 +84,8 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
   parser.add_argument('--preset', default='smoke', choices=sorted(config_lib.PRESETS),
                       help='the settings not given on the command line (default smoke)')
   parser.add_argument('--candidates', help='comma-separated METHOD:IMAGES_PER_CLASS, '
-                      'e.g. random:1,kip:50 (methods: ' + ', '.join(METHODS) + ')')
+                      'e.g. random:1,kip:50 (methods: ' + ', '.join(methods.METHOD_NAMES)
+                      + ')')
   parser.add_argument('--kip-set', action='append', default=[],
                       help='a published KIP .npz to evaluate as one more candidate '
                       '(repeatable; local path or gs://)')
@@ -95,9 +111,9 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
   preset = getattr(args, 'preset', None)
   config = config_lib.preset(preset) if preset else config_lib.PipelineConfig()
   changes = {}
-  for section, cls in SECTIONS.items():
+  for section in SECTIONS:
     given = {f.name: getattr(args, _dest(section, f.name))
-             for f in flagged_fields(cls)
+             for f, _ in section_fields(section)
              if getattr(args, _dest(section, f.name), None) is not None}
     if section:
       changes[section] = given

@@ -5,7 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import bilevel
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import LogregSettings
+from tfx_distill.contracts.example_format import unstandardise
 
 L2REG = 0.1
 
@@ -87,12 +89,14 @@ def test_run_logreg_lowers_the_outer_loss():
   images = rng.standard_normal((200, 28, 28, 1)).astype(np.float32) * 0.3
   images[np.arange(200), 2 + 2 * classes, 4:24, 0] += 2.0
   losses = []
-  settings = DistillSettings(steps=5, learning_rate=0.05, target_batch=100, seed=1)
-  out, labels, got_classes, info = bilevel.run_logreg(
-      images, classes, settings, 1, progress=lambda s, l, a: losses.append(l), log_every=1)
-  assert out.shape == (10, 28, 28, 1) and labels.shape == (10, 10)
-  np.testing.assert_array_equal(got_classes, np.arange(10))
+  settings = LogregSettings(steps=5, learning_rate=0.05, target_batch=100, seed=1)
+  pool = unstandardise(images[..., 0])  # the job's pool is in pixel/255 space
+  result = bilevel.run_logreg(
+      Job(pool, classes, 1, progress=lambda s, l, a: losses.append(l)), settings,
+      log_every=1)
+  assert result.images.shape == (10, 28, 28, 1) and result.labels.shape == (10, 10)
+  np.testing.assert_array_equal(result.classes, np.arange(10))
   assert losses[-1] < losses[0]
-  assert info['steps'] == 5
-  again = bilevel.run_logreg(images, classes, settings, 1)[0]
-  np.testing.assert_array_equal(out, again)
+  assert result.info['steps'] == 5
+  again = bilevel.run_logreg(Job(pool, classes, 1), settings).images
+  np.testing.assert_array_equal(result.images, again)

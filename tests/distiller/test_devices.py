@@ -13,16 +13,16 @@ import numpy as np
 
 from tfx_distill.components.distiller import devices
 from tfx_distill.components.distiller.distill import distill
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import DistillConfig
 
-SMALL = DistillSettings(steps=2, target_batch=50, num_networks=1, width=8)
+SMALL = DistillConfig().updated(steps=2, target_batch=50, num_networks=1, width=8)
 PRETEND_GPU = """
 import sys
 import numpy as np
 import tensorflow as tf
 from tfx_distill.components.distiller import devices
 from tfx_distill.components.distiller.distill import distill
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import DistillConfig
 tf.config.set_soft_device_placement(False)
 devices.visible_gpus = lambda: ['/job:localhost/replica:0/task:0/device:GPU:0']
 rng = np.random.default_rng(0)
@@ -30,8 +30,8 @@ labels = np.repeat(np.arange(10), 6)
 images = rng.uniform(0, 1, (60, 28, 28)).astype(np.float32)
 for method in sys.argv[1:]:
   try:
-    distill(images, labels, method, 1, DistillSettings(steps=2, target_batch=50,
-                                                       num_networks=1, width=8))
+    distill(images, labels, method, 1, DistillConfig().updated(
+        steps=2, target_batch=50, num_networks=1, width=8).settings(method))
   except tf.errors.InvalidArgumentError as error:
     print(method, str(error).splitlines()[0])
   else:
@@ -63,7 +63,7 @@ def test_an_explicit_device_gives_the_same_set():
   rng = np.random.default_rng(1)
   labels = np.repeat(np.arange(10), 6)
   images = rng.uniform(0, 1, (60, 28, 28)).astype(np.float32)
-  default = distill(images, labels, 'kip', 1, SMALL)
-  on_cpu = distill(images, labels, 'kip', 1, SMALL, device='/CPU:0')
+  default = distill(images, labels, 'kip', 1, SMALL.kip)
+  on_cpu = distill(images, labels, 'kip', 1, SMALL.kip, device='/CPU:0')
   np.testing.assert_array_equal(default.images, on_cpu.images)
   np.testing.assert_array_equal(default.labels, on_cpu.labels)

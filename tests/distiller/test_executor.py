@@ -1,6 +1,7 @@
 """The Distiller executor on artifacts in temporary directories."""
 
 import dataclasses
+import json
 import os
 
 import numpy as np
@@ -10,11 +11,12 @@ from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.executor import Executor
+from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.kip import run_kip
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
 from tfx_distill.contracts.parameters import from_properties, to_parameters
-from tfx_distill.contracts.example_format import make_split, standardise, unstandardise
+from tfx_distill.contracts.example_format import make_split, unstandardise
 
 
 def write_ingested(tmp_path):
@@ -42,9 +44,9 @@ def run_executor(tmp_path, examples, settings, name, **extra):
 
 def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   examples, valid = write_ingested(tmp_path)
-  settings = DistillSettings(steps=2, target_batch=30, num_networks=1, width=16)
+  settings = KipSettings(steps=2, target_batch=30, num_networks=1, width=16)
   properties = dict(method='kip', images_per_class=1, **to_parameters(settings))
-  assert properties['learn_labels'] == 1 and from_properties(DistillSettings,
+  assert properties['learn_labels'] == 1 and from_properties(KipSettings,
                                                              properties) == settings
   distilled, kip_set = run_executor(tmp_path, examples, settings, 'run')
   saved = kip_format.load(os.path.join(kip_set.uri, KIP_SET_FILE))
@@ -59,19 +61,22 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
                                 read_examples(examples, 'eval').labels)
   assert distilled.get_string_custom_property('method') == 'kip'
   assert kip_set.get_float_custom_property('steps') == 2.0
+  # The method's settings, for the SetPublisher's record.
+  assert json.loads(kip_set.get_string_custom_property('distill_settings')) == (
+      dataclasses.asdict(settings))
 
 
 def test_a_killed_execution_resumes_from_its_checkpoint(tmp_path, capsys):
   examples, _ = write_ingested(tmp_path)
-  settings = DistillSettings(steps=4, target_batch=30, num_networks=1, width=16)
+  settings = KipSettings(steps=4, target_batch=30, num_networks=1, width=16)
   _, whole = run_executor(tmp_path, examples, settings, 'whole')
   assert 'step 4/4' in capsys.readouterr().err
   # What an execution killed after 2 of its 4 steps leaves in the checkpoint directory.
   directory = str(tmp_path / 'checkpoints')
   left = execution_checkpoint(directory, settings, 'kip', 1, examples.uri)
   pool = read_examples(examples, 'train')
-  run_kip(standardise(pool.images)[..., None], pool.labels,
-          dataclasses.replace(settings, steps=2), 1, checkpoint=left.save)
+  run_kip(Job(pool.images, pool.labels, 1, checkpoint=left.save),
+          dataclasses.replace(settings, steps=2))
   state = left.load()
   assert state.step == 2
   state.elapsed_s = 1000.0  # a mark only the resumed run can carry
@@ -89,7 +94,7 @@ def test_a_killed_execution_resumes_from_its_checkpoint(tmp_path, capsys):
 
 def test_another_pool_or_setting_does_not_resume_a_checkpoint(tmp_path):
   examples, _ = write_ingested(tmp_path)
-  settings = DistillSettings(steps=4, target_batch=30, num_networks=1, width=16)
+  settings = KipSettings(steps=4, target_batch=30, num_networks=1, width=16)
   directory = str(tmp_path / 'checkpoints')
   paths = {execution_checkpoint(directory, s, 'kip', 1, uri).path
            for s, uri in ((settings, examples.uri), (settings, examples.uri + 'x'),

@@ -1,5 +1,5 @@
-"""KIP: KRR against closed forms, the loss and its gradient, Adam, determinism and
-resuming."""
+"""KIP: the loss and its gradient, translations, determinism, resuming and the
+networks' refresh (KRR and Adam themselves: test_krr.py, test_adam.py)."""
 
 import dataclasses
 
@@ -8,48 +8,19 @@ import pytest
 import tensorflow as tf
 
 from tfx_distill.components.distiller import kernels, kip
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.distilled_set import PIXEL_HIGH, PIXEL_LOW
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.krr import krr_loss, krr_predict
+from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.contracts.errors import ConfigError
-
-
-def test_krr_with_linear_kernel_is_ridge_regression():
-  rng = np.random.default_rng(0)
-  x_s, x_t = rng.standard_normal((6, 4)), rng.standard_normal((5, 4))
-  y_s = rng.standard_normal((6, 3))
-  ridge = 0.3
-  k_ss, k_ts = x_s @ x_s.T, x_t @ x_s.T
-  pred = kip.krr_predict(tf.constant(k_ts), tf.constant(k_ss), tf.constant(y_s), ridge)
-  lam = ridge * np.trace(k_ss) / 6
-  # Primal ridge: w = (X^T X + lam I)^{-1} X^T y.
-  w = np.linalg.solve(x_s.T @ x_s + lam * np.eye(4), x_s.T @ y_s)
-  np.testing.assert_allclose(pred.numpy(), x_t @ w, rtol=1e-9, atol=1e-12)
-
-
-def test_krr_with_tiny_ridge_is_min_norm_least_squares():
-  # Fewer support points than dimensions: KRR interpolates with the min-norm solution.
-  rng = np.random.default_rng(1)
-  x_s, x_t = rng.standard_normal((3, 6)), rng.standard_normal((4, 6))
-  y_s = rng.standard_normal((3, 2))
-  pred = kip.krr_predict(tf.constant(x_t @ x_s.T), tf.constant(x_s @ x_s.T),
-                         tf.constant(y_s), 1e-12)
-  np.testing.assert_allclose(pred.numpy(), x_t @ np.linalg.pinv(x_s) @ y_s, rtol=1e-7,
-                             atol=1e-9)
-
-
-def test_loss_is_zero_when_targets_are_the_support():
-  images = tf.constant(np.random.default_rng(2).standard_normal((5, 28, 28, 1)), tf.float32)
-  labels = tf.constant(np.eye(10)[:5] - 0.1)
-  nets = kernels.conv_networks(0, 0, 1, width=16)
-  k_ss = kernels.conv_rf_kernel(images, images, nets)
-  loss = kip.kip_loss(kip.krr_predict(k_ss, k_ss, labels, 1e-9), labels)
-  assert float(loss) < 1e-8
-  assert float(kip.accuracy(kip.krr_predict(k_ss, k_ss, labels, 1e-9), np.arange(5))) == 1
+from tfx_distill.contracts.example_format import unstandardise
+from tests.distiller.kernel_reference import kernel_predict
 
 
 def _fc_loss(support, labels, target, target_labels):
   k_ss = kernels.fc_ntk(support, support, 2)
   k_ts = kernels.fc_ntk(target, support, 2)
-  return kip.kip_loss(kip.krr_predict(k_ts, k_ss, labels, 1e-4), target_labels)
+  return krr_loss(krr_predict(k_ts, k_ss, labels, 1e-4), target_labels)
 
 
 def test_kip_gradient_matches_finite_differences():
@@ -74,16 +45,6 @@ def test_kip_gradient_matches_finite_differences():
     assert np.isclose(np.sum(grad.numpy() * direction), numeric, rtol=1e-5), index
 
 
-def test_first_adam_step_moves_by_learning_rate_against_the_gradient():
-  param = np.array([1.0, 2.0, 3.0], np.float32)
-  grad = np.array([0.5, -2.0, 1e-3], np.float32)
-  new, m, v = kip.adam_update(param, grad, np.zeros(3, np.float32), np.zeros(3, np.float32),
-                              1, 0.01)
-  np.testing.assert_allclose(new, param - 0.01 * np.sign(grad), rtol=1e-5)
-  np.testing.assert_allclose(m, 0.1 * grad, rtol=1e-6)
-  np.testing.assert_allclose(v, 0.001 * grad * grad, rtol=1e-5)
-
-
 def test_translate_shifts_each_image_by_its_own_offset():
   images = np.zeros((2, 28, 28, 1), np.float32)
   images[:, 10, 10, 0] = 1.0
@@ -101,44 +62,46 @@ def _pool(per_class=20):
   return images, classes
 
 
-CONFIG = DistillSettings(steps=4, target_batch=50, num_networks=1, width=8, seed=7,
-                         augment=True)
+CONFIG = KipSettings(steps=4, target_batch=50, num_networks=1, width=8, seed=7,
+                     augment=True)
 IPC = 1
 
 
-def test_run_kip_is_deterministic_and_reports_progress():
+def _job(**callbacks):
+  """A KIP job on the pool of _pool() (given in pixel/255 space, as every job is)."""
   images, classes = _pool()
+  return Job(unstandardise(images[..., 0]), classes, IPC, **callbacks)
+
+
+def test_run_kip_is_deterministic_and_reports_progress():
   seen = []
-  first = kip.run_kip(images, classes, CONFIG, IPC, progress=lambda *a: seen.append(a),
-                     log_every=1)
-  second = kip.run_kip(images, classes, CONFIG, IPC)
+  first = kip.run_kip(_job(progress=lambda *a: seen.append(a)), CONFIG, log_every=1)
+  second = kip.run_kip(_job(), CONFIG)
   assert [s[0] for s in seen] == [1, 2, 3, 4]
   assert first.images.shape == (10, 28, 28, 1) and first.labels.shape == (10, 10)
   np.testing.assert_array_equal(first.classes, np.arange(10))
   np.testing.assert_array_equal(first.images, second.images)
   np.testing.assert_array_equal(first.labels, second.labels)
-  assert first.images.min() >= kip.PIXEL_LOW and first.images.max() <= kip.PIXEL_HIGH
+  assert first.images.min() >= PIXEL_LOW and first.images.max() <= PIXEL_HIGH
 
 
 def test_resuming_from_a_checkpoint_equals_an_uninterrupted_run():
-  images, classes = _pool()
   saved = []
-  kip.run_kip(images, classes, dataclasses.replace(CONFIG, steps=2), IPC,
-              checkpoint=lambda s: saved.append(kip.KipState.from_arrays(s.to_arrays())))
-  resumed = kip.run_kip(images, classes, CONFIG, IPC, resume=saved[-1])
-  straight = kip.run_kip(images, classes, CONFIG, IPC)
+  kip.run_kip(_job(checkpoint=lambda s: saved.append(kip.KipState.from_arrays(
+      s.to_arrays()))), dataclasses.replace(CONFIG, steps=2))
+  resumed = kip.run_kip(_job(resume=saved[-1]), CONFIG)
+  straight = kip.run_kip(_job(), CONFIG)
   assert saved[-1].step == 2
   np.testing.assert_array_equal(resumed.images, straight.images)
   np.testing.assert_array_equal(resumed.labels, straight.labels)
 
 
 def test_kip_reduces_the_loss_and_learns_labels():
-  images, classes = _pool()
   config = dataclasses.replace(CONFIG, steps=30, augment=False, kernel='fc_ntk',
                                learning_rate=0.05)
   losses = []
-  result = kip.run_kip(images, classes, config, IPC, log_every=1,
-                       progress=lambda s, l, a: losses.append(l))
+  result = kip.run_kip(_job(progress=lambda s, l, a: losses.append(l)), config,
+                       log_every=1)
   assert np.mean(losses[-5:]) < np.mean(losses[:5])
   assert not np.allclose(result.labels, np.eye(10) - 0.1)
 
@@ -151,8 +114,8 @@ def test_unknown_clip_mode_is_refused():
 def test_kernel_predict_classifies_the_support_itself():
   images, classes = _pool()
   support = images[::20]
-  pred = kip.kernel_predict(dataclasses.replace(CONFIG, width=16), support,
-                            np.eye(10)[classes[::20]] - 0.1, support, num_networks=2)
+  pred = kernel_predict(dataclasses.replace(CONFIG, width=16), support,
+                        np.eye(10)[classes[::20]] - 0.1, support, num_networks=2)
   assert np.mean(np.argmax(pred, axis=1) == classes[::20]) == 1.0
 
 
@@ -168,6 +131,5 @@ def test_refresh_every_shares_networks_and_cached_features_match():
       1, batch, same[0])
   for a, b in zip(cached, direct):
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-  first = kip.run_kip(images, classes, config, IPC)
-  np.testing.assert_array_equal(first.images,
-                                kip.run_kip(images, classes, config, IPC).images)
+  first = kip.run_kip(_job(), config)
+  np.testing.assert_array_equal(first.images, kip.run_kip(_job(), config).images)

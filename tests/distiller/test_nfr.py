@@ -8,24 +8,25 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components.distiller import keep_best, kip, model_pool, networks, nfr
+from tfx_distill.components.distiller import keep_best, model_pool, networks, nfr
 from tfx_distill.components.distiller.checkpoint import load_checkpoint, save_checkpoint
 from tfx_distill.components.distiller.feature_regression import feature_krr
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT
-from tfx_distill.components.distiller.settings import DistillSettings, for_method
+from tfx_distill.components.distiller.job import Job
+from tfx_distill.components.distiller.methods import NfrSettings
 from tfx_distill.contracts.errors import ConfigError
 from tests.distiller.test_distill import _digits
 
 # 12 digits per class; 2 per class held out; a pool of 2 small networks.
-TINY = for_method(DistillSettings(steps=4, target_batch=40, holdout=20, pool_models=2,
-                                  reset_every=4, eval_every=2, eval_fit_steps=3,
-                                  seed=1), 'nfr')
+TINY = NfrSettings(steps=4, target_batch=40, holdout=20, pool_models=2, reset_every=4,
+                   eval_every=2, eval_fit_steps=3, seed=1)
 
 
-def run(settings=TINY, **kwargs):
+def run(settings=TINY, checkpoint=None, resume=None, **kwargs):
   images, labels = _digits()
-  return nfr.run_nfr(images, labels, settings, 1, 'kip_convnet', **kwargs)
+  job = Job(images, labels, 1, 'kip_convnet', checkpoint=checkpoint, resume=resume)
+  return nfr.run_nfr(job, settings.validate(), **kwargs)
 
 
 def test_feature_krr_is_the_closed_form_ridge_solution():
@@ -70,14 +71,14 @@ def test_holdout_is_class_balanced_and_never_a_target_or_initial_image(monkeypat
   assert len(held) == 20 and np.all(np.bincount(labels[held]) == 2)
   assert not set(held) & set(candidates) and len(held) + len(candidates) == len(labels)
   drawn = []
-  real = kip.class_balanced_batch
+  real = nfr.class_balanced_batch
 
   def recording(pool_classes, size, rng, candidates=None):
     batch = real(pool_classes, size, rng, candidates)
     drawn.append(batch)
     return batch
 
-  monkeypatch.setattr(kip, 'class_balanced_batch', recording)
+  monkeypatch.setattr(nfr, 'class_balanced_batch', recording)
   init = nfr.initial_indices(_digits()[0], labels, candidates, TINY, 1)
   run()
   assert len(drawn) == TINY.steps

@@ -96,7 +96,7 @@ def test_every_execution_completes(smoke_run):
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
   root, result = smoke_run
   assert f'pipeline root: {local_paths(root).pipeline_root}' in result.stdout
-  # The KIP Distiller's progress on the terminal (smoke: 5 steps).
+  # The nfr and KIP Distillers' progress on the terminal (smoke: 5 steps each).
   assert '] step 5/5 loss ' in result.stderr and ' elapsed, ETA ' in result.stderr
   store = metadata_store(root)
   executions = store.get_executions()
@@ -106,12 +106,18 @@ def test_every_execution_completes(smoke_run):
   for expected in ('Ingest', 'StatisticsGen', 'SchemaGen', 'ExampleValidator',
                    'Distiller', 'Trainer', 'Evaluator', 'Pusher'):
     assert any(expected in name for name in types), (expected, types)
-  kip_sets = [a for a in store.get_artifacts_by_type(KipSet.TYPE_NAME)
-              if 'Distiller_kip_1' in a.uri]
-  assert len(kip_sets) == 1
   from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
-  kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
-  assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
+  for method in ('nfr', 'kip'):
+    kip_sets = [a for a in store.get_artifacts_by_type(KipSet.TYPE_NAME)
+                if f'Distiller_{method}_1' in a.uri]
+    assert len(kip_sets) == 1, method
+    kip = kip_format.load(os.path.join(kip_sets[0].uri, 'kip_set.npz'))
+    assert kip.images.shape == (10, 28, 28, 1) and kip.labels.shape == (10, 10)
+    # The set records its method's settings (what the SetPublisher publishes).
+    settings = json.loads(kip_sets[0].custom_properties['distill_settings'].string_value)
+    assert settings['steps'] == 5 and kip_sets[0].custom_properties['steps'].double_value == 5
+    assert ('width' in settings) == (method == 'kip')
+    assert ('keep_best' in settings) == (method == 'nfr')
 
 
 def test_imported_kip_set_keeps_its_learned_labels(smoke_run):
@@ -184,9 +190,9 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   root, result = smoke_run
   store = metadata_store(root)
   records = {name: read_record(artifacts_of(store, 'ModelRun', f'Trainer_{name}_s0')[0].uri)
-             for name in ('full', 'random_1', 'kip_1', 'kipset_0')}
+             for name in ('full', 'random_1', 'nfr_1', 'kip_1', 'kipset_0')}
   # Distilled and imported sets: 30 steps at a batch of all 10 images (smoke recipe).
-  for name in ('random_1', 'kip_1', 'kipset_0'):
+  for name in ('random_1', 'nfr_1', 'kip_1', 'kipset_0'):
     record = records[name]
     assert (record['images'], record['optimizer_steps'], record['global_batch_size'],
             record['images_processed']) == (10, 30, 10, 300), name
@@ -201,7 +207,7 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   schema, = artifacts_of(store, 'Schema', 'ImportSchemaGen')
   trainers = [e for e in store.get_executions()
               if 'Trainer' in store.get_execution_types_by_id([e.type_id])[0].name]
-  assert len(trainers) == 5
+  assert len(trainers) == 6  # full, full_same_steps, random_1, nfr_1, kip_1, kipset_0
   for execution in trainers:
     events = store.get_events_by_execution_ids([execution.id])
     assert schema.id in {e.artifact_id for e in events if e.type == e.INPUT}
@@ -239,7 +245,7 @@ def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_r
                                    for a in store.get_artifacts_by_type('PushedModel')}
   full_curves = {name: records[name]['eval_curve']['points']
                  for name in ('full', 'full_same_steps')}
-  for name in ('random_1', 'kip_1', 'kipset_0'):
+  for name in ('random_1', 'nfr_1', 'kip_1', 'kipset_0'):
     row = rows[name]
     assert row['images_processed'] == records[name]['images_processed']
     reached = [i for i in (images_to_accuracy(c, row['accuracy'])
@@ -273,7 +279,8 @@ def test_blessing_gate_pushes_only_blessed_models(smoke_run):
       failed = {(f.metric_key.name, f.metric_key.is_diff)
                 for v in validation.metric_validations_per_slice for f in v.failures}
       assert ('sparse_categorical_accuracy', True) in failed, failed
-  assert set(blessed) == {'full', 'full_same_steps', 'random_1', 'kip_1', 'kipset_0'}
+  assert set(blessed) == {'full', 'full_same_steps', 'random_1', 'nfr_1', 'kip_1',
+                          'kipset_0'}
   assert blessed['full'] and not blessed['random_1']
   blessed.pop('full_same_steps')  # evaluated as a baseline, never pushed
   pushes = {a.uri.split('/Pusher_')[1].split('/')[0]: a.custom_properties['pushed'].int_value
@@ -304,7 +311,8 @@ def check_published_sets(store, root, blessed):
   paths = local_paths(root)
   published = {a.uri.split('/SetPublisher_')[1].split('/')[0]: a
                for a in store.get_artifacts_by_type('tfx_distill.PublishedSet')}
-  assert set(published) == {'random_1', 'kip_1'}  # not full, not the imported kipset_0
+  # Not full, not the imported kipset_0.
+  assert set(published) == {'random_1', 'nfr_1', 'kip_1'}
   for name, artifact in published.items():
     assert artifact.custom_properties['published'].int_value == int(blessed[name])
     if not blessed[name]:
@@ -325,6 +333,8 @@ def check_published_sets(store, root, blessed):
     assert record['pushed_model'] == {
         'path': os.path.join(paths.serving_root, name, version), 'version': version}
     assert record['images'] == 10 and record['training_set'] == name
+    assert record['distill_settings'] == json.loads(
+        kip_set.custom_properties['distill_settings'].string_value)
 
 
 def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):

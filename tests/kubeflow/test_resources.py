@@ -57,7 +57,7 @@ def test_kubeflow_trainers_training_in_the_step_get_theirs(tmp_path):
   asked = resources(job)
   steps = {t for t in job['pipelineSpec']['root']['dag']['tasks']
            if t.startswith('Trainer_') or t == 'Tuner'}
-  assert len(steps) == 5 and set(asked) == steps  # smoke/tune: no preset resources
+  assert len(steps) == 6 and set(asked) == steps  # smoke/tune: no preset resources
   for task in steps:
     assert asked[task] == {'cpuLimit': 4.0, 'memoryLimit': pytest.approx(2**34 / 1e9),
                            'accelerator': {'type': 'nvidia.com/gpu', 'count': '2'}}

@@ -12,6 +12,7 @@ import pytest
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
 
+from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.kubeflow import runtime_parameters, tunable
 from tfx_distill.kubeflow.compile import kfp_package_path
 from tfx_distill.kubeflow.deployment import Deployment
@@ -66,6 +67,9 @@ def test_parameters_and_defaults_in_the_spec(smoke_job):
     ('DataGate', {'schema_file': 'schema_file', 'allow_anomalies': 'allow_anomalies'}),
     ('Distiller_kip_1', {'steps': 'steps', 'seed': 'distill_seed',
                          'time_budget_s': 'time_budget'}),
+    ('Distiller_nfr_1', {'steps': 'steps', 'seed': 'distill_seed',
+                         'time_budget_s': 'time_budget'}),
+    ('Distiller_random_1', {'seed': 'distill_seed'}),  # random has no steps
     ('Trainer_full_s0', {'epochs': 'epochs', 'seed': 'train_seed'}),
     ('Trainer_kip_1_s0', {'small_steps': 'small_steps', 'seed': 'train_seed'}),
     ('Evaluator_full_s0', {'min_accuracy': 'full_min_accuracy', 'max_drop': 'max_drop'}),
@@ -117,7 +121,7 @@ def test_defaults_follow_the_config():
                                    'allow_anomalies', 'small_steps', 'steps')} == {
       'epochs': 5, 'train_seed': 3, 'max_drop': 0.02, 'data': 'tfds:mnist',
       'schema_file': 'gs://b/schema.pbtxt', 'allow_anomalies': 1,
-      'small_steps': config.small_sets.steps, 'steps': config.distill.steps}
+      'small_steps': config.small_sets.steps, 'steps': config.distill.nfr.steps}
   small = [node for name, node in nodes.items()
            if name.startswith('Trainer_') and not name.startswith('Trainer_full')]
   trainer = max(small, key=lambda node: node.id).exec_properties  # a second seed's
@@ -128,6 +132,32 @@ def test_defaults_follow_the_config():
   ingest = nodes['Ingest'].exec_properties
   assert ingest['data'].name == 'data' and ingest['data'].ptype is str
   assert ingest['eval_fraction'] == 0.2  # not a runtime parameter: stays a constant
+
+
+def test_distillers_take_the_parameters_of_the_settings_their_method_has():
+  config = config_lib.replace(config_lib.preset('smoke'), candidates=tuple(
+      config_lib.Candidate(m, 1) for m in ('first', 'random', 'nfr')))
+  defaults, nodes = parameterized(config)
+
+  def taken(node_id):
+    return {key for key, value in nodes[node_id].exec_properties.items()
+            if isinstance(value, data_types.RuntimeParameter)}
+
+  assert taken('Distiller_nfr_1') == {'steps', 'seed', 'time_budget_s'}
+  assert taken('Distiller_random_1') == {'seed'}
+  assert taken('Distiller_first_1') == set()
+  assert (defaults['steps'], defaults['distill_seed']) == (5, 0)
+  # Only first: no Distiller has steps, seed or a time budget.
+  defaults, _ = parameterized(config_lib.replace(
+      config, candidates=(config_lib.Candidate('first', 1),)))
+  assert not {'steps', 'distill_seed', 'time_budget'} & set(defaults)
+  # One runtime parameter cannot stand for two values.
+  with pytest.raises(ConfigError, match=r'runtime parameter steps stands for '
+                     r'distill\.\*\.steps, which differs between its nodes \(\[5, 7\]\); '
+                     r'give them one value \(--steps\)'):
+    parameterized(config_lib.replace(config, distill={'nfr': {'steps': 7}},
+                                     candidates=(config_lib.Candidate('nfr', 1),
+                                                 config_lib.Candidate('kip', 1))))
 
 
 def test_no_schema_parameter_when_the_schema_is_inferred():

@@ -9,7 +9,7 @@ from tfx.types import standard_artifacts
 
 from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller import executor as distiller_executor
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import KipSettings, NfrSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
 from tfx_distill.contracts.example_format import unstandardise
 from tfx_distill.components.ingest import executor as ingest_executor
@@ -57,8 +57,8 @@ def pipeline_set(tmp_path, settings, **parameters):
 def test_the_command_line_makes_the_same_set_as_the_pipeline(tmp_path):
   """Ingest and Distiller executors on artifacts, with the settings the flags name."""
   assert distill(tmp_path / 'cli.npz', '--steps', '3') == 0
-  pipeline_set(tmp_path, DistillSettings(steps=3, target_batch=50, num_networks=1,
-                                         width=16, seed=3), method='kip')
+  pipeline_set(tmp_path, KipSettings(steps=3, target_batch=50, num_networks=1, width=16,
+                                     seed=3), method='kip')
   assert (tmp_path / 'cli.npz').read_bytes() == (
       tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()
 
@@ -133,8 +133,8 @@ def test_nfr_config_errors_are_one_line(tmp_path, capsys, flag, value, message):
 def test_the_pipelines_distiller_makes_the_clis_nfr_set_for_its_architecture(tmp_path):
   assert cli.main(['distill', *NFR, '--architecture', 'kip_convnet',
                    '--out', str(tmp_path / 'cli.npz')]) == 0
-  kip_set = pipeline_set(tmp_path, DistillSettings(steps=2, holdout=50, pool_models=2,
-                                                    reset_every=4, keep_best='none'),
+  kip_set = pipeline_set(tmp_path, NfrSettings(steps=2, holdout=50, pool_models=2,
+                                                reset_every=4, keep_best='none'),
                          method='nfr', architecture='kip_convnet')
   assert (tmp_path / 'cli.npz').read_bytes() == (
       tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()

@@ -64,7 +64,7 @@ def test_nothing_trains_before_the_data_gate():
     assert node.inputs['schema'] is nodes['ImportSchemaGen'].outputs['schema']
   training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
                                                       'Trainer')]
-  assert len(training) == 1 + 2 + 1 + 2 * 5  # Tuner, Distillers, KipImport, Trainers
+  assert len(training) == 1 + 3 + 1 + 2 * 6  # Tuner, Distillers, KipImport, Trainers
   for node_id in training:
     assert gate in nodes[node_id].upstream_nodes, node_id
   # The gate checks against the package's curated schema unless told otherwise.
@@ -113,9 +113,26 @@ def test_each_distilled_candidate_publishes_its_set_after_its_pusher():
         'pushed_model': (f'Pusher_{candidate.name}', 'pushed_model')}
     properties = publisher.exec_properties
     assert properties['base_directory'] == f'{PATHS.sets_root}/{candidate.name}'
-    assert {name: properties[name] for name in ('steps', 'seed', 'time_budget_s')} == {
-        'steps': config.distill.steps, 'seed': config.distill.seed,
-        'time_budget_s': config.distill.time_budget_s}
+    # The settings that made the set come with it (the KipSet's distill_settings).
+    assert set(properties) == {'base_directory', 'code_version'}
+
+
+def test_a_distiller_takes_only_its_methods_settings():
+  config = config_lib.replace(config_lib.preset('smoke'), distill={'width': 16},
+                              candidates=tuple(config_lib.Candidate(m, 1) for m in (
+                                  'nfr', 'random', 'first', 'herding', 'kip', 'logreg')))
+  nodes = {c.id: c for c in create_pipeline(config, PATHS).components}
+  common = {'method', 'images_per_class', 'architecture', 'checkpoint_dir', 'code_version'}
+  for candidate in config.candidates:
+    properties = nodes[f'Distiller_{candidate.name}'].exec_properties
+    settings = dataclasses.asdict(config.distill.settings(candidate.method))
+    assert set(properties) == common | set(settings), candidate.method
+    assert {k: properties[k] for k in settings} == {
+        k: int(v) if isinstance(v, bool) else v for k, v in settings.items()}
+  assert nodes['Distiller_kip_1'].exec_properties['width'] == 16
+  assert 'width' not in nodes['Distiller_nfr_1'].exec_properties
+  assert set(nodes['Distiller_first_1'].exec_properties) == common
+  assert nodes['Distiller_nfr_1'].exec_properties['steps'] == config.distill.nfr.steps
 
 
 def custom_configs(pipeline):
@@ -156,7 +173,7 @@ def test_trainers_and_tuner_read_with_the_ingested_schema():
   pipeline = create_pipeline(config_lib.preset('tune'), PATHS)
   schema_gen = next(c for c in pipeline.components if c.id == 'ImportSchemaGen')
   readers = [c for c in pipeline.components if c.id.startswith('Trainer_') or c.id == 'Tuner']
-  assert len(readers) == 5
+  assert len(readers) == 6  # the Tuner; full, full_same_steps, random_1, nfr_1, kip_1
   for component in readers:
     assert component.inputs['schema'] is schema_gen.outputs['schema'], component.id
     # The Tuner's objective is valid's; a Trainer also records its eval learning curve.

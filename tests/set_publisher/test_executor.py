@@ -14,15 +14,14 @@ import pytest
 from tfx.types import standard_artifacts
 
 from tfx_distill.contracts import kip_format
-from tfx_distill.components.distiller.settings import DistillSettings
+from tfx_distill.components.distiller.methods import KipSettings
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.contracts.errors import DataError
-from tfx_distill.contracts.parameters import to_parameters
 from tfx_distill.components.set_publisher.executor import Executor
 from tfx_distill.components.set_publisher.spec import PublishedSet
 from tests.report.fake_run import write_evaluation
 
-SETTINGS = DistillSettings(steps=7, width=16, num_networks=1, seed=3, time_budget_s=30.0)
+SETTINGS = KipSettings(steps=7, width=16, num_networks=1, seed=3, time_budget_s=30.0)
 VERSION = '1700000000'
 
 
@@ -44,7 +43,8 @@ def _inputs(tmp_path, tag, blessed=True, version=VERSION, seed=0):
   labels = (np.eye(10) - 0.1 + rng.normal(0, 0.05, (10, 10))).astype(np.float32)
   kip_set = _artifact(KipSet, tmp_path / f'Distiller_kip_1/kip_set/{tag}', method='kip',
                       images_per_class=1, steps=7.0, stopped_by_budget=1.0,
-                      final_loss=0.25)
+                      final_loss=0.25,
+                      distill_settings=json.dumps(dataclasses.asdict(SETTINGS)))
   kip_format.save(os.path.join(kip_set.uri, 'kip_set.npz'), images, labels)
   evaluation = _artifact(standard_artifacts.ModelEvaluation,
                          tmp_path / f'Evaluator_kip_1_s0/evaluation/{tag}')
@@ -65,8 +65,7 @@ def _inputs(tmp_path, tag, blessed=True, version=VERSION, seed=0):
 def _publish(tmp_path, inputs, tag):
   published = _artifact(PublishedSet, tmp_path / f'SetPublisher_kip_1/published_set/{tag}')
   Executor().Do(inputs, {'published_set': [published]},
-                {'base_directory': str(tmp_path / 'distilled_sets' / 'kip_1'),
-                 **to_parameters(SETTINGS)})
+                {'base_directory': str(tmp_path / 'distilled_sets' / 'kip_1')})
   return published
 
 
