@@ -9,7 +9,7 @@ memory of the process (after the imports, and at its peak).
 `write` makes the file from real digits: the bundled 10,000 MNIST digits repeated, in
 the Kaggle layout (`label,pixel0..pixel783`, integer pixels 0..255). `--sources` loads
 `load_csv` from another copy of sources.py (e.g. the previous version, from
-`git show REV:components/ingest/sources.py`) to compare.
+`git show REV:contracts/sources.py`) to compare.
 """
 
 import argparse
@@ -23,7 +23,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from tfx_distill.components.ingest import sources  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.contracts import sources  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def write(path: str, rows: int) -> None:

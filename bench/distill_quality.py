@@ -1,6 +1,6 @@
 """Benchmark: how well do distilled sets train the seed notebook's CNN?
 
-Pool: the first 8,000 of the bundled digits (components/ingest/data/mnist10k.npz);
+Pool: the first 8,000 of the bundled digits (contracts/data/mnist10k.npz);
 test: the last 2,000. Each row distils `images per class` images per class from the pool
 with one method (or reads a given KIP-format .npz, `--sets`), then trains a network on
 the set with several seeds and reports the test accuracy (mean +- std), the
@@ -40,11 +40,12 @@ from tfx_distill.components.distiller import kernels, kip  # pylint: disable=wro
 from tfx_distill.components.distiller.krr import krr_predict  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.distill import distill  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.job import Job  # pylint: disable=wrong-import-position
-from tfx_distill.components.distiller.methods import KERNELS, DistillConfig, KipSettings, NfrSettings  # pylint: disable=wrong-import-position
+from tfx_distill.components.distiller.methods import DistillConfig
+from tfx_distill.components.distiller.settings import KERNELS, KipSettings, NfrSettings  # pylint: disable=wrong-import-position
 from tfx_distill.components.distiller.settings import CLIP_MODES  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
-from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
 from tfx_distill.trainer import data as data_lib, model as model_lib  # pylint: disable=wrong-import-position
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # pylint: disable=wrong-import-position
 

@@ -10,7 +10,7 @@ import argparse
 
 import numpy as np
 
-from tfx_distill.components.ingest.sources import load_source
+from tfx_distill.contracts.sources import load_source
 
 MAX_SHIFT = 2
 

@@ -53,7 +53,7 @@ def write_examples(directory: str, count: int) -> str:
   """The first `count` bundled digits as an Examples 'train' split; returns its URI."""
   import numpy as np  # pylint: disable=import-outside-toplevel
   from tfx_distill.contracts.example_format import make_split, write_split  # pylint: disable=import-outside-toplevel
-  from tfx_distill.components.ingest.sources import SAMPLE_PATH  # pylint: disable=import-outside-toplevel
+  from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=import-outside-toplevel
   with np.load(SAMPLE_PATH) as digits:
     split = make_split(digits['x'][:count].astype(np.float32) / 255.0,
                        digits['y'][:count])

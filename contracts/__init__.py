@@ -3,14 +3,17 @@
 Component folders, the Trainer, the Kubeflow compiler and the runners import these and
 never each other's internals (a component folder's public face is its `spec.py`):
 
-- formats: `example_format` (the tf.Example files and splits), `kip_format` (the
-  published KIP `.npz`), `model_format` (serving signatures, `training.json`),
-  `artifacts` (reading and writing Examples artifacts), `push` (versioned directories
-  that appear complete or not at all: pushed models and published sets);
+- data: `sources` (the table of data sources: names, readers, fingerprints; the bundled
+  digits in `data/`), `example_format` (the tf.Example files and splits), `artifacts`
+  (reading and writing Examples artifacts), `kip_format` (the published KIP `.npz`);
+- models: `model_format` (serving signatures, `training.json`), `learning_curve` (the
+  eval-split curve in it, and how to read it), `lineage` (a model's family on its
+  artifacts), `push` (versioned directories that appear complete or not at all:
+  pushed models and published sets);
 - names: `node_ids` (node and training-set names, built and parsed), `architectures`
   (the Trainer's networks);
 - settings: `options` (how a setting declares its flag), `parameters` (settings <->
-  component execution parameters and custom_config dicts);
-- running: `errors` (user errors vs bugs), `files` (reads through tf.io.gfile),
-  `progress` (progress lines on the terminal).
+  execution parameters and JSON dicts: the one serializer);
+- running: `errors` (user errors vs bugs), `files` (reads and fingerprints through
+  tf.io.gfile), `progress` (progress lines on the terminal).
 """

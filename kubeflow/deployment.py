@@ -5,13 +5,9 @@ Model Registry the Pushers upload to. Light
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import Any, Dict, Optional
 
 from tfx_distill.contracts.errors import check
-
-if TYPE_CHECKING:
-  from tfx_distill.kubeflow.model_registry import ModelRegistry  # pylint: disable=g-bad-import-order
-  from tfx_distill.kubeflow.vertex_training import VertexTraining  # pylint: disable=g-bad-import-order
 
 TARGETS = ('vertex', 'kubeflow')
 REMOTE_SCHEMES = ('gs://',)
@@ -90,10 +86,12 @@ class Deployment:
   target: str  # vertex | kubeflow
   pipeline_root: str  # gs://... (Vertex and Kubeflow; s3:// is refused)
   image: str  # the image built from kubeflow/Dockerfile
-  vertex_training: Optional['VertexTraining'] = None  # Trainers as Vertex CustomJobs
+  # Trainers as Vertex CustomJobs: a vertex_training.VertexTraining (which imports
+  # TFX and this module's TPU check, so it is not imported here).
+  vertex_training: Optional[Any] = None
   distiller: Resources = Resources()  # each Distiller step
   trainer: Resources = Resources()  # each Trainer and Tuner step training in the pipeline
-  model_registry: Optional['ModelRegistry'] = None  # --push-to vertex
+  model_registry: Optional[Any] = None  # --push-to vertex: a model_registry.ModelRegistry
 
   def validate(self) -> 'Deployment':
     """Raises ConfigError naming the first bad value; returns self."""

@@ -11,7 +11,7 @@ which no executor reads:
 - `source_fingerprint` (Ingest, each KipImport): a SHA-256 of the path, size and
   modification time of every file the source reads, through `tf.io.gfile` (so gs://
   too; contracts/files.py), each source saying which files it reads in its entry of
-  components/ingest/sources.py (the bundled file for `sample`, the file of `csv:` and
+  contracts/sources.py (the bundled file for `sample`, the file of `csv:` and
   `npz:`, the directory's files for `idx:`, the prepared dataset's files for `tfds:`,
   none before its first download, so the run after the download ingests again);
 - `code_version` (every step that runs this package's code: Ingest, Distiller,
@@ -38,7 +38,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 
 from tfx_distill import DISTRIBUTION
-from tfx_distill.components.ingest import sources
+from tfx_distill.contracts import sources
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.files import digest, file_entries
 

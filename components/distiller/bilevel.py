@@ -31,7 +31,7 @@ from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LOW,
                                                             DistilledSet)
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.methods import LogregSettings
+from tfx_distill.components.distiller.settings import LogregSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES, plain_label_vectors
 
 

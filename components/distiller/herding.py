@@ -18,7 +18,7 @@ import tensorflow as tf
 from tfx_distill.components.distiller import kernels
 from tfx_distill.components.distiller.distilled_set import DistilledSet, from_indices
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.methods import HerdingSettings
+from tfx_distill.components.distiller.settings import HerdingSettings
 from tfx_distill.contracts.example_format import NUM_CLASSES
 
 

@@ -21,7 +21,7 @@ import tensorflow as tf
 from tfx_distill.components.distiller import networks
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.feature_regression import batched, feature_krr
-from tfx_distill.components.distiller.methods import NfrSettings
+from tfx_distill.components.distiller.settings import NfrSettings
 from tfx_distill.components.distiller.model_pool import pool_update_fn
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,

@@ -30,7 +30,7 @@ from tfx_distill.components.distiller.distilled_set import (PIXEL_HIGH, PIXEL_LO
                                                             DistilledSet)
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.krr import accuracy, krr_loss, krr_predict
-from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.components.distiller.settings import KipSettings
 from tfx_distill.contracts.example_format import plain_label_vectors
 
 # The "step" whose random networks evaluate a finished set (bench/distill_quality.py).

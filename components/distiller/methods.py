@@ -3,146 +3,28 @@ exactly the fields it reads, with its own defaults and checks), its run function
 (one signature, one result type: `run(job: Job, settings) -> DistilledSet`) and the
 class of its checkpoint state, if it keeps one.
 
-Adding a method means one module (its run function, and its state if it checkpoints)
-and one entry here: its settings class and a `Method` line, with its module in
-`_modules`. Everything else follows from the table: the Distiller's execution
+Adding a method means one module (its run function, and its state if it checkpoints),
+its settings class (settings.py) and one entry here: a `Method` line, with its module
+in `_modules`. Everything else follows from the table: the Distiller's execution
 parameters (its method's fields only, so that a setting of one method never re-runs
 another's Distillers), `DistillConfig` (the pipeline config's `distill`, one settings
 object per method: `config.distill.nfr.steps`), the command line's flags (one per
 field name, applied to every method that has the field), the checkpoints and the
 published sets' record.
 
-The settings classes are declared here rather than in their method's module so that
-the command line and the pipeline config read them without importing TensorFlow; the
-method modules are imported on first use (`_modules`).
+The settings classes are declared in settings.py rather than in their method's module
+so that the command line and the pipeline config read them without importing
+TensorFlow; the method modules are imported on first use (`_modules`).
 """
 
 import dataclasses
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from tfx_distill.components.distiller.settings import (KernelRegression, MethodSettings,
-                                                       RandomConvNets, Seeded,
-                                                       SupportOptimisation, check_choice,
-                                                       check_non_negative, check_positive,
-                                                       own_default)
+from tfx_distill.components.distiller.settings import (FirstSettings, HerdingSettings,
+                                                       KipSettings, LogregSettings,
+                                                       MethodSettings, NfrSettings,
+                                                       RandomSettings)
 from tfx_distill.contracts.errors import check
-from tfx_distill.contracts.options import option
-
-# ------------------------------------------------------------------ each method's settings
-
-
-@dataclasses.dataclass(frozen=True)
-class FirstSettings(MethodSettings):
-  """first: the first images of every class (the seed notebook's choice); no settings."""
-
-
-@dataclasses.dataclass(frozen=True)
-class RandomSettings(Seeded):
-  """random: `images_per_class` random real images of every class, drawn from `seed`."""
-
-
-@dataclasses.dataclass(frozen=True)
-class HerdingSettings(RandomConvNets, Seeded):
-  """herding: real images whose features follow their class's mean, the features of
-  `num_networks` random ConvNets (drawn from `seed`)."""
-
-
-KERNELS = ('conv_rf', 'fc_ntk')
-
-
-@dataclasses.dataclass(frozen=True)
-class KipSettings(RandomConvNets, KernelRegression, SupportOptimisation):
-  """kip (kernel inducing points): `steps` Adam steps of `learning_rate` on the support
-  images (and labels when `learn_labels`), class-balanced target batches of
-  `target_batch` from the pool, `kernel` conv_rf (random ConvNets of `width` channels,
-  `num_networks` per step, new ones every `refresh_every` steps, the pool's features
-  cached in between) or fc_ntk (`fc_depth` hidden layers), ridge `ridge * trace(K)/n`;
-  `augment` translates the support inside the kernel."""
-  kernel: str = option('conv_rf', '--kernel', 'KIP kernel', KERNELS)
-  width: int = option(128, '--width', 'channels of the random ConvNets (conv_rf)')
-  refresh_every: int = option(1, '--refresh-every',
-                              'KIP steps that share random networks (pool features cached)')
-  fc_depth: int = option(1, '--fc-depth', 'hidden layers of the fc_ntk kernel')
-  augment: bool = option(False, '--kip-augment',
-                         'random translations of the support inside the KIP kernel')
-
-  def check(self) -> None:
-    check_choice(self, 'kernel', KERNELS)
-    check_positive(self, 'width', 'refresh_every', 'fc_depth')
-
-
-@dataclasses.dataclass(frozen=True)
-class LogregSettings(SupportOptimisation):
-  """logreg (bi-level logistic regression with implicit differentiation): `steps` Adam
-  steps of `learning_rate` on the support images against target batches of
-  `target_batch`, inner L2 regularisation `l2reg`; clipped at the output (clip step
-  clips there too) unless clip is none."""
-  l2reg: float = option(0.1, '--l2reg', 'inner L2 regularisation')
-
-  def check(self) -> None:
-    check_positive(self, 'l2reg')
-
-
-NFR_CLIP_MODES = ('step', 'output')
-FEATURES = ('flatten_hidden', 'hidden', 'flatten')
-INITS = ('herding', 'random')
-KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
-
-
-@dataclasses.dataclass(frozen=True)
-class NfrSettings(KernelRegression, SupportOptimisation):
-  """nfr (neural feature regression with an online model pool, FRePo-style): `steps`
-  Adam steps of `learning_rate` (cosine decay) on the support images (and labels) so
-  that kernel ridge regression on the features (`features`) of partly trained networks
-  of the Trainer's architecture predicts class-balanced target batches of
-  `target_batch` real images (200: scored as 500 at about 55% of the CPU); images
-  clipped after every step (`clip`); `pool_models` networks, each trained `model_steps`
-  Adam steps of `model_lr` on the support (batch `model_batch`, shifts of `model_shift`
-  pixels, dropout when `model_dropout`) after its use and re-initialised every
-  `reset_every` updates; the initial support is herded or random real images (`init`);
-  every `eval_every` steps the support is scored on `holdout` held-out pool images
-  (never target images) by `keep_best` (fit: accuracy of `eval_models` fresh networks
-  trained `eval_fit_steps` steps on it) and the best one is kept."""
-  target_batch: int = own_default(SupportOptimisation, 'target_batch', 200)
-  clip: str = own_default(SupportOptimisation, 'clip', 'step')
-  features: str = option('flatten_hidden', '--features',
-                         'network features the kernel regresses on (kip_convnet has one '
-                         'representation, flatten, whatever is chosen)', FEATURES)
-  pool_models: int = option(4, '--pool-models', 'networks in the online model pool')
-  reset_every: int = option(100, '--reset-every',
-                            'updates after which a pool network is re-initialised')
-  model_steps: int = option(1, '--model-steps',
-                            'Adam steps of a pool network per distillation step')
-  model_lr: float = option(1e-3, '--model-lr', 'Adam learning rate of the networks')
-  model_batch: int = option(256, '--model-batch',
-                            'at most this many support images per network step')
-  model_dropout: bool = option(True, '--model-dropout',
-                               "train the networks with the architecture's dropout")
-  model_shift: int = option(2, '--model-shift',
-                            'random shifts (pixels) of the images networks train on')
-  init: str = option('herding', '--init',
-                     'initial support, herded (pixel space) or random real images', INITS)
-  keep_best: str = option('fit', '--keep-best',
-                          'score that picks the kept support on held-out pool images: fit '
-                          '(fresh networks trained on it), krr_pool / krr_fixed (KRR under '
-                          'pool / fixed networks) or none (last)', KEEP_BEST)
-  eval_every: int = option(100, '--eval-every', 'steps between keep-best scores')
-  holdout: int = option(1000, '--holdout',
-                        'held-out pool images for keep-best (never target images)')
-  eval_models: int = option(1, '--eval-models', 'networks per keep-best score')
-  eval_fit_steps: int = option(300, '--eval-fit-steps', 'Adam steps of each keep-best fit')
-
-  def check(self) -> None:
-    check(self.clip in NFR_CLIP_MODES,
-          f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
-    check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
-                   'eval_models', 'model_lr')
-    check_non_negative(self, 'model_steps', 'model_shift', 'holdout', 'eval_fit_steps')
-    check(self.model_shift <= 8, f'distill.model_shift must be <= 8, got {self.model_shift}')
-    for name, allowed in (('features', FEATURES), ('init', INITS),
-                          ('keep_best', KEEP_BEST)):
-      check_choice(self, name, allowed)
-
 
 # ---------------------------------------------------------------------------- the table
 

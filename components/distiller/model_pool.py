@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfx_distill.components.distiller import networks
-from tfx_distill.components.distiller.methods import NfrSettings
+from tfx_distill.components.distiller.settings import NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT, tf_seeds
 

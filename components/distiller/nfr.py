@@ -44,7 +44,7 @@ from tfx_distill.components.distiller.feature_regression import (make_feature_fn
                                                                  make_support_grad)
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
-from tfx_distill.components.distiller.methods import NfrSettings
+from tfx_distill.components.distiller.settings import NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
                                                              SUPPORT0, stream)

@@ -9,7 +9,7 @@ from tfx_distill.contracts.example_format import (EVAL, NUM_CLASSES, TRAIN, VALI
                                                    make_split)
 from tfx_distill.components.ingest import split as split_lib
 from tfx_distill.components.ingest.settings import IngestSettings
-from tfx_distill.components.ingest.sources import load_source
+from tfx_distill.contracts.sources import load_source
 
 
 def build_splits(settings: IngestSettings) -> Dict[str, Split]:

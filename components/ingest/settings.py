@@ -3,7 +3,7 @@ defined once for the pipeline config, the component and the command line."""
 
 import dataclasses
 
-from tfx_distill.components.ingest.sources import SOURCES, TfdsOptions, usage
+from tfx_distill.contracts.sources import SOURCES, TfdsOptions, usage
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.options import option
 

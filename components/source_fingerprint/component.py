@@ -15,7 +15,7 @@ run to run, for when caching is forced on at submission."""
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
-from tfx_distill.components.ingest.sources import TfdsOptions
+from tfx_distill.contracts.sources import TfdsOptions
 from tfx_distill.components.source_fingerprint import executor
 from tfx_distill.components.source_fingerprint.spec import (DATA_KEY, FINGERPRINT_KEY,
                                                             RUN_ID_KEY,

@@ -10,7 +10,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.dsl.io import fileio
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.components.ingest import sources
+from tfx_distill.contracts import sources
 from tfx_distill.components.source_fingerprint.spec import DATA_KEY, FINGERPRINT_KEY
 
 

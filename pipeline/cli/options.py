@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
 from tfx_distill.components.distiller import methods
 from tfx_distill.components.ingest.settings import IngestSettings
-from tfx_distill.components.ingest.sources import SOURCES
+from tfx_distill.contracts.sources import SOURCES
 from tfx_distill.contracts.options import CHOICES, FLAG, HELP, flagged_fields
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings

@@ -25,7 +25,7 @@ from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
 from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
 from tfx_distill.contracts.errors import DataError
 from tfx_distill.contracts.example_format import make_split
-from tfx_distill.components.ingest.sources import load_source
+from tfx_distill.contracts.sources import load_source
 
 # Eval splits tried against the same train split; 'skewed': half of it ones, no sevens.
 EVALS = ('clean', 'skewed', 'inverted')

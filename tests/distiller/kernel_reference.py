@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfx_distill.components.distiller import kernels
 from tfx_distill.components.distiller.kip import EVAL_STEP
 from tfx_distill.components.distiller.krr import regularised_gram
-from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.components.distiller.settings import KipSettings
 
 
 def conv_rf_kernel(images_a: tf.Tensor, images_b: tf.Tensor,

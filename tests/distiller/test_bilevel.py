@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tfx_distill.components.distiller import bilevel
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.methods import LogregSettings
+from tfx_distill.components.distiller.settings import LogregSettings
 from tfx_distill.contracts.example_format import unstandardise
 
 L2REG = 0.1

@@ -6,7 +6,8 @@ import pytest
 
 from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller.distill import distill
-from tfx_distill.components.distiller.methods import DistillConfig, KipSettings
+from tfx_distill.components.distiller.methods import DistillConfig
+from tfx_distill.components.distiller.settings import KipSettings
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.contracts.example_format import plain_label_vectors
 

@@ -13,7 +13,7 @@ from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.executor import Executor
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.kip import run_kip
-from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.components.distiller.settings import KipSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
 from tfx_distill.contracts.parameters import from_properties, to_parameters
 from tfx_distill.contracts.example_format import make_split, unstandardise

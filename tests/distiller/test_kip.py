@@ -11,7 +11,7 @@ from tfx_distill.components.distiller import kernels, kip
 from tfx_distill.components.distiller.distilled_set import PIXEL_HIGH, PIXEL_LOW
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.krr import krr_loss, krr_predict
-from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.components.distiller.settings import KipSettings
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.contracts.example_format import unstandardise
 from tests.distiller.kernel_reference import kernel_predict

@@ -14,7 +14,7 @@ from tfx_distill.components.distiller.feature_regression import feature_krr
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import INIT
 from tfx_distill.components.distiller.job import Job
-from tfx_distill.components.distiller.methods import NfrSettings
+from tfx_distill.components.distiller.settings import NfrSettings
 from tfx_distill.contracts.errors import ConfigError
 from tests.distiller.test_distill import _digits
 

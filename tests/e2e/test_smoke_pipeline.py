@@ -42,7 +42,7 @@ def write_published_kip_set(path):
   'learned' (perturbed) labels."""
   from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
-  from tfx_distill.components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.sources import load_source  # pylint: disable=g-import-not-at-top
   data = load_source('sample')
   idx = [int(np.flatnonzero(data.labels == c)[0]) for c in range(10)]
   labels = plain_label_vectors(data.labels[idx]) + np.random.default_rng(0).normal(
@@ -376,7 +376,7 @@ def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, t
   anything trains. (No drift is checked: the copied store's statistics lie under the
   original root, not this one; tests/data_gate checks drift.)"""
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
-  from tfx_distill.components.ingest.sources import load_source  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts.sources import load_source  # pylint: disable=g-import-not-at-top
   root = str(tmp_path / 'rerun')
   shutil.copytree(smoke_run[0], root)
   data = load_source('sample')

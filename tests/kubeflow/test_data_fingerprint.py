@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
-from tfx_distill.components.ingest.sources import load_source
+from tfx_distill.contracts.sources import load_source
 from tfx_distill.contracts import node_ids
 from tfx_distill.kubeflow.deployment import Deployment
 from tfx_distill.pipeline import config as config_lib

@@ -167,7 +167,7 @@ def test_the_package_installs_from_what_the_image_copies(tmp_path):
        '--no-build-isolation', '--target', str(target), str(context)],
       capture_output=True, text=True, timeout=300, cwd=tmp_path)
   assert install.returncode == 0, install.stderr[-2000:]
-  for module in ('components/ingest/executor.py', 'components/ingest/data/mnist10k.npz',
+  for module in ('components/ingest/executor.py', 'contracts/data/mnist10k.npz',
                  'contracts/errors.py', 'blessing/ece_metric.py',
                  'trainer/task.py', 'kubeflow/compile.py', 'pipeline/pipeline.py',
                  'pipeline/cli/__main__.py'):

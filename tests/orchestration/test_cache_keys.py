@@ -18,7 +18,7 @@ from tfx.orchestration.pipeline import RunOptions
 
 from tfx_distill.contracts import kip_format
 from tfx_distill.contracts.example_format import plain_label_vectors, standardise
-from tfx_distill.components.ingest.sources import load_source
+from tfx_distill.contracts.sources import load_source
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.cache_keys import cache_keys
 from tfx_distill.pipeline.local_runner import local_paths

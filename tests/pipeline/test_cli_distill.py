@@ -9,7 +9,7 @@ from tfx.types import standard_artifacts
 
 from tfx_distill.contracts import kip_format
 from tfx_distill.components.distiller import executor as distiller_executor
-from tfx_distill.components.distiller.methods import KipSettings, NfrSettings
+from tfx_distill.components.distiller.settings import KipSettings, NfrSettings
 from tfx_distill.components.distiller.spec import KIP_SET_FILE, KipSet
 from tfx_distill.contracts.example_format import unstandardise
 from tfx_distill.components.ingest import executor as ingest_executor

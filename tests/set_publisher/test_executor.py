@@ -14,7 +14,7 @@ import pytest
 from tfx.types import standard_artifacts
 
 from tfx_distill.contracts import kip_format
-from tfx_distill.components.distiller.methods import KipSettings
+from tfx_distill.components.distiller.settings import KipSettings
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.set_publisher.executor import Executor

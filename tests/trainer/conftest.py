@@ -14,7 +14,7 @@ from tfx.utils import json_utils, proto_utils
 
 from tfx_distill.contracts.artifacts import write_examples
 from tfx_distill.contracts.example_format import make_split, plain_label_vectors
-from tfx_distill.components.ingest.sources import SAMPLE_PATH
+from tfx_distill.contracts.sources import SAMPLE_PATH
 
 TRAIN_IMAGES = 40
 VALID_IMAGES = 30

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from tfx_distill.components.ingest import sources
+from tfx_distill.contracts import sources
 from tfx_distill.contracts.errors import DataError
 
 
