@@ -1,5 +1,5 @@
 """Reading a Kaggle digit-recognizer `train.csv` of 42,000 rows (785 columns, about
-77 MB) with `components/ingest/sources.load_csv`: wall and CPU seconds, and the peak
+77 MB) with `contracts/sources.load_csv`: wall and CPU seconds, and the peak
 memory of the process (after the imports, and at its peak).
 
     .venv/bin/python bench/csv_ingest.py write /tmp/train.csv

@@ -3,7 +3,7 @@
 Records are read the TFX way, through `fn_args.data_accessor.tf_dataset_factory` with
 SchemaGen's schema (trainer/schema.py checks it first): tfx_bsl's TFExampleRecord
 parses them with the schema's features and shapes, and reads the GZIP TFRecords of
-`components/example_format` as GZIP because their names end in `.gz` (tfx_bsl's
+`contracts/example_format` as GZIP because their names end in `.gz` (tfx_bsl's
 `detect_compression_type`; the artifact's `file_format=tfrecords_gzip` property is what
 TFX's split readers consult, and it says the same). Images are reshaped to (28, 28, 1)
 in pixel/255 space and optionally clipped to [0, 1] (distilled images drift outside

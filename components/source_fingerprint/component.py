@@ -27,7 +27,7 @@ PIPELINE_JOB_ID = '{{$.pipeline_job_uuid}}'
 
 
 class SourceFingerprint(base_component.BaseComponent):
-  """Fingerprints `data`, a source of components/ingest/sources.SOURCES (`npz:PATH`
+  """Fingerprints `data`, a source of contracts/sources.SOURCES (`npz:PATH`
   for a --kip-set file)."""
 
   SPEC_CLASS = SourceFingerprintSpec

@@ -1,5 +1,5 @@
 """Executor of the SourceFingerprint: the source's fingerprint as the pipeline runs
-(components/ingest/sources.fingerprint: path, size and modification time of every
+(contracts/sources.fingerprint: path, size and modification time of every
 file it reads; DataError, naming the file, when one is missing or unreadable)."""
 
 import os
