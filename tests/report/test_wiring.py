@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tfx_distill.components.report.component import ReportComponent, input_channels
+from tfx_distill.kubeflow.compile import compilable_resolvers
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.pipeline.pipeline import create_pipeline
@@ -47,6 +48,9 @@ def test_compiles_for_kubeflow_v2(smoke_pipeline, tmp_path):
   kubeflow_v2_dag_runner = pytest.importorskip(
       'tfx.orchestration.kubeflow.v2.kubeflow_v2_dag_runner')
   _, pipeline = smoke_pipeline
+  # As `tfx-distill compile` does: the DataGate's first-run-tolerant resolver compiles
+  # as the LatestArtifactStrategy it extends.
+  assert compilable_resolvers(pipeline) == ['LatestStatistics']
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(default_image='image'),
       output_dir=str(tmp_path), output_filename='job.json')
