@@ -34,7 +34,7 @@ CONFIG = config_lib.replace(
     config_lib.preset('smoke'), candidates=(config_lib.Candidate('random', 1),),
     ingest={'max_examples': 1000}, train={'epochs': 1}, small_sets={'steps': 10},
     eval={'full_min_accuracy': 0.0, 'candidate_min_accuracy': 0.0, 'max_drop': 1.0,
-          'full_max_drop': 1.0, 'max_ece': 1.0}).validate()
+          'full_max_drop': 1.0, 'max_ece': 1.0}, equal_work_baseline=False).validate()
 FULL, CANDIDATE = node_ids.FULL, node_ids.candidate_set('random', 1)
 EVALUATE_FULL = node_ids.evaluator(FULL, 0)
 EVALUATE_CANDIDATE = node_ids.evaluator(CANDIDATE, 0)

@@ -70,7 +70,7 @@ def history(tmp_path_factory):
   config = config_lib.replace(
       config_lib.preset('smoke'), candidates=(config_lib.Candidate('random', 1),),
       kip_sets=(str(kip_set),), ingest={'data': f'npz:{data}', 'max_examples': 0},
-      small_sets={'steps': 5})
+      small_sets={'steps': 5}, equal_work_baseline=False)
   keys = cache_keys(config.ingest, config.kip_sets)
   states = [run_partial(config, root, keys), run_partial(config, root, keys)]
   write_digits(data, 30)  # other digits, same path

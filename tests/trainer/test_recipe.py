@@ -46,9 +46,10 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
   assert plan.warmup_steps == 30  # 10% of 300
   schedule = recipe.learning_rate(plan)
   rate = lambda step: float(schedule(step))  # pylint: disable=unnecessary-lambda-assignment
-  assert rate(0) == 0.0 and rate(15) == pytest.approx(0.5e-3)
-  assert rate(30) == pytest.approx(1e-3)
-  assert rate(165) == pytest.approx(0.5e-3, rel=1e-3)  # half-way through the decay
+  peak = plan.learning_rate
+  assert rate(0) == 0.0 and rate(15) == pytest.approx(0.5 * peak)
+  assert rate(30) == pytest.approx(peak)
+  assert rate(165) == pytest.approx(0.5 * peak, rel=1e-3)  # half-way through the decay
   assert rate(300) == pytest.approx(0.0, abs=1e-9)
   constant = SmallSetTraining(schedule='constant', learning_rate=0.01).settings_for(FULL)
   assert recipe.learning_rate(recipe.plan_for(constant, 10)) == 0.01
