@@ -109,16 +109,13 @@ def verdict(row: dict) -> Optional[str]:
   full = row['full_images_to_accuracy']
   source = row['full_images_to_accuracy_from']
   ratio = row['speedup_to_accuracy']
+  same = row.get('full_accuracy_at_same_images')
+  at_same = ('' if same is None else f"; at this set's {mine:,.0f} images the full data "
+             f"is at {100 * same:.1f}%")
   if row['faster_than_full']:
     return (f"{row['training_set']}: {ratio:.1f}x faster than the full data to "
             f"{accuracy:.1f}%: {mine:,.0f} images processed, where the full data "
-            f"({source}) needs {full:,.0f}")
+            f"({source}) needs {full:,.0f}{at_same}")
   return (f"{row['training_set']}: NOT faster than the full data: it reaches "
           f"{accuracy:.1f}% after {mine:,.0f} images processed, the full data "
-          f"({source}) after {full:,.0f} ({ratio:.2f}x); at this set's "
-          f"{mine:,.0f} images the full data is at "
-          f"{100 * row['full_accuracy_at_same_images']:.1f}%"
-          if row.get('full_accuracy_at_same_images') is not None else
-          f"{row['training_set']}: NOT faster than the full data: it reaches "
-          f"{accuracy:.1f}% after {mine:,.0f} images processed, the full data "
-          f"({source}) after {full:,.0f} ({ratio:.2f}x)")
+          f"({source}) after {full:,.0f} ({ratio:.2f}x){at_same}")
