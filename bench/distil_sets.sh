@@ -5,22 +5,37 @@
 # 2,000 (never seen by the Distiller: it reads the train split; --eval-source test
 # makes those 2,000 the eval split), 3 distillation seeds per size.
 #
-#   bench/distil_sets.sh [IPC ...]     (default: 1 10)
+#   bench/distil_sets.sh [IPC ...]                 (default: 1 10)
+#   POOL=fashion bench/distil_sets.sh [IPC ...]
 #
 # writes bench/results/sets/pool8k.npz and bench/results/sets/nfr_<ipc>_d<seed>.npz
 # (not committed), then, e.g.:
 #   .venv/bin/python bench/short_training.py --sets "$(ls bench/results/sets/nfr_*_d*.npz | paste -sd,)" --tag final
+# POOL=fashion: Fashion-MNIST from Debian's IDX files (dataset-fashion-mnist; pool: the
+# first 8,000 training images, test: the first 2,000 test images), in
+# bench/results/sets/fashion/; give short_training.py `--pool` that directory's pool8k.npz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+pool=${POOL:-mnist}
 out=bench/results/sets
+[ "$pool" = mnist ] || out="$out/$pool"
 mkdir -p "$out"
-.venv/bin/python - "$out/pool8k.npz" <<'PY'
+.venv/bin/python - "$out/pool8k.npz" "$pool" <<'PY'
 import sys
 import numpy as np
-from tfx_distill.contracts.sources import SAMPLE_PATH
-with np.load(SAMPLE_PATH, allow_pickle=False) as data:
-  x, y = data['x'], data['y']
-np.savez(sys.argv[1], x_train=x[:8000], y_train=y[:8000], x_test=x[8000:], y_test=y[8000:])
+from tfx_distill.contracts.sources import SAMPLE_PATH, load_idx_dir
+if sys.argv[2] == 'mnist':
+  with np.load(SAMPLE_PATH, allow_pickle=False) as data:
+    x, y = data['x'], data['y']
+  train, test = (x[:8000], y[:8000]), (x[8000:], y[8000:])
+elif sys.argv[2] == 'fashion':
+  data = load_idx_dir('/usr/share/datasets/fashion-mnist')
+  as_bytes = lambda images: np.round(images * 255).astype(np.uint8)
+  train = as_bytes(data.images[:8000]), data.labels[:8000]
+  test = as_bytes(data.test_images[:2000]), data.test_labels[:2000]
+else:
+  sys.exit(f'POOL must be mnist or fashion, got {sys.argv[2]!r}')
+np.savez(sys.argv[1], x_train=train[0], y_train=train[1], x_test=test[0], y_test=test[1])
 PY
 ipcs=("$@")
 [ ${#ipcs[@]} -gt 0 ] || ipcs=(1 10)

@@ -59,8 +59,14 @@ RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results'
 TARGETS = (0.95, 0.97)
 
 
-def load_pool_and_test():
-  """(pool images01, pool labels, test images01, test labels) from the bundled digits."""
+def load_pool_and_test(path=''):
+  """(pool images01, pool labels, test images01, test labels): the bundled digits, or
+  a pool file of bench/distil_sets.sh (x_train, y_train, x_test, y_test as uint8)."""
+  if path:
+    with np.load(path, allow_pickle=False) as data:
+      parts = [data[k] for k in ('x_train', 'y_train', 'x_test', 'y_test')]
+    return (parts[0].astype(np.float32) / 255.0, parts[1].astype(np.int64),
+            parts[2].astype(np.float32) / 255.0, parts[3].astype(np.int64))
   with np.load(SAMPLE_PATH, allow_pickle=False) as data:
     x = data['x'].reshape(-1, 28, 28).astype(np.float32) / 255.0
     y = data['y'].astype(np.int64)
@@ -176,6 +182,9 @@ def main(argv=None):
   parser.add_argument('--seeds', type=int, default=3, help='CNN seeds per set')
   parser.add_argument('--set-seeds', type=int, default=3, help='draws of random:N rows')
   parser.add_argument('--full-epochs', type=int, default=8)
+  parser.add_argument('--pool', default='',
+                      help='a pool file of bench/distil_sets.sh (default: the bundled '
+                      'digits, first 8,000 pool, last 2,000 test)')
   parser.add_argument('--full-from', default='',
                       help="a results .json whose 'full' row gives the full-data curve "
                       '(instead of a `full` row here; it does not depend on --small-*)')
@@ -188,7 +197,7 @@ def main(argv=None):
   args = parser.parse_args(argv)
   small = SmallSetTraining(**{f.name: getattr(args, f.name)
                               for f in dataclasses.fields(SmallSetTraining)}).validate()
-  pool_x, pool_y, test_x, test_y = load_pool_and_test()
+  pool_x, pool_y, test_x, test_y = load_pool_and_test(args.pool)
   specs = {spec: spec for spec in args.rows.split(',') if spec}
   specs.update(set_rows([p for p in args.sets.split(',') if p]))
   full_curves, rows, started = {}, [], time.time()
