@@ -10,7 +10,7 @@
 #
 # writes bench/results/sets/pool8k.npz and bench/results/sets/nfr_<ipc>_d<seed>.npz
 # (not committed), then, e.g.:
-#   .venv/bin/python bench/short_training.py --sets "$(ls bench/results/sets/nfr_*_d*.npz | paste -sd,)" --tag final
+#   .venv/bin/python bench/short_training.py --sets "$(ls bench/results/sets/nfr_*_d[0-9].npz | paste -sd,)" --tag final
 # POOL=fashion: Fashion-MNIST from Debian's IDX files (dataset-fashion-mnist; pool: the
 # first 8,000 training images, test: the first 2,000 test images), in
 # bench/results/sets/fashion/; give short_training.py `--pool` that directory's pool8k.npz.
