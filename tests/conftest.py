@@ -16,24 +16,3 @@ def digits():
   labels = rng.permutation(np.repeat(np.arange(10), 3)).astype(np.uint8)
   images = rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8)
   return images, labels
-
-
-# The modules that run whole pipelines, longest first (minutes each on 2 cores). Run
-# first, so that `make test`'s two workers (pytest-xdist, one file each) do not end
-# with one of them alone on a long file while the other idles.
-LONGEST_FIRST = (
-    'tests/orchestration/test_cache_and_resume.py',
-    'tests/e2e/test_smoke_pipeline.py',
-    'tests/kubeflow/test_baseline.py',
-    'tests/kubeflow/test_container_entrypoint.py',
-    'tests/kubeflow/test_image_install.py',
-    'tests/orchestration/test_cache_keys.py',
-    'tests/kubeflow/test_data_fingerprint.py',
-    'tests/kubeflow/test_compile.py',
-)
-
-
-def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
-  """Puts the tests of LONGEST_FIRST first, in that order; the rest keep theirs."""
-  rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
-  items.sort(key=lambda item: rank.get(item.nodeid.split('::')[0], len(rank)))
