@@ -43,19 +43,11 @@ from tfx_distill.components.distiller.settings import KERNELS, KipSettings, NfrS
 from tfx_distill.components.distiller.settings import CLIP_MODES  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
                                        standardise, unstandardise)
-from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
 from tfx_distill.trainer import model as model_lib  # pylint: disable=wrong-import-position
 
-POOL_SIZE = 8000
+# The same pool and test split as short_training.py (bench/ is on sys.path).
+from short_training import POOL_SIZE, load_pool_and_test  # pylint: disable=wrong-import-position
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
-
-
-def load_pool_and_test():
-  """(pool images01, pool labels, test images01, test labels) from the bundled digits."""
-  with np.load(SAMPLE_PATH, allow_pickle=False) as data:
-    x = data['x'].reshape(-1, 28, 28).astype(np.float32) / 255.0
-    y = data['y'].astype(np.int64)
-  return x[:POOL_SIZE], y[:POOL_SIZE], x[POOL_SIZE:], y[POOL_SIZE:]
 
 
 def train_cnn(images01, targets, classes, test_x, test_y, seed, epochs, loss, augment):

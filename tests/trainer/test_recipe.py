@@ -55,3 +55,10 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
   assert recipe.learning_rate(recipe.plan_for(constant, 10)) == 0.01
   assert recipe.learning_rate(recipe.plan_for(FULL, 10)) == FULL.learning_rate
   assert isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule)
+
+
+def test_small_sets_train_at_their_own_dropout_and_the_full_set_at_its_own():
+  full = TrainSettings(dropout=0.4)
+  assert SmallSetTraining(dropout=0.25).settings_for(full).dropout == 0.25
+  assert SmallSetTraining().settings_for(full).dropout == 0.0
+  assert full.dropout == 0.4
