@@ -17,12 +17,14 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
+from tfx_distill.contracts import package_data
 from tfx_distill.contracts.errors import DataError
 from tfx_distill.contracts.files import (digest, exists, file_entries, first_line,
                                           read_bytes, tree_entries)
 from tfx_distill.contracts.example_format import IMAGE_SHAPE, NUM_CLASSES, NUM_PIXELS
 
-SAMPLE_PATH = os.path.join(os.path.dirname(__file__), 'data', 'mnist10k.npz')
+# The bundled digits, where the package is installed (package data).
+SAMPLE_PATH = package_data.path('tfx_distill.contracts', 'data', 'mnist10k.npz')
 IDX_IMAGE_MAGIC = 2051
 IDX_LABEL_MAGIC = 2049
 CSV_HEADER = ['label'] + [f'pixel{i}' for i in range(NUM_PIXELS)]

@@ -96,7 +96,7 @@ def beam_version(text: Optional[str] = None) -> str:
 
 def install_requirements(text: Optional[str] = None) -> List[str]:
   """The requirements of the Dockerfile's `pip install ... -c image-constraints.txt ...`
-  (`.` is this package)."""
+  (`.`, or the wheel its build stage made, `.../tfx_distill-*.whl`, is this package)."""
   command = re.search(r'pip install ([^&]*-c image-constraints\.txt[^&]*)',
                       text or dockerfile_text()).group(1)
   words = [w.strip('\'"') for w in command.split()]
@@ -110,6 +110,13 @@ def install_requirements(text: Optional[str] = None) -> List[str]:
     elif not word.startswith('-'):
       requirements.append(word)
   return requirements
+
+
+def is_this_package(requirement: str) -> bool:
+  """Whether a requirement of the Dockerfile's install is tfx-distill itself: `.`, or
+  its wheel (`wheels/tfx_distill-*.whl`)."""
+  return (requirement == '.'
+          or re.search(r'(^|/)tfx_distill-[^/]*\.whl$', requirement) is not None)
 
 
 def pip_environment() -> Dict[str, str]:
@@ -127,7 +134,7 @@ def resolve(requirements: Iterable[str], constraints: str, report: str,
   """pip's resolution (`install --dry-run --ignore-installed --report`) of requirements
   under the constraints file, for `python`: the report's `install` entries. `.` is
   this repository. Raises RuntimeError with pip's output when it does not resolve."""
-  requirements = [REPO if r == '.' else r for r in requirements]
+  requirements = [REPO if is_this_package(r) else r for r in requirements]
   done = subprocess.run(
       [python, '-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--quiet',
        '--disable-pip-version-check', '--report', report, '-c', constraints,

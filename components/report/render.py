@@ -12,6 +12,7 @@ import markupsafe
 import tensorflow as tf
 
 from tfx_distill.components.report import equal_work
+from tfx_distill.contracts import package_data
 
 INDEX_HTML = 'index.html'
 SUMMARY_JSON = 'summary.json'
@@ -33,7 +34,7 @@ MARKDOWN_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'data_sourc
                        'generated_at')
 HTML_PROVENANCE = ('pipeline_name', 'pipeline_run_id', 'preset', 'seeds', 'data_source',
                    'generated_at', 'generated_by')
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates')
+TEMPLATES = package_data.path('tfx_distill.components.report', 'templates')
 
 
 LEGEND = (

@@ -1,16 +1,18 @@
 """Static checks of kubeflow/Dockerfile (no Docker engine runs here): the base image is
 the official TFX image of the pinned version, the package installs against the image's
 own pins (kubeflow/image-constraints.txt) with a Beam SDK that matches the Beam boot
-binary, the build context is only what is copied, and the package installs."""
+binary, the build context is the package's sources, the wheel the build stage makes holds
+every module and data file, and the steps' working directory holds nothing of it
+(tests/kubeflow/image.py reads the Dockerfile; test_image_run.py runs the image's
+layout)."""
 
-import fnmatch
 import os
 import re
-import shutil
-import subprocess
-import sys
+import zipfile
 
 from packaging.requirements import Requirement
+
+from tests.kubeflow import image
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOCKERFILE = os.path.join(REPO, 'kubeflow', 'Dockerfile')
@@ -18,7 +20,8 @@ IMAGE_CONSTRAINTS = 'kubeflow/image-constraints.txt'
 
 
 def instructions():
-  """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+  """(INSTRUCTION, arguments) of the Dockerfile, every stage, continuation lines
+  joined."""
   with open(DOCKERFILE) as f:
     text = re.sub(r'\\\n', ' ', f.read())
   lines = [line.strip() for line in text.splitlines()]
@@ -69,16 +72,6 @@ def test_pyproject_dependencies_are_met_by_the_image_pins():
     assert requirement.specifier.contains(version, prereleases=True), (text, version)
 
 
-def copied_paths():
-  """Every source path the Dockerfile COPYs from the build context (the repository)."""
-  copied = []
-  for op, args in instructions():
-    if op == 'COPY' and not args.startswith('--from='):
-      *sources, _ = args.split()
-      copied += sources
-  return copied
-
-
 def pyproject() -> str:
   with open(os.path.join(REPO, 'pyproject.toml')) as f:
     return f.read()
@@ -90,96 +83,74 @@ def package_dirs():
   return {folder: name for name, folder in re.findall(r'"([\w.]+)" = "(\w+)"', table)}
 
 
-def test_every_copied_path_exists_and_every_package_is_copied():
-  copied = copied_paths()
-  for source in copied:
-    assert os.path.exists(os.path.join(REPO, source)), source
-  for folder, name in package_dirs().items():
-    assert name == (f'tfx_distill.{folder}' if folder != 'tfx_distill' else folder)
-    assert folder in copied, f'{folder}/ is packaged but not copied into the image'
-  assert 'pyproject.toml' in copied
+def context_files():
+  """The build context: every file of the repository that .dockerignore lets through
+  (relative paths), what the build stage's `COPY . .` copies."""
+  patterns = image.dockerignore_patterns()
+  found = []
+  for here, dirs, files in os.walk(REPO):
+    dirs[:] = [d for d in dirs if not image.ignored(
+        os.path.relpath(os.path.join(here, d), REPO), patterns)]
+    found += [os.path.relpath(os.path.join(here, f), REPO) for f in files]
+  return [f for f in found if not image.ignored(f, patterns)]
 
 
-def test_every_python_package_folder_is_listed_in_pyproject():
-  listed = set(re.findall(r'"(tfx_distill[\w.]*)"', pyproject().split(
-      'packages = [', 1)[1].split(']', 1)[0]))
-  found = set()
+def test_the_build_context_holds_every_package_folder_and_nothing_local():
+  context = context_files()
+  tops = {path.split(os.sep)[0] for path in context}
+  assert tops == set(package_dirs()) | {'pyproject.toml', 'setup.py', 'README.md'}, tops
   for folder in package_dirs():
+    assert os.path.join(folder, '__init__.py') in context, folder
+  for local in ('.venv/bin/python', '.git/HEAD', 'runs/smoke/metadata.sqlite',
+                'tests/conftest.py', 'contracts/__pycache__/errors.cpython-310.pyc',
+                'bench/README.md'):
+    assert image.ignored(local, image.dockerignore_patterns()), local
+
+
+def test_install_uses_the_image_pins_not_the_local_ones():
+  final = image.parse()[-1]
+  runs = ' '.join(command for _, command in final.runs())
+  assert re.search(r'pip install [^&]*-c image-constraints\.txt wheels/tfx_distill-\*\.whl',
+                   runs), runs
+  # With the extras of the TFX image itself, of the same TFX.
+  assert f"'tfx[docker-image]=={pinned('tfx')}'" in runs
+  # The build checks what it installed (kubeflow/image_packages.py check).
+  assert 'python image_packages.py check --constraints image-constraints.txt' in runs
+  copied = [source for _, sources, _ in final.copies() for source in sources]
+  assert IMAGE_CONSTRAINTS in copied and 'constraints.txt' not in copied
+  assert 'kubeflow/image_packages.py' in copied
+
+
+def test_the_runtime_working_directory_holds_no_sources(tmp_path):
+  """Python puts a step's working directory first on its import path: nothing of the
+  package may be there (the image run, test_image_run.py, runs the steps from it)."""
+  final = image.parse()[-1]
+  image.lay_out(final, str(tmp_path))
+  workdir = tmp_path / final.workdir.lstrip('/')
+  assert workdir.is_dir()
+  assert [str(p.relative_to(workdir)) for p in workdir.rglob('*')] == []
+
+
+def test_the_wheel_holds_the_modules_and_their_data_files(tmp_path):
+  """The wheel as the build stage makes it (from what it copies): every module, the
+  bundled digits, the schema and the report's templates, under tfx_distill only."""
+  wheel = image.build_wheel(image.parse(), str(tmp_path / 'root'),
+                            str(tmp_path / 'wheel'))
+  with zipfile.ZipFile(wheel) as archive:
+    names = archive.namelist()
+  for module in ('components/ingest/executor.py', 'contracts/data/mnist10k.npz',
+                 'components/data_gate/digits_schema.pbtxt',
+                 'components/report/templates/index.html.j2', 'contracts/errors.py',
+                 'blessing/ece_metric.py', 'trainer/task.py', 'kubeflow/compile.py',
+                 'kubeflow/image_packages.py', 'pipeline/cli/__main__.py'):
+    assert f'tfx_distill/{module}' in names, module
+  tops = {name.split('/')[0] for name in names}
+  assert tops == {'tfx_distill', os.path.basename(wheel).split('-py3')[0] + '.dist-info'}
+  # Every package folder of the repository is in the wheel (setup.py derives the list).
+  for folder, name in package_dirs().items():
     for here, dirs, files in os.walk(os.path.join(REPO, folder)):
       dirs[:] = [d for d in dirs if d != '__pycache__']
       if '__init__.py' in files:
         inner = os.path.relpath(here, os.path.join(REPO, folder))
-        found.add('.'.join([package_dirs()[folder]] + (
-            inner.split(os.sep) if inner != '.' else [])))
-  assert listed == found
-
-
-def test_install_uses_the_image_pins_not_the_local_ones():
-  runs = ' '.join(args for op, args in instructions() if op == 'RUN')
-  assert re.search(r'pip install [^&]*-c image-constraints\.txt \.', runs), runs
-  # With the extras of the TFX image itself, of the same TFX.
-  assert f"'tfx[docker-image]=={pinned('tfx')}'" in runs
-  # The build checks what it installed (kubeflow/image_packages.py check).
-  assert 'python kubeflow/image_packages.py check --constraints image-constraints.txt' in runs
-  assert IMAGE_CONSTRAINTS in copied_paths() and 'constraints.txt' not in copied_paths()
-
-
-def docker_ignored(path):
-  """Whether .dockerignore keeps `path` out of the build context (the last matching
-  pattern decides; a path is matched by its own pattern or by a parent folder's)."""
-  with open(os.path.join(REPO, '.dockerignore')) as f:
-    patterns = [line.strip() for line in f if line.strip() and not line.startswith('#')]
-  parts = path.split('/')
-  prefixes = ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
-  ignored = False
-  for pattern in patterns:
-    keep = pattern.startswith('!')
-    glob = pattern.lstrip('!').rstrip('/')
-    if any(fnmatch.fnmatch(prefix, glob) for prefix in prefixes):
-      ignored = not keep
-  return ignored
-
-
-def test_the_build_context_is_what_the_image_copies():
-  for source in copied_paths():
-    assert not docker_ignored(source), source
-    if os.path.isdir(os.path.join(REPO, source)):
-      for name in os.listdir(os.path.join(REPO, source)):
-        if not name.startswith('__pycache__'):
-          assert not docker_ignored(f'{source}/{name}'), f'{source}/{name}'
-  for local in ('.venv/bin/python', '.git/HEAD', 'runs/smoke/metadata.sqlite',
-                'tests/conftest.py', 'contracts/__pycache__/errors.cpython-310.pyc'):
-    assert docker_ignored(local), local
-
-
-def test_the_package_installs_from_what_the_image_copies(tmp_path):
-  context = tmp_path / 'context'
-  for source in copied_paths():
-    if os.path.isdir(os.path.join(REPO, source)):
-      shutil.copytree(os.path.join(REPO, source), context / source, dirs_exist_ok=True,
-                      ignore=shutil.ignore_patterns('__pycache__'))
-    else:
-      (context / source).parent.mkdir(parents=True, exist_ok=True)
-      shutil.copy(os.path.join(REPO, source), context / source)
-  target = tmp_path / 'site'
-  install = subprocess.run(
-      [sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps',
-       '--no-build-isolation', '--target', str(target), str(context)],
-      capture_output=True, text=True, timeout=300, cwd=tmp_path)
-  assert install.returncode == 0, install.stderr[-2000:]
-  for module in ('components/ingest/executor.py', 'contracts/data/mnist10k.npz',
-                 'contracts/errors.py', 'blessing/ece_metric.py',
-                 'trainer/task.py', 'kubeflow/compile.py', 'pipeline/pipeline.py',
-                 'pipeline/cli/__main__.py'):
-    assert (target / 'tfx_distill' / module).exists(), module
-  for name in ('tests', 'pipeline', 'components', 'trainer', 'kubeflow'):
-    assert not (target / name).exists(), f'{name} installed as a top-level name'
-  imported = subprocess.run(
-      [sys.executable, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); '
-       'import tfx_distill.pipeline.config as c; print(c.__file__); '
-       'from tfx.utils.import_utils import import_class_by_path as i; '
-       "print(i('tfx_distill.KipSet').__module__)", str(target)],
-      capture_output=True, text=True, timeout=300, cwd=tmp_path)
-  assert imported.stdout.strip().splitlines() == [
-      str(target / 'tfx_distill' / 'pipeline' / 'config.py'),
-      'tfx_distill.components.distiller.spec']
+        package = name.replace('.', '/') + ('' if inner == '.' else '/' + inner)
+        assert f'{package}/__init__.py' in names, package
