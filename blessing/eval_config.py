@@ -24,6 +24,7 @@ from tfx_distill.blessing import ece_metric
 from tfx_distill.blessing.settings import EvalSettings
 
 ACCURACY = 'sparse_categorical_accuracy'
+ACCURACY_METRIC = 'SparseCategoricalAccuracy'  # its TFMA metric class
 
 
 def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricThreshold:
@@ -56,7 +57,7 @@ def eval_config(min_accuracy: float, max_drop: Optional[float],
           tfma.MetricsSpec(
               metrics=[
                   tfma.MetricConfig(class_name='ExampleCount'),
-                  tfma.MetricConfig(class_name='SparseCategoricalAccuracy',
+                  tfma.MetricConfig(class_name=ACCURACY_METRIC,
                                     per_slice_thresholds=[_overall_threshold(threshold)]),
                   tfma.MetricConfig(class_name='SparseCategoricalCrossentropy'),
                   tfma.MetricConfig(class_name='MultiClassConfusionMatrixPlot'),
@@ -94,12 +95,15 @@ def full_eval_config(config: EvalSettings) -> tfma.EvalConfig:
 
 def with_thresholds(eval_config: tfma.EvalConfig, min_accuracy: float,
                     max_drop: float) -> tfma.EvalConfig:
-  """A copy of eval_config whose value thresholds have lower bound min_accuracy and whose
-  change thresholds allow a drop of at most max_drop."""
+  """A copy of eval_config whose accuracy thresholds are these: its value threshold's
+  lower bound min_accuracy, its change threshold a drop of at most max_drop. The other
+  metrics' thresholds (the calibration bound) stay as they are."""
   config = tfma.EvalConfig()
   config.CopyFrom(eval_config)
   for metrics_spec in config.metrics_specs:
     for metric in metrics_spec.metrics:
+      if metric.class_name != ACCURACY_METRIC:
+        continue
       thresholds = [t.threshold for t in metric.per_slice_thresholds]
       thresholds += [t.threshold for t in metric.cross_slice_thresholds]
       if metric.HasField('threshold'):

@@ -5,9 +5,17 @@ one without lineage (the Kubeflow V2 / Vertex resolver can filter on nothing els
 """
 
 TRAINING_SET = 'training_set'  # custom property: node_ids' training set name
-PIPELINE = 'pipeline_name'  # custom property: PipelineConfig.name
+PIPELINE = 'pipeline_name'  # custom property: PipelineConfig.pipeline_name
+SEED = 'model_seed'  # custom property: which model of its set (0 .. --seeds - 1)
 
 
 def properties(training_set: str, pipeline: str) -> dict:
-  """The custom properties of a model or blessing of `training_set`."""
+  """The string properties of a model or blessing of `training_set` (also the Model
+  Registry's labels)."""
   return {TRAINING_SET: training_set, PIPELINE: pipeline}
+
+
+def model_properties(training_set: str, pipeline: str, seed: int) -> dict:
+  """The custom properties of the seed-th model of `training_set`, and of its
+  blessing: the full model's baseline is the latest blessed model 0 of `full`."""
+  return {**properties(training_set, pipeline), SEED: seed}

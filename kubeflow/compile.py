@@ -83,34 +83,61 @@ def with_parameter_defaults(job: Dict[str, Any],
 
 
 BLESSING_QUERY = 'schema_title="tfx.ModelBlessing"'
+STATISTICS_QUERY = 'schema_title="tfx.ExampleStatistics"'
 
 
-def restrict_baseline(job: Dict[str, Any], pipeline_name: str) -> str:
-  """Restricts the compiled query of the full model's baseline to blessings of the
-  full training set of this pipeline, in place; returns the new filter.
+def clause(key: str, value) -> str:
+  """A filter clause on an artifact's custom property, as Vertex's metadata queries
+  spell it."""
+  if isinstance(value, str):
+    return f'metadata.{key}.string_value="{value}"'
+  return f'metadata.{key}.number_value={value}'
 
-  TFX's Kubeflow V2 step builder compiles the LatestBlessedModelStrategy resolver into
-  two artifact queries: the latest blessing (`schema_title="tfx.ModelBlessing" AND
-  state=LIVE AND metadata.blessed.number_value=1`), then the model it blessed, by name.
-  The channels' `producer_component_id`, which the local runner honours, is dropped, so
-  any blessed model of the metadata store (a distilled one, another pipeline's) would
-  be the baseline. Every blessing carries its training set and pipeline
-  (contracts/lineage.py); this adds them to the first query."""
+
+def restrict_query(job: Dict[str, Any], task_prefix: str, query_prefix: str,
+                   properties: Dict[str, Any]) -> str:
+  """Adds a clause per property to the one compiled artifact query of the resolver
+  tasks named `task_prefix`... that starts with `query_prefix`, in place; returns the
+  new filter."""
   spec = job['pipelineSpec']
-  prefix = node_ids.LATEST_BLESSED_FULL + '-'
   queries = [query for name, component in spec['components'].items()
-             if name.startswith(prefix)
+             if name.startswith(task_prefix)
              for query in spec['deploymentSpec']['executors'][
                  component['executorLabel']].get('resolver', {}).get(
                      'outputArtifactQueries', {}).values()
-             if query['filter'].startswith(BLESSING_QUERY)]
+             if query['filter'].startswith(query_prefix)]
   if len(queries) != 1:  # TFX compiled the resolver otherwise: a bug, not the user's
-    raise RuntimeError(f'expected one blessing query of {node_ids.LATEST_BLESSED_FULL} '
-                       f'in the compiled job, found {len(queries)}')
-  queries[0]['filter'] += ''.join(
-      f' AND metadata.{key}.string_value="{value}"'
-      for key, value in lineage.properties(node_ids.FULL, pipeline_name).items())
+    raise RuntimeError(f'expected one {query_prefix} query of {task_prefix} in the '
+                       f'compiled job, found {len(queries)}')
+  queries[0]['filter'] += ''.join(f' AND {clause(key, value)}'
+                                  for key, value in properties.items())
   return queries[0]['filter']
+
+
+def restrict_queries(job: Dict[str, Any], pipeline_name: str) -> Dict[str, str]:
+  """Restricts the compiled resolver queries to what the local runner resolves, in
+  place; returns {resolver: its new filter}.
+
+  TFX's Kubeflow V2 step builder compiles a resolver's channels into artifact queries
+  on type and state alone: the channels' `producer_component_id` and the pipeline's
+  context, which the local runner honours, are dropped, so any artifact of the type in
+  the metadata store (a distilled model's blessing, another pipeline's statistics)
+  would be taken. The artifacts carry what tells them apart (contracts/lineage.py;
+  components/data_gate/statistics.py), and the queries filter on it:
+
+  - the full model's baseline (LatestBlessedFullModel: the latest blessing, then the
+    model it blessed, by name): blessings of model 0 of the `full` training set of
+    this pipeline, as the local runner's producers Trainer_full_s0 / Evaluator_full_s0;
+  - the drift check's last statistics (LatestStatistics): statistics of this pipeline.
+  """
+  return {
+      node_ids.LATEST_BLESSED_FULL: restrict_query(
+          job, node_ids.LATEST_BLESSED_FULL + '-', BLESSING_QUERY,
+          lineage.model_properties(node_ids.FULL, pipeline_name, 0)),
+      node_ids.LATEST_STATISTICS: restrict_query(
+          job, node_ids.LATEST_STATISTICS, STATISTICS_QUERY,
+          {lineage.PIPELINE: pipeline_name}),
+  }
 
 
 def link_output_parameters(job: Dict[str, Any]) -> int:
@@ -169,8 +196,8 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
   spec schema 2.1, with the Pushers uploading to the Vertex AI Model Registry if the
   deployment has one, the runtime parameters of `runtime_parameters.py` (their
   defaults: the config's values, in runtimeConfig.parameterValues), the heavy steps'
-  resource requests, the full model's baseline restricted to full models
-  (`restrict_baseline`) and the input files fingerprinted on every run
+  resource requests, the resolvers' queries restricted as the local runner resolves
+  (`restrict_queries`) and the input files fingerprinted on every run
   (`link_output_parameters`, `never_cache`)."""
   deployment.validate()
   check(out.endswith('.json'), f'--out must name a .json file, got {out!r}')
@@ -191,7 +218,7 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
     os.remove(out)
   job = with_parameter_defaults(runner.run(pipeline, parameter_values=defaults,
                                            write_out=False), defaults)
-  restrict_baseline(job, pipeline.pipeline_info.pipeline_name)
+  restrict_queries(job, pipeline.pipeline_info.pipeline_name)
   link_output_parameters(job)
   # The input files' fingerprints are read on every run (components/source_fingerprint).
   never_cache(job, node_ids.SOURCE_FINGERPRINT)

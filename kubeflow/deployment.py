@@ -21,10 +21,6 @@ UNSUPPORTED_ROOTS = {
               "(TensorFlow's S3 filesystem is not registered in them and Beam's needs "
               'boto3, which the image lacks); use a gs:// bucket'),
 }
-# Where kubeflow/Dockerfile puts the repository's sources in the image (its WORKDIR).
-IMAGE_SOURCE_DIR = '/tfx-distill'
-# The package's curated schema, relative to the repository.
-PACKAGED_SCHEMA = 'components/data_gate/digits_schema.pbtxt'
 
 
 # Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4) or Kubernetes (nvidia.com/gpu).
@@ -120,11 +116,6 @@ class Deployment:
   def serving_root(self) -> str:
     """Where the Pushers push."""
     return f'{self.root}/serving'
-
-  @property
-  def packaged_schema(self) -> str:
-    """The package's curated schema, as the steps see it in the image."""
-    return f'{IMAGE_SOURCE_DIR}/{PACKAGED_SCHEMA}'
 
   @property
   def sets_root(self) -> str:

@@ -18,7 +18,8 @@ so that one compiled file serves many runs (Vertex AI:
 | `train_seed`             | train.seed (+ the model's seed index)    | Trainers        |
 | `full_min_accuracy`      | eval.full_min_accuracy                   | full Evaluators |
 | `candidate_min_accuracy` | eval.candidate_min_accuracy              | other Evaluators |
-| `max_drop`               | eval.max_drop (`--max-drop`)             | Evaluators      |
+| `max_drop`               | eval.max_drop (`--max-drop`)             | other Evaluators |
+| `full_max_drop`          | eval.full_max_drop (`--full-max-drop`)   | full Evaluators |
 
 Ingest, ImportSchemaGen, DataGate and the Distillers take them as their own execution
 parameters (a parameter's default is the value those nodes were built with); the
@@ -111,6 +112,7 @@ PARAMETERS = (
     Parameter('full_min_accuracy', 'eval.full_min_accuracy', float),
     Parameter('candidate_min_accuracy', 'eval.candidate_min_accuracy', float),
     Parameter('max_drop', 'eval.max_drop', float),
+    Parameter('full_max_drop', 'eval.full_max_drop', float),
 )
 
 
@@ -148,7 +150,8 @@ def parameterize(pipeline: tfx.dsl.Pipeline, config) -> Dict[str, Any]:
       used |= {length, 'train_seed'}
     else:
       floor = 'full_min_accuracy' if full else 'candidate_min_accuracy'
-      tune_evaluator(node, params[floor], params['max_drop'], producer.training_set,
-                     pipeline.pipeline_info.pipeline_name)
-      used |= {floor, 'max_drop'}
+      drop = 'full_max_drop' if full else 'max_drop'
+      tune_evaluator(node, params[floor], params[drop], producer.training_set,
+                     pipeline.pipeline_info.pipeline_name, producer.seed)
+      used |= {floor, drop}
   return {name: params[name].default for name in sorted(used)}

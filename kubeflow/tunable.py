@@ -15,9 +15,10 @@ thresholds inside the Evaluator's `eval_config` (a TFMA proto). So:
   runs TFX's generic Trainer executor, or the Vertex AI Training one (which passes that
   custom_config on to the CustomJob).
 - `tune_evaluator(evaluator, ...)` gives a built Evaluator `min_accuracy` and
-  `max_drop`; its executor sets every value threshold's lower bound to min_accuracy and
-  every change threshold's bound to -max_drop (the pipeline's EvalConfigs carry one of
-  each, on accuracy: blessing/eval_config.py, `with_thresholds`), then runs TFX's Evaluator executor.
+  `max_drop` (a full-data model's: the run's full_max_drop); its executor sets the
+  accuracy's value threshold to min_accuracy and its change threshold to -max_drop
+  (blessing/eval_config.py, `with_thresholds`; the calibration bound stays as
+  compiled), then runs TFX's Evaluator executor.
   It also gets the training set and pipeline of its model, and writes them on the
   blessing (contracts/lineage.py): the compiled resolver finds the full model's
   baseline by them (compile.py), and a step's output artifacts need not arrive with the
@@ -54,6 +55,7 @@ TRAINER_PARAMETERS = (EPOCHS, SMALL_STEPS, SEED, SEED_INDEX)
 MIN_ACCURACY, MAX_DROP = 'min_accuracy', 'max_drop'
 BLESSING_KEY = 'blessing'
 LINEAGE_PARAMETERS = (lineage.TRAINING_SET, lineage.PIPELINE)
+MODEL_SEED = lineage.SEED
 Value = Union[int, float, data_types.RuntimeParameter]
 
 
@@ -67,7 +69,8 @@ class TunableEvaluatorSpec(EvaluatorSpec):
   PARAMETERS = {**EvaluatorSpec.PARAMETERS,
                 MIN_ACCURACY: ExecutionParameter(type=float),
                 MAX_DROP: ExecutionParameter(type=float),
-                **{key: ExecutionParameter(type=str) for key in LINEAGE_PARAMETERS}}
+                **{key: ExecutionParameter(type=str) for key in LINEAGE_PARAMETERS},
+                MODEL_SEED: ExecutionParameter(type=int)}
 
 
 def trained_settings(custom_config: Dict[str, Any], epochs: int, small_steps: int,
@@ -112,12 +115,12 @@ class VertexTrainerExecutor(_TunableTrainerMixin, VertexExecutor):
 
 class EvaluatorExecutor(evaluator_executor.Executor):
   """TFX's Evaluator executor with the run's accuracy thresholds; the blessing carries
-  the model's training set and pipeline."""
+  the model's training set, pipeline and seed index."""
 
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]], exec_properties: Dict[str, Any]):
     rest, (min_accuracy, max_drop) = _split(exec_properties, (MIN_ACCURACY, MAX_DROP))
-    rest, (training_set, pipeline) = _split(rest, LINEAGE_PARAMETERS)
+    rest, (training_set, pipeline, seed) = _split(rest, LINEAGE_PARAMETERS + (MODEL_SEED,))
     config = json_format.Parse(rest[EVAL_CONFIG_KEY], tfma.EvalConfig())
     rest[EVAL_CONFIG_KEY] = proto_utils.proto_to_json(
         with_thresholds(config, float(min_accuracy), float(max_drop)))
@@ -125,6 +128,7 @@ class EvaluatorExecutor(evaluator_executor.Executor):
     blessing = artifact_utils.get_single_instance(output_dict[BLESSING_KEY])
     for key, value in lineage.properties(training_set, pipeline).items():
       blessing.set_string_custom_property(key, value)
+    blessing.set_int_custom_property(MODEL_SEED, int(seed))
     return result
 
 
@@ -153,10 +157,11 @@ def tune_trainer(trainer: tfx.components.Trainer, epochs: Value, small_steps: Va
 
 
 def tune_evaluator(evaluator: tfx.components.Evaluator, min_accuracy: Value,
-                   max_drop: Value, training_set: str, pipeline: str) -> None:
+                   max_drop: Value, training_set: str, pipeline: str, seed: int) -> None:
   """Makes a built Evaluator take its accuracy thresholds as parameters, and write
-  `training_set` and `pipeline` (the pipeline's name) on its blessing."""
+  `training_set`, `pipeline` (the pipeline's name) and the model's `seed` index on its
+  blessing."""
   _respec(evaluator, TunableEvaluatorSpec, EvaluatorExecutor,
           {MIN_ACCURACY: min_accuracy, MAX_DROP: max_drop,
-           **lineage.properties(training_set, pipeline)})
+           **lineage.model_properties(training_set, pipeline, seed)})
 

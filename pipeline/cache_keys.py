@@ -14,10 +14,12 @@ which no executor reads:
   contracts/sources.py (the bundled file for `sample`, the file of `csv:` and
   `npz:`, the directory's files for `idx:`, the prepared dataset's files for `tfds:`,
   none before its first download, so the run after the download ingests again);
-- `code_version` (every step that runs this package's code: Ingest, Distiller,
-  KipImport, Trainer, Tuner, Pusher, SetPublisher, Report): the package version and a SHA-256 of the
-  tfx_distill source files that the step's module imports, directly or not (read with
-  `ast`, not imported). The Evaluators, StatisticsGen, SchemaGen and ExampleValidator
+- `code_version` (every step that runs this package's code: Ingest, ImportSchemaGen,
+  Distiller, KipImport, Trainer, Tuner, Pusher, SetPublisher, Report): the package
+  version and a SHA-256 of the tfx_distill source files that the step's module imports,
+  directly or not (read with `ast`, not imported), and of the data files of their
+  packages (the curated schema, the report's templates, the bundled digits). The
+  Evaluators, StatisticsGen, SchemaGen and ExampleValidator
   run TFX's code on our artifacts: a re-run step upstream gives them new inputs.
 
 Reading a fingerprint is also the first check of each input: a missing file, or a
@@ -49,6 +51,7 @@ STEP_MODULES = {
     'distiller': 'tfx_distill.components.distiller.executor',
     'kip_import': 'tfx_distill.components.kip_import.executor',
     'data_gate': 'tfx_distill.components.data_gate.executor',
+    'schema_import': 'tfx_distill.components.data_gate.schema_import',
     'trainer': 'tfx_distill.trainer.task',
     'tuner': 'tfx_distill.trainer.tuner',
     'pusher': 'tfx_distill.components.pusher.executor',
@@ -113,9 +116,25 @@ def imported_modules(path: str) -> List[str]:
   return names
 
 
+def data_files(package: str, init_path: str) -> Dict[str, str]:
+  """{'<package>/<relative path>': file} of the package's data files: every file of its
+  folder that is not Python, in subfolders that are not packages themselves (the
+  bundled digits, the schema, the report's templates)."""
+  root = os.path.dirname(init_path)
+  found = {}
+  for here, dirs, files in os.walk(root):
+    dirs[:] = sorted(d for d in dirs if d != '__pycache__'
+                     and not os.path.exists(os.path.join(here, d, '__init__.py')))
+    for name in files:
+      if not name.endswith(('.py', '.pyc')):
+        path = os.path.join(here, name)
+        found[f'{package}/{os.path.relpath(path, root)}'] = path
+  return found
+
+
 def step_files(module: str) -> Dict[str, str]:
   """{module name: source file} of `module`, its packages and every tfx_distill module
-  it imports, transitively."""
+  it imports, transitively, and the data files of those packages."""
   found, todo = {}, [module]
   while todo:
     parts = todo.pop().split('.')
@@ -125,6 +144,8 @@ def step_files(module: str) -> Dict[str, str]:
       if path is not None and name not in found:
         found[name] = path
         todo += imported_modules(path)
+        if os.path.basename(path) == '__init__.py':
+          found.update(data_files(name, path))
   return found
 
 

@@ -19,11 +19,14 @@ the tiny variant that tests and CI use.
 """
 
 import dataclasses
+import hashlib
+import os
+import re
 from typing import Dict, Tuple
 
 from tfx_distill.contracts import node_ids
 from tfx_distill.blessing.settings import EvalSettings
-from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA, ValidationSettings
+from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.distiller.methods import DistillConfig, check_candidate
 from tfx_distill.contracts.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
@@ -51,10 +54,39 @@ def parse_candidate(text: str) -> Candidate:
   return Candidate(method, int(size))
 
 
+PIPELINE_NAME = re.compile(r'^[a-z0-9][a-z0-9-]{0,127}$')  # Kubeflow's and Vertex's
+
+
+def slug(text: str) -> str:
+  """Lower case, every run of other characters than [a-z0-9] one '-'."""
+  return re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')
+
+
+def source_label(data: str) -> str:
+  """A data source in a pipeline name: `sample`, `tfds-mnist`, and for a file or folder
+  its scheme, its name and a hash of its whole path (`npz-mnist-1a2b3c`)."""
+  scheme, separator, argument = data.partition(':')
+  if not separator or scheme == 'tfds':
+    return slug(data)
+  name = os.path.splitext(os.path.basename(argument.rstrip('/')))[0]
+  digest = hashlib.sha256(argument.encode()).hexdigest()[:6]
+  return slug(f'{scheme}-{name}-{digest}')
+
+
+def default_pipeline_name(preset: str, data: str) -> str:
+  """`tfx-distill-<preset>-<source>`: the runs that share it are comparable (the same
+  preset on the same data), and share one history in ML Metadata."""
+  return slug(f'tfx-distill-{preset}-{source_label(data)}')[:128].rstrip('-')
+
+
 @dataclasses.dataclass(frozen=True)
 class PipelineConfig:
   """One whole pipeline run."""
-  name: str = 'tfx-distill'
+  name: str = option('', '--pipeline-name',
+                     "the pipeline's name: its runs share one history in ML Metadata "
+                     "(the cache, the full model's baseline, the drift check's last "
+                     'statistics); default tfx-distill-<preset>-<data source>, e.g. '
+                     'tfx-distill-demo-sample')
   preset: str = 'smoke'
   ingest: IngestSettings = IngestSettings()
   distill: DistillConfig = DistillConfig()
@@ -88,10 +120,15 @@ class PipelineConfig:
           'at least one candidate or --kip-set is needed')
     names = [c.name for c in self.candidates]
     check(len(set(names)) == len(names), f'duplicate candidates in {names}')
-    check(bool(self.name) and all(c.isalnum() or c == '-' for c in self.name)
-          and self.name[0].isalnum() and self.name == self.name.lower(),
-          f'name must match [a-z0-9][a-z0-9-]* (Kubeflow), got {self.name!r}')
+    check(PIPELINE_NAME.match(self.pipeline_name) is not None,
+          'the pipeline name must match [a-z0-9][a-z0-9-]* and have at most 128 '
+          f'characters (Kubeflow, Vertex), got {self.pipeline_name!r}')
     return self
+
+  @property
+  def pipeline_name(self) -> str:
+    """`name`, or the one derived from the preset and the data source."""
+    return self.name or default_pipeline_name(self.preset, self.ingest.data)
 
 
 def replace(config: PipelineConfig, **sections) -> PipelineConfig:
@@ -157,12 +194,11 @@ RUNNERS = ('local', 'beam')  # LocalDagRunner or BeamDagRunner (pipeline/local_r
 
 @dataclasses.dataclass(frozen=True)
 class PipelinePaths:
-  """Where a run keeps its artifacts, metadata, pushed models and published sets, and
-  where its steps find the package's curated schema (set by runners)."""
+  """Where a run keeps its artifacts, metadata, pushed models and published sets (set
+  by runners)."""
   pipeline_root: str
   serving_root: str
   metadata_path: str = ''  # SQLite file for local runs; empty on Kubeflow/Vertex
-  packaged_schema: str = PACKAGED_SCHEMA  # components/data_gate/digits_schema.pbtxt
   # The distilled sets of pushed candidates; '' = `distilled_sets` beside serving_root.
   sets_root: str = ''
 

@@ -13,8 +13,7 @@ from typing import Any, Dict
 from tfx_distill.kubeflow.compile import compile_pipeline
 from tfx_distill.kubeflow.deployment import Deployment
 from tfx_distill.pipeline.beam import BeamConfig, DirectBeam
-from tfx_distill.components.data_gate.settings import INFER
-from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths, replace
+from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.pipeline.pipeline import create_pipeline
 
 
@@ -22,14 +21,10 @@ def compile_job(config: PipelineConfig, deployment: Deployment, out: str,
                 beam: BeamConfig = DirectBeam()) -> Dict[str, Any]:
   """Writes the job spec of `config` for `deployment` to `out`; returns the job."""
   deployment.validate()
-  if config.validation.schema_file != INFER:
-    # The package's curated schema, where the image holds it.
-    config = replace(config, validation={
-        'schema_file': config.validation.schema_file or deployment.packaged_schema})
   pipeline = create_pipeline(
       config, PipelinePaths(pipeline_root=deployment.root,
                             serving_root=deployment.serving_root,
                             sets_root=deployment.sets_root),
       beam_pipeline_args=list(beam.beam_args()), fingerprint_at_run_time=True)
-  return compile_pipeline(pipeline, deployment, f'{config.name}-{config.preset}', out,
+  return compile_pipeline(pipeline, deployment, config.pipeline_name, out,
                           config)

@@ -12,6 +12,8 @@ from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.distribution import (DRIFT, SKEW, SKEW_PAIRS,
                                                            SchemaDistributionValidator,
                                                            latest_statistics)
+from tfx_distill.components.data_gate.schema_import import ImportSchemaGen
+from tfx_distill.components.data_gate.statistics import StatisticsGen
 from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
@@ -62,17 +64,16 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   validation = config.validation
   if validation.schema_file == INFER:
     # Statistics of every split, and a schema inferred from them (a first run's).
-    statistics_gen = tfx.components.StatisticsGen(examples=examples)
+    statistics_gen = StatisticsGen(examples, config.pipeline_name)
     schema_gen = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs['statistics'], infer_feature_shape=True)
     components += [ingest, statistics_gen, schema_gen]
   else:
     # The established schema (curated once), and statistics computed with it.
-    validation = dataclasses.replace(
-        validation, schema_file=validation.schema_file or paths.packaged_schema)
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=validation.schema_file)
-    statistics_gen = tfx.components.StatisticsGen(examples=examples,
-                                                  schema=schema_gen.outputs['schema'])
+    schema_gen = ImportSchemaGen(validation.schema_file,
+                                 code_version=keys.code_of('schema_import'))
+    statistics_gen = StatisticsGen(examples, config.pipeline_name,
+                                   schema=schema_gen.outputs['schema'])
     components += [ingest, schema_gen, statistics_gen]
   statistics = statistics_gen.outputs['statistics']
   # The data's schema: every check below uses it, every Trainer (and the Tuner) reads
@@ -167,12 +168,12 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       models[(name, k)] = trainer.outputs['model']
       # Its training set on the model (written by the orchestrator; see lineage.py).
       models[(name, k)].additional_custom_properties.update(
-          lineage.properties(name, config.name))
+          lineage.model_properties(name, config.pipeline_name, k))
 
   # The latest full-data model blessed by an earlier run, as the full model's baseline:
   # locally by producer (the Trainer and Evaluator of the full set); compiled for
   # Kubeflow/Vertex, whose resolver query drops the producer, by the blessing's
-  # training set and pipeline (kubeflow/compile.py, `restrict_baseline`).
+  # training set, seed index and pipeline (kubeflow/compile.py, `restrict_queries`).
   latest_blessed = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
@@ -200,7 +201,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
           eval_config=candidate_eval_config(config.eval))
     evaluator = evaluator.with_id(node_ids.evaluator(name, k))
     evaluator.outputs['blessing'].additional_custom_properties.update(
-        lineage.properties(name, config.name))
+        lineage.model_properties(name, config.pipeline_name, k))
     components.append(evaluator)
     blessings[(name, k)] = evaluator.outputs['blessing']
     evaluations[(name, k)] = evaluator.outputs['evaluation']
@@ -230,7 +231,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       node_ids.REPORT))
 
   return tfx.dsl.Pipeline(
-      pipeline_name=config.name, pipeline_root=paths.pipeline_root,
+      pipeline_name=config.pipeline_name, pipeline_root=paths.pipeline_root,
       components=components, enable_cache=config.enable_cache,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=list(beam_pipeline_args if beam_pipeline_args is not None

@@ -22,9 +22,10 @@ local runner (it filters on the producer node), or none on a first run
 On Kubeflow Pipelines and Vertex, TFX's v2 compiler keeps only the artifact type and
 state of that channel (`schema_title="tfx.ExampleStatistics" AND state=LIVE`): the
 newest ExampleStatistics of the whole metadata store, which may come from another
-pipeline. So the drift check takes a baseline only from under `baseline_root` (this
-pipeline's root) and otherwise checks nothing, saying so (`baseline_ignored`;
-kubeflow/README.md).
+pipeline. The statistics carry their pipeline's name (statistics.py) and the compiled
+query filters on it (kubeflow/compile.py, `restrict_queries`); and the drift check
+takes a baseline only from under `baseline_root` (this pipeline's root), otherwise
+checking nothing, saying so (`baseline_ignored`; kubeflow/README.md).
 """
 
 import os

@@ -13,7 +13,7 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 
 from tfx_distill.components.data_gate import anomalies as anomalies_lib
 from tfx_distill.components.data_gate import distribution
-from tfx_distill.components.data_gate.settings import ValidationSettings
+from tfx_distill.components.data_gate.settings import ValidationSettings, schema_label
 from tfx_distill.components.data_gate.spec import (ANOMALIES_KEY, CHECK_FILE, CHECK_KEY,
                                                    DRIFT_KEY, EXAMPLES_KEY, SKEW_KEY)
 from tfx_distill.contracts.errors import DataError
@@ -61,7 +61,7 @@ class Executor(base_executor.BaseExecutor):
     found = (validator_anomalies(artifact_utils.get_single_instance(
         input_dict[ANOMALIES_KEY])) + skew + drift)
     if found and not settings.allow_anomalies:
-      raise DataError(source, anomalies_lib.summary(found, settings.schema_file))
+      raise DataError(source, anomalies_lib.summary(found, schema_label(settings.schema_file)))
     for anomaly in found:
       logging.warning('DataGate: allowed anomaly: %s', anomaly.line())
     if not drift_done['checked']:

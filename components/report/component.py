@@ -63,5 +63,6 @@ def report_of(nodes: Sequence[base_node.BaseNode], config,
               code_version: str = '') -> ReportComponent:
   """A Report over the components in `nodes`; config: the PipelineConfig dataclass,
   recorded as JSON for provenance; code_version: for TFX's cache."""
-  return ReportComponent(config=json.dumps(dataclasses.asdict(config), sort_keys=True),
+  recorded = {**dataclasses.asdict(config), 'pipeline_name': config.pipeline_name}
+  return ReportComponent(config=json.dumps(recorded, sort_keys=True),
                          inputs=input_channels(nodes), code_version=code_version)

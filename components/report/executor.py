@@ -22,7 +22,7 @@ class Executor(base_executor.BaseExecutor):
     context = self._context
     pipeline_info = getattr(context, 'pipeline_info', None)
     provenance = {
-        'pipeline_name': getattr(pipeline_info, 'id', None) or config.get('name'),
+        'pipeline_name': getattr(pipeline_info, 'id', None) or config.get('pipeline_name'),
         'pipeline_run_id': getattr(context, 'pipeline_run_id', None),
         'preset': config.get('preset'),
         'seeds': config.get('seeds'),

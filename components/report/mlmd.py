@@ -70,7 +70,7 @@ def run_provenance(store, run: metadata_store_pb2.Context) -> Dict[str, Any]:
     names = [c.name for c in store.get_contexts_by_execution(executions[0].id)
              if c.type_id in {t.id for t in store.get_context_types() if t.name == PIPELINE}]
   return {
-      'pipeline_name': names[0] if names else config.get('name'),
+      'pipeline_name': names[0] if names else config.get('pipeline_name'),
       'pipeline_run_id': run.name,
       'preset': config.get('preset'),
       'seeds': config.get('seeds'),

@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
   config = config_from_args(args)
   root = args.pipeline_root or os.path.join('runs', config.preset)
   run_ = run_local(config, root, runner=args.runner)
+  print(f'pipeline: {config.pipeline_name}')
   print(f'pipeline root: {run_.paths.pipeline_root}')
   print(f'metadata: {run_.paths.metadata_path}')
   print(f'pushed models: {run_.paths.serving_root}')
@@ -78,7 +79,8 @@ def compile_pipeline(args: argparse.Namespace) -> int:
   beam = beam_config(args, deployment.image)
   job = compile_job(config, deployment, args.out, beam)
   tasks = job['pipelineSpec']['root']['dag']['tasks']
-  print(f'{args.out}: {len(tasks)} tasks for {args.target}, image {deployment.image}')
+  print(f'{args.out}: pipeline {config.pipeline_name}, {len(tasks)} tasks for '
+        f'{args.target}, image {deployment.image}')
   if args.target == 'kubeflow':
     print(f'{kfp_package_path(args.out)}: the same pipeline as a kfp.Client package')
   if deployment.pipeline_root.startswith('gs://'):

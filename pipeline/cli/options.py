@@ -15,7 +15,7 @@ import dataclasses
 import os
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from tfx_distill.components.data_gate.settings import INFER, ValidationSettings
+from tfx_distill.components.data_gate.settings import INFER, PACKAGED, ValidationSettings
 from tfx_distill.components.distiller import methods
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.sources import SOURCES
@@ -121,7 +121,7 @@ def config_from_args(args: argparse.Namespace) -> config_lib.PipelineConfig:
       changes.update(given)
   if 'data' in changes['ingest']:
     changes['ingest']['data'] = absolute_source(changes['ingest']['data'])
-  if changes['validation'].get('schema_file') not in (None, '', INFER):
+  if changes['validation'].get('schema_file') not in (None, '', INFER, PACKAGED):
     changes['validation']['schema_file'] = absolute(changes['validation']['schema_file'])
   if getattr(args, 'kip_set', None):
     changes['kip_sets'] = tuple(absolute(path) for path in args.kip_set)

@@ -74,7 +74,9 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   parsed = json_format.ParseDict(job, pipeline_spec_pb2.PipelineJob())
   json_format.ParseDict(job['pipelineSpec'], pipeline_spec_pb2.PipelineSpec())
   assert parsed.runtime_config.gcs_output_directory == ROOT
-  assert parsed.display_name == f'tfx-distill-{preset}'
+  # One history per preset and data source (issue 21): the pipeline's own name.
+  assert parsed.display_name == config.pipeline_name == f'tfx-distill-{preset}-sample'
+  assert job['pipelineSpec']['pipelineInfo']['name'] == config.pipeline_name
   tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
   trainers = {t for t in tasks if t.startswith('Trainer_')}
   expected = 2 + len(config.candidates) + len(config.kip_sets)  # full, full_same_steps
@@ -105,7 +107,8 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
   assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
       os.path.join(REPO, 'components'))
                     if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))
-                   } | {'tfx_distill.components.data_gate.distribution.Executor'}
+                   } | {f'tfx_distill.components.data_gate.{module}.Executor'
+                        for module in ('distribution', 'schema_import', 'statistics')}
   for path in set(found.values()):
     module, _, name = path.rpartition('.')
     executor = getattr(importlib.import_module(module), name)
@@ -128,15 +131,18 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
 def test_the_last_runs_statistics_are_resolved_before_this_runs(tmp_path, target):
   """The drift check's baseline: TFX's v2 compiler turns the LatestStatistics resolver
   into a query by type and state only (it drops the producer filter the local runner
-  honours), hence the baseline_root guard (components/data_gate/distribution.py)."""
-  job = compile_job(config_lib.preset('smoke'), deployment(target), str(tmp_path / 'j.json'))
+  honours); the compile restricts it to this pipeline's statistics, and the
+  baseline_root guard stays (components/data_gate/distribution.py)."""
+  config = config_lib.preset('smoke')
+  job = compile_job(config, deployment(target), str(tmp_path / 'j.json'))
   spec = job['pipelineSpec']
   tasks = spec['root']['dag']['tasks']
   label = spec['components'][tasks['LatestStatistics']['componentRef']['name']][
       'executorLabel']
   queries = spec['deploymentSpec']['executors'][label]['resolver']['outputArtifactQueries']
   assert queries == {'statistics': {
-      'filter': 'schema_title="tfx.ExampleStatistics" AND state=LIVE'}}
+      'filter': 'schema_title="tfx.ExampleStatistics" AND state=LIVE AND '
+                f'metadata.pipeline_name.string_value="{config.pipeline_name}"'}}
   assert 'LatestStatistics' in tasks['StatisticsGen']['dependentTasks']
   drift = tasks['DistributionValidator_drift']
   assert drift['inputs']['artifacts']['baseline_statistics']['taskOutputArtifact'] == {

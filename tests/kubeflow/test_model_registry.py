@@ -61,9 +61,9 @@ def test_every_pusher_uploads_with_its_training_set_and_accuracy(tmp_path):
         'europe-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-15:latest')
     assert custom[constants.SERVING_ARGS_KEY] == {'project': 'p'}  # no endpoint
     registry = custom[vertex_registry.REGISTRY_KEY]
-    assert registry == {'display_name': f'tfx-distill-{training_set}',
+    assert registry == {'display_name': f'tfx-distill-demo-sample-{training_set}',
                         'labels': {lineage.TRAINING_SET: training_set,
-                                   lineage.PIPELINE: 'tfx-distill'}}
+                                   lineage.PIPELINE: 'tfx-distill-demo-sample'}}
     assert 'code_version' in custom  # the cache key stays
     # The accuracy comes from the evaluation of the model it pushes.
     artifacts = spec['inputs']['artifacts']
@@ -157,14 +157,15 @@ def test_the_sdk_calls_take_these_arguments():
   assert isinstance(aiplatform.Model.versioned_resource_name, property)
 
 
-def test_a_model_not_blessed_is_not_uploaded(tmp_path):
-  """The compiled Pusher task through the entry point, on a blessing that says no:
+def test_a_model_not_blessed_is_not_uploaded(tmp_path, image):
+  """The compiled Pusher task through the entry point, in the image, on a blessing that
+  says no:
   nothing is pushed, nothing is uploaded (no cloud call is attempted, none could
   succeed here), and the PushedModel says so."""
   code, job = compile_cli(tmp_path, '--push-to', 'vertex', '--project', 'p',
                           '--region', 'europe-west4')
   assert code == 0
-  run = VertexRun(job, str(tmp_path / 'root'), 'tfx-distill-1', {})
+  run = VertexRun(job, str(tmp_path / 'root'), 'tfx-distill-1', {}, image=image)
   model = tmp_path / 'model'
   os.makedirs(model / 'Format-Serving')
   blessing = tmp_path / 'blessing'

@@ -12,6 +12,7 @@ import pytest
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
 
+from tfx_distill.components.data_gate.settings import PACKAGED
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.kubeflow import runtime_parameters, tunable
 from tfx_distill.kubeflow.compile import kfp_package_path
@@ -24,13 +25,12 @@ from tfx_distill.pipeline.kubeflow_runner import compile_job
 from tfx_distill.pipeline.pipeline import create_pipeline
 from tfx_distill.trainer.settings import TrainSettings, from_config
 
-IMAGE_SCHEMA = Deployment('kubeflow', 'gs://b/r', 'image').packaged_schema
 # The smoke preset's values (pipeline/config.py), as the compiled defaults.
 SMOKE = {'data': 'sample', 'max_examples': 2000, 'split_seed': 0,
-         'schema_file': IMAGE_SCHEMA, 'allow_anomalies': 0, 'steps': 5,
+         'schema_file': PACKAGED, 'allow_anomalies': 0, 'steps': 5,
          'distill_seed': 0, 'time_budget': 0.0, 'epochs': 2, 'small_steps': 30,
          'train_seed': 0, 'full_min_accuracy': 0.5, 'candidate_min_accuracy': 0.1,
-         'max_drop': 0.9}
+         'max_drop': 0.9, 'full_max_drop': 0.0}
 TYPES = {str: 'STRING', int: 'NUMBER_INTEGER', float: 'NUMBER_DOUBLE'}
 PATHS = PipelinePaths(pipeline_root='gs://b/r', serving_root='gs://b/r/serving')
 
@@ -72,7 +72,8 @@ def test_parameters_and_defaults_in_the_spec(smoke_job):
     ('Distiller_random_1', {'seed': 'distill_seed'}),  # random has no steps
     ('Trainer_full_s0', {'epochs': 'epochs', 'seed': 'train_seed'}),
     ('Trainer_kip_1_s0', {'small_steps': 'small_steps', 'seed': 'train_seed'}),
-    ('Evaluator_full_s0', {'min_accuracy': 'full_min_accuracy', 'max_drop': 'max_drop'}),
+    ('Evaluator_full_s0', {'min_accuracy': 'full_min_accuracy',
+                           'max_drop': 'full_max_drop'}),
     ('Evaluator_random_1_s0', {'min_accuracy': 'candidate_min_accuracy',
                                'max_drop': 'max_drop'}),
 ])
@@ -195,9 +196,12 @@ def test_trainer_folds_length_and_seed(recipe, index, expected):
 
 @pytest.mark.parametrize('compiled,run', [((0.5, 0.9), (0.97, 0.02)),
                                           ((0.9, 0.5), (0.1, 0.0))])
-def test_evaluator_thresholds_are_the_pipelines_own(compiled, run):
-  # The run's thresholds give exactly the EvalConfig the pipeline builds for them.
-  assert tunable.with_thresholds(eval_config(*compiled), *run) == eval_config(*run)
+@pytest.mark.parametrize('max_ece', [None, 0.05])
+def test_evaluator_thresholds_are_the_pipelines_own(compiled, run, max_ece):
+  # The run's thresholds give exactly the EvalConfig the pipeline builds for them; the
+  # calibration bound stays (it was once given the accuracy floor as a lower bound).
+  assert (tunable.with_thresholds(eval_config(*compiled, max_ece), *run)
+          == eval_config(*run, max_ece))
 
 
 def test_the_vertex_job_trains_with_the_run_values():

@@ -7,6 +7,7 @@ import pytest
 import tensorflow_model_analysis as tfma
 from tfx.utils import proto_utils
 
+from tfx_distill.components.data_gate.settings import PACKAGED
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
@@ -68,8 +69,8 @@ def test_nothing_trains_before_the_data_gate():
   for node_id in training:
     assert gate in nodes[node_id].upstream_nodes, node_id
   # The gate checks against the package's curated schema unless told otherwise.
-  assert nodes['ImportSchemaGen'].exec_properties['schema_file'] == PATHS.packaged_schema
-  assert nodes['DataGate'].exec_properties['schema_file'] == PATHS.packaged_schema
+  assert nodes['ImportSchemaGen'].exec_properties['schema_file'] == PACKAGED
+  assert nodes['DataGate'].exec_properties['schema_file'] == PACKAGED
   assert nodes['DataGate'].exec_properties['allow_anomalies'] == 0
 
 
