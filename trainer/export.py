@@ -8,6 +8,16 @@ with the two signatures of `contracts/model_format.py`, both returning
   TFMA and TF Serving send them; only the `image` feature is read;
 - `serving_images`: raw images, input `images` (float32, [None, 28, 28, 1]).
 
+The SavedModel's root is a plain `tf.Module` that tracks the model's variables (the
+TensorFlow variables behind Keras 3's, as `keras.export.ExportArchive` does) and the two
+functions. Saving the Keras 3 model itself as the root writes every weight twice: the
+restore op fills copies, while the signatures read the originals, so TensorFlow
+Serving's loader (the C++ `LoadSavedModel`, also behind Vertex AI's prebuilt prediction
+containers and `saved_model_cli run`) loads the model and then fails every request with
+"Could not find variable ...", though `tf.saved_model.load` in Python works
+(tensorflow/tensorflow#73158, keras-team/keras#19274). tests/trainer/test_export.py
+loads the export as TF Serving does.
+
 Both expect pixel/255 floats in [0, 1] (an 8-bit image divided by 255), as the models
 were trained on. Anything else (0..255 pixels, standardised images, NaN) fails with an
 InvalidArgumentError naming the range (INPUT_RANGE_MESSAGE) instead of an answer.
@@ -53,5 +63,8 @@ def export_serving_model(model: keras.Model, label_loss: str, temperature: float
   def serve_images(images):
     return serve(images)
 
-  tf.saved_model.save(model, export_dir, signatures={SERVING_EXAMPLES: serve_examples,
-                                                     SERVING_IMAGES: serve_images})
+  root = tf.Module()
+  root.variables_of_model = [variable.value for variable in model.variables]
+  root.serve_examples, root.serve_images = serve_examples, serve_images
+  tf.saved_model.save(root, export_dir, signatures={SERVING_EXAMPLES: serve_examples,
+                                                    SERVING_IMAGES: serve_images})

@@ -1,6 +1,7 @@
 """The exported SavedModel serves calibrated probabilities on both signatures, computed
-here independently from the in-memory model's raw outputs, and refuses input outside
-[0, 1] with a message naming the range."""
+here independently from the in-memory model's raw outputs, also when loaded as
+TensorFlow Serving loads it, and refuses input outside [0, 1] with a message naming the
+range."""
 
 import keras
 import numpy as np
@@ -52,6 +53,31 @@ def exported(request, tmp_path_factory):
   directory = str(tmp_path_factory.mktemp(label_loss) / 'serving')
   export.export_serving_model(model, label_loss, TEMPERATURE, directory)
   return label_loss, directory, images, labels, raw
+
+
+def served_as_tf_serving_does(directory, images, labels):
+  """Both signatures' outputs with the model loaded by TensorFlow's graph loader, the
+  path of TF Serving and `saved_model_cli run` (a MetaGraph imported into a session, its
+  variables restored by the saver's restore op), not `tf.saved_model.load`."""
+  examples = list(serialized_examples(make_split(images, labels)))
+  with tf.compat.v1.Session(graph=tf.Graph()) as session:
+    meta = tf.compat.v1.saved_model.loader.load(session, ['serve'], directory)
+    by_example = meta.signature_def[model_format.SERVING_EXAMPLES]
+    by_image = meta.signature_def[model_format.SERVING_IMAGES]
+    return (session.run(by_example.outputs[model_format.OUTPUT_KEY].name,
+                        {by_example.inputs[model_format.EXAMPLES_INPUT].name: examples}),
+            session.run(by_image.outputs[model_format.OUTPUT_KEY].name,
+                        {by_image.inputs[model_format.IMAGES_INPUT].name:
+                         images[..., None].astype(np.float32)}))
+
+
+def test_tf_servings_loader_serves_the_same_probabilities(exported):
+  """Once, with the Keras model itself as the SavedModel's root, this loader found no
+  variables ('Could not find variable seed_cnn/conv1/kernel'): see trainer/export.py."""
+  label_loss, directory, images, labels, raw = exported
+  expected = expected_probabilities(raw, label_loss)
+  for outputs in served_as_tf_serving_does(directory, images, labels):
+    np.testing.assert_allclose(outputs, expected, atol=1e-5)
 
 
 def test_both_signatures_serve_the_calibrated_probabilities(exported):
