@@ -25,12 +25,12 @@ UNSUPPORTED_ROOTS = {
 
 # Vertex AI (e.g. NVIDIA_TESLA_T4, NVIDIA_L4) or Kubernetes (nvidia.com/gpu).
 ACCELERATOR = re.compile(r'^[A-Za-z0-9_./-]+$')
-# No TPU anywhere: TFX 1.16 needs TensorFlow 2.16, whose TPU build (tensorflow-tpu 2.16)
-# needs libtpu 2.16.0rc0, which is not on PyPI, and cannot be installed beside the
-# `tensorflow` distribution TFX and its libraries require (kubeflow/README.md).
-NO_TPU = ('TPUs are not supported: the image has the GPU/CPU build of TensorFlow 2.16 '
-          '(TFX 1.16 needs 2.16, whose TPU build cannot be installed beside it); use a GPU '
-          'such as NVIDIA_TESLA_T4, or CPUs')
+# No TPU anywhere: a TPU Trainer would need a TPU variant of the image (Cloud TPU's
+# TensorFlow 2.16 wheel and its libtpu, neither on PyPI), TPUStrategy and a TPU worker
+# pool, none of which can be built or run here (README, "GPUs (and why no TPU)").
+NO_TPU = ('TPUs are not supported: the image has the CPU/GPU build of TensorFlow 2.16 and '
+          'no TPU path has been built or tested (README, "GPUs (and why no TPU)"); use a '
+          'GPU such as NVIDIA_TESLA_T4, or CPUs')
 
 
 def is_tpu(accelerator_type: str, machine_type: str = '') -> bool:
