@@ -2,5 +2,5 @@
 TFMA EvalConfigs that apply them and their runtime values (`eval_config`), the expected
 calibration error and its TFMA metric (`ece`, `ece_metric`), and the Evaluator's result
 read back with the threshold that decided (`result`). The pipeline builds its
-Evaluators from it, kubeflow/tunable.py its compiled thresholds, the report and the
+Evaluators from it (components/evaluation sets a run's thresholds), the report and the
 SetPublisher read evaluations with it."""

@@ -1,6 +1,7 @@
 """TFMA EvalConfigs: what the Evaluators compute and which thresholds bless a model,
-and the same thresholds set to a run's values (`with_thresholds`, what the compiled
-Evaluators apply to their runtime parameters: kubeflow/tunable.py).
+and the same thresholds set to a run's values (`with_thresholds`, what every Evaluator
+applies to its own parameters, runtime parameters on Kubeflow and Vertex:
+components/evaluation/).
 
 Every threshold applies to the overall slice (per-label slices are reported, not
 gated):

@@ -7,11 +7,11 @@ never each other's internals (a component folder's public face is its `spec.py`)
   digits in `data/`), `example_format` (the tf.Example files and splits), `artifacts`
   (reading and writing Examples artifacts), `kip_format` (the published KIP `.npz`);
 - models: `model_format` (serving signatures, `training.json`), `learning_curve` (the
-  eval-split curve in it, and how to read it), `lineage` (a model's family on its
-  artifacts), `push` (versioned directories that appear complete or not at all:
+  eval-split curve in it, and how to read it), `identity` (what a model is trained on,
+  typed, on its artifacts), `push` (versioned directories that appear complete or not at all:
   pushed models and published sets);
-- names: `node_ids` (node and training-set names, built and parsed), `architectures`
-  (the Trainer's networks);
+- names: `node_ids` (node ids: labels, built, never parsed), `architectures` (the
+  Trainer's networks);
 - settings: `options` (how a setting declares its flag), `parameters` (settings <->
   execution parameters and JSON dicts: the one serializer);
 - running: `errors` (user errors vs bugs), `files` (reads and fingerprints through

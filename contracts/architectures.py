@@ -8,5 +8,6 @@ the same networks in raw TensorFlow (`components/distiller/networks.py`).
 """
 
 ARCHITECTURES = ('seed_cnn', 'kip_convnet')
+DEFAULT_ARCHITECTURE = 'seed_cnn'
 DEFAULT_WIDTH = {'seed_cnn': 64, 'kip_convnet': 128}
 DEFAULT_DROPOUT = {'seed_cnn': 0.4, 'kip_convnet': 0.0}

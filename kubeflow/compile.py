@@ -17,11 +17,12 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from tfx_distill.contracts import lineage, node_ids
+from tfx_distill.components.distiller.component import Distiller
+from tfx_distill.contracts import identity, node_ids
 from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import Deployment, Resources
 from tfx_distill.kubeflow.model_registry import push_to_vertex
-from tfx_distill.kubeflow.runtime_parameters import node_kind, parameterize
+from tfx_distill.kubeflow.runtime_parameters import used_defaults
 from tfx_distill.kubeflow.vertex_training import train_on_vertex
 
 
@@ -44,10 +45,10 @@ def request_resources(pipeline: tfx.dsl.Pipeline, deployment: Deployment) -> int
   as a Vertex CustomJob) the resources of `deployment`; returns how many nodes ask."""
   count = 0
   for node in pipeline.components:
-    kind = node_kind(node)
-    if kind == 'distiller':
+    if isinstance(node, Distiller):
       resources = deployment.distiller
-    elif kind == 'tuner' or (kind == 'trainer' and deployment.vertex_training is None):
+    elif isinstance(node, tfx.components.Tuner) or (
+        isinstance(node, tfx.components.Trainer) and deployment.vertex_training is None):
       resources = deployment.trainer
     else:
       continue
@@ -122,7 +123,7 @@ def restrict_queries(job: Dict[str, Any], pipeline_name: str) -> Dict[str, str]:
   on type and state alone: the channels' `producer_component_id` and the pipeline's
   context, which the local runner honours, are dropped, so any artifact of the type in
   the metadata store (a distilled model's blessing, another pipeline's statistics)
-  would be taken. The artifacts carry what tells them apart (contracts/lineage.py;
+  would be taken. The artifacts carry what tells them apart (contracts/identity.py;
   components/data_gate/statistics.py), and the queries filter on it:
 
   - the full model's baseline (LatestBlessedFullModel: the latest blessing, then the
@@ -133,10 +134,11 @@ def restrict_queries(job: Dict[str, Any], pipeline_name: str) -> Dict[str, str]:
   return {
       node_ids.LATEST_BLESSED_FULL: restrict_query(
           job, node_ids.LATEST_BLESSED_FULL + '-', BLESSING_QUERY,
-          lineage.model_properties(node_ids.FULL, pipeline_name, 0)),
+          {**identity.full(identity.EPOCHS).properties(), identity.PIPELINE: pipeline_name,
+           identity.SEED: 0}),
       node_ids.LATEST_STATISTICS: restrict_query(
           job, node_ids.LATEST_STATISTICS, STATISTICS_QUERY,
-          {lineage.PIPELINE: pipeline_name}),
+          {identity.PIPELINE: pipeline_name}),
   }
 
 
@@ -188,9 +190,9 @@ def compilable_resolvers(pipeline: tfx.dsl.Pipeline) -> List[str]:
 
 
 def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display_name: str,
-                     out: str, config) -> Dict[str, Any]:
-  """Writes the PipelineJob JSON of `pipeline` (built from `config`, the PipelineConfig,
-  for `deployment`'s paths) to `out` (for Vertex AI Pipelines'
+                     out: str) -> Dict[str, Any]:
+  """Writes the PipelineJob JSON of `pipeline` (built for `deployment`'s paths, with the
+  runtime parameters of `runtime_parameters.py`) to `out` (for Vertex AI Pipelines'
   `PipelineJob(template_path=...)`) and, for --target kubeflow, its PipelineSpec beside
   it as FILE.yaml (for `kfp.Client`); returns the job. The job is in the KFP pipeline
   spec schema 2.1, with the Pushers uploading to the Vertex AI Model Registry if the
@@ -207,7 +209,7 @@ def compile_pipeline(pipeline: tfx.dsl.Pipeline, deployment: Deployment, display
     push_to_vertex(pipeline, deployment.model_registry)
   request_resources(pipeline, deployment)
   compilable_resolvers(pipeline)
-  defaults = parameterize(pipeline, config)
+  defaults = used_defaults(pipeline)
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       config=kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
           display_name=display_name, default_image=deployment.image,

@@ -16,13 +16,16 @@ from typing import Any, Dict
 from tfx import v1 as tfx
 from tfx.dsl.components.base import executor_spec
 from tfx.extensions.google_cloud_ai_platform import constants
-from tfx.types.standard_component_specs import CUSTOM_CONFIG_KEY
+from tfx.types.standard_component_specs import (CUSTOM_CONFIG_KEY, MODEL_BLESSING_KEY,
+                                                 MODEL_KEY)
 from tfx.utils import json_utils
 
 from tfx_distill.components.pusher import vertex_registry
-from tfx_distill.components.pusher.component import RegistryPusherSpec
+from tfx_distill.components.pusher.component import Pusher, RegistryPusherSpec
 from tfx_distill.components.pusher.executor import EVALUATION_KEY, RegistryExecutor
-from tfx_distill.contracts import lineage, node_ids
+from tfx_distill.components.training.spec import TRAINING_SET_KEY
+from tfx_distill.contracts import identity
+from tfx_distill.contracts.identity import TrainingSet
 from tfx_distill.contracts.errors import ConfigError, check
 
 # Vertex's prebuilt TensorFlow prediction containers exist in these multi-regions; the
@@ -47,7 +50,7 @@ class ModelRegistry:
   region: str
   serving_image: str = ''  # default: default_serving_image(region)
   endpoint: str = ''  # deploy each push of endpoint_set to this endpoint (display name)
-  endpoint_set: str = node_ids.FULL
+  endpoint_set: str = identity.FULL
   machine_type: str = 'n1-standard-2'
   min_replicas: int = 1
   max_replicas: int = 1
@@ -79,7 +82,7 @@ class ModelRegistry:
         constants.SERVING_ARGS_KEY: serving_args,
         vertex_registry.REGISTRY_KEY: {
             vertex_registry.DISPLAY_NAME: f'{pipeline}-{training_set}',
-            vertex_registry.LABELS: lineage.properties(training_set, pipeline)},
+            vertex_registry.LABELS: identity.labels(training_set, pipeline)},
     }
 
 
@@ -91,19 +94,21 @@ def push_to_vertex(pipeline: tfx.dsl.Pipeline, registry: ModelRegistry) -> int:
   name = pipeline.pipeline_info.pipeline_name
   pushed = []
   for node in pipeline.components:
-    producer = node_ids.parse_node_id(node.id)
-    if producer is None or producer.kind != 'pusher':
+    if not isinstance(node, Pusher):
       continue
-    evaluator = nodes[node_ids.evaluator(producer.training_set, 0)]
+    # The model's Trainer names its training set; the blessing's Evaluator evaluated it.
+    trainer = nodes[node.inputs[MODEL_KEY].producer_component_id]
+    training_set = TrainingSet.from_json(trainer.exec_properties[TRAINING_SET_KEY]).name
+    evaluator = nodes[node.inputs[MODEL_BLESSING_KEY].producer_component_id]
     own = json_utils.loads(node.exec_properties[CUSTOM_CONFIG_KEY] or 'null') or {}
     old = node.spec
     node.spec = RegistryPusherSpec(**{
         **old.exec_properties,
         CUSTOM_CONFIG_KEY: json_utils.dumps(
-            {**own, **registry.custom_config(producer.training_set, name)}),
+            {**own, **registry.custom_config(training_set, name)}),
         **old.inputs, EVALUATION_KEY: evaluator.outputs['evaluation'], **old.outputs})
     node.executor_spec = executor_spec.ExecutorClassSpec(RegistryExecutor)
-    pushed.append(producer.training_set)
+    pushed.append(training_set)
   if registry.endpoint and registry.endpoint_set not in pushed:
     raise ConfigError(f'--vertex-endpoint-set {registry.endpoint_set!r} is not a '
                       f'training set of this pipeline (it has {", ".join(pushed)})')

@@ -21,12 +21,14 @@ so that one compiled file serves many runs (Vertex AI:
 | `max_drop`               | eval.max_drop (`--max-drop`)             | other Evaluators |
 | `full_max_drop`          | eval.full_max_drop (`--full-max-drop`)   | full Evaluators |
 
-Ingest, ImportSchemaGen, DataGate and the Distillers take them as their own execution
-parameters (a parameter's default is the value those nodes were built with); the
-Trainers and Evaluators through `tunable.py`. (1) The Distillers whose method has that
-setting (`components/distiller/methods.py`: steps and time_budget_s for nfr, kip and
-logreg, seed for all but first); their values must agree (the command line's flag sets
-them all), as one runtime parameter stands for them. What shapes the graph
+`create_pipeline` builds every node that takes a setting with its runtime parameter
+(pipeline/pipeline.py): Ingest, ImportSchemaGen, the DataGate and the Distillers as
+execution parameters of their own; the Trainers and Evaluators as parameters of
+components/training and components/evaluation, folded into their custom_config and
+EvalConfig when they run. (1) The Distillers whose method has that setting
+(`components/distiller/methods.py`: steps and time_budget_s for nfr, kip and logreg,
+seed for all but first); their values must agree (the command line's flag sets them
+all), as one runtime parameter stands for them. What shapes the graph
 stays fixed at compile time: the candidates and their images per class (they name the
 nodes, the training sets and the serving directories `serving/<set>/`), `--seeds`
 (models per set), `--kip-set` and `--tune`; recompile to change them. `schema_file` is
@@ -41,71 +43,66 @@ from typing import Any, Dict, Tuple
 from tfx import v1 as tfx
 from tfx.orchestration import data_types
 
-from tfx_distill.contracts import node_ids
+from tfx_distill.components.data_gate.settings import INFER
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.options import FLAG
-from tfx_distill.kubeflow.tunable import tune_evaluator, tune_trainer
-
-IMPORT_SCHEMA_GEN = 'importschemagen'  # the kind of the ImportSchemaGen node
-SOURCE_FINGERPRINT = node_ids.SOURCE_FINGERPRINT.lower()  # the kind of Ingest's one
 
 
 @dataclasses.dataclass(frozen=True)
 class Parameter:
   """One runtime parameter: its name, the PipelineConfig setting it stands for (a
   dotted path; `*` for every section of a composed one, e.g. each method's settings
-  in `distill`), its type, and the kinds of node that take it as the execution
-  parameter named as the setting's field, those of them that have that parameter (the
-  first kind must be in the pipeline)."""
+  in `distill`) and its type. `create_pipeline` builds every node that takes the
+  setting with it (pipeline/pipeline.py)."""
   name: str
   setting: str
   ptype: type
-  nodes: Tuple[str, ...] = ()
 
   @property
   def field(self) -> str:
     return self.setting.rpartition('.')[2]
 
-  def default(self, config, takers=()) -> Any:
-    """The value the nodes that take it were built with (they must agree), or, for a
-    parameter no node takes directly, the setting's value in config (bools as 0/1)."""
-    values = {node.exec_properties[self.field] for node in takers}
-    check(len(values) <= 1,
-          f'runtime parameter {self.name} stands for {self.setting}, which differs '
-          f'between its nodes ({sorted(values)}); give them one value '
-          f'({self.flag(config) or self.setting})')
-    if values:
-      return self.ptype(values.pop())
-    return self.ptype(functools.reduce(getattr, self.setting.split('.'), config))
-
-  def flag(self, config) -> str:
-    """The command-line flag of the setting ('' when it has none)."""
+  def sections(self, config) -> list:
+    """The settings objects that hold the setting (several for `distill.*`)."""
     sections = [config]
     for name in self.setting.split('.')[:-1]:
       sections = [part for section in sections for part in (
           [getattr(section, f.name) for f in dataclasses.fields(section)] if name == '*'
           else [getattr(section, name)])]
-    found = [f for section in sections for f in dataclasses.fields(section)
+    return [s for s in sections if any(f.name == self.field for f in dataclasses.fields(s))]
+
+  def default(self, config) -> Any:
+    """The setting's value in config (the methods that run must agree on a distill one;
+    bools as 0/1)."""
+    if '*' not in self.setting:
+      return self.ptype(functools.reduce(getattr, self.setting.split('.'), config))
+    running = {c.method for c in config.candidates}
+    values = {getattr(config.distill.settings(method), self.field)
+              for method in running
+              if any(f.name == self.field
+                     for f in dataclasses.fields(config.distill.settings(method)))}
+    check(len(values) <= 1,
+          f'runtime parameter {self.name} stands for {self.setting}, which differs '
+          f'between the methods that run ({sorted(values)}); give them one value '
+          f'({self.flag(config) or self.setting})')
+    return self.ptype(values.pop()) if values else None
+
+  def flag(self, config) -> str:
+    """The command-line flag of the setting ('' when it has none)."""
+    found = [f for section in self.sections(config) for f in dataclasses.fields(section)
              if f.name == self.field]
     return found[0].metadata.get(FLAG, '') if found else ''
 
-  def runtime_parameter(self, config, takers=()) -> data_types.RuntimeParameter:
-    flag = self.flag(config)
-    return tfx.dsl.experimental.RuntimeParameter(
-        name=self.name, ptype=self.ptype, default=self.default(config, takers),
-        description=f'{self.setting}' + (f' ({flag})' if flag else ''))
-
 
 PARAMETERS = (
-    Parameter('data', 'ingest.data', str, ('ingest', SOURCE_FINGERPRINT)),
-    Parameter('max_examples', 'ingest.max_examples', int, ('ingest',)),
-    Parameter('split_seed', 'ingest.seed', int, ('ingest',)),
-    Parameter('schema_file', 'validation.schema_file', str,
-              (IMPORT_SCHEMA_GEN, 'datagate')),
-    Parameter('allow_anomalies', 'validation.allow_anomalies', int, ('datagate',)),
-    Parameter('steps', 'distill.*.steps', int, ('distiller',)),
-    Parameter('distill_seed', 'distill.*.seed', int, ('distiller',)),
-    Parameter('time_budget', 'distill.*.time_budget_s', float, ('distiller',)),
+    Parameter('data', 'ingest.data', str),
+    Parameter('max_examples', 'ingest.max_examples', int),
+    Parameter('split_seed', 'ingest.seed', int),
+    Parameter('schema_file', 'validation.schema_file', str),
+    Parameter('allow_anomalies', 'validation.allow_anomalies', int),
+    Parameter('steps', 'distill.*.steps', int),
+    Parameter('distill_seed', 'distill.*.seed', int),
+    Parameter('time_budget', 'distill.*.time_budget_s', float),
     Parameter('epochs', 'train.epochs', int),
     Parameter('small_steps', 'small_sets.steps', int),
     Parameter('train_seed', 'train.seed', int),
@@ -116,42 +113,29 @@ PARAMETERS = (
 )
 
 
-def node_kind(node) -> str:
-  """'ingest', 'distiller', 'trainer', ... (node_ids), or the lower-case node id."""
-  producer = node_ids.parse_node_id(node.id)
-  return producer.kind if producer is not None else node.id.lower()
-
-
-def parameterize(pipeline: tfx.dsl.Pipeline, config) -> Dict[str, Any]:
-  """Puts the runtime parameters into the nodes of `pipeline` (built from `config`, the
-  PipelineConfig), in place; returns {name: default} of those it uses."""
-  kinds = {node_kind(node) for node in pipeline.components}
-  takers = {p.name: [node for node in pipeline.components
-                     if node_kind(node) in p.nodes and p.field in node.exec_properties]
-            for p in PARAMETERS if p.nodes and p.nodes[0] in kinds}
-  params = {p.name: p.runtime_parameter(config, takers.get(p.name, ()))
-            for p in PARAMETERS if not p.nodes or takers.get(p.name)}
-  used = set()
-  for node in pipeline.components:
-    kind = node_kind(node)
-    for parameter in PARAMETERS:
-      if any(node is taker for taker in takers.get(parameter.name, ())):
-        node.exec_properties[parameter.field] = params[parameter.name]
-        used.add(parameter.name)
-    if kind not in ('trainer', 'evaluator'):
+def runtime_parameters(config) -> Dict[str, data_types.RuntimeParameter]:
+  """{setting: its runtime parameter, default the config's value} of every parameter
+  the config's pipeline has: `schema_file` only when a schema is imported, a distill
+  one only when a method that runs has the setting."""
+  found = {}
+  for parameter in PARAMETERS:
+    if parameter.name == 'schema_file' and config.validation.schema_file == INFER:
       continue
-    producer = node_ids.parse_node_id(node.id)
-    full = producer.training_set == node_ids.FULL
-    if kind == 'trainer':
-      length = 'epochs' if full else 'small_steps'
-      tune_trainer(node, params['epochs'] if full else 0,
-                   0 if full else params['small_steps'], params['train_seed'],
-                   producer.seed)
-      used |= {length, 'train_seed'}
-    else:
-      floor = 'full_min_accuracy' if full else 'candidate_min_accuracy'
-      drop = 'full_max_drop' if full else 'max_drop'
-      tune_evaluator(node, params[floor], params[drop], producer.training_set,
-                     pipeline.pipeline_info.pipeline_name, producer.seed)
-      used |= {floor, drop}
-  return {name: params[name].default for name in sorted(used)}
+    default = parameter.default(config)
+    if default is None:
+      continue
+    flag = parameter.flag(config)
+    found[parameter.setting] = tfx.dsl.experimental.RuntimeParameter(
+        name=parameter.name, ptype=parameter.ptype, default=default,
+        description=parameter.setting + (f' ({flag})' if flag else ''))
+  return found
+
+
+def used_defaults(pipeline: tfx.dsl.Pipeline) -> Dict[str, Any]:
+  """{name: default} of the runtime parameters the built pipeline's nodes take."""
+  found = {}
+  for node in pipeline.components:
+    for value in node.exec_properties.values():
+      if isinstance(value, data_types.RuntimeParameter):
+        found[value.name] = value.default
+  return dict(sorted(found.items()))

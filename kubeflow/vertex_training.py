@@ -32,6 +32,7 @@ from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_e
 from tfx.extensions.google_cloud_ai_platform.trainer.executor import TRAINING_ARGS_KEY
 from tfx.utils import json_utils
 
+from tfx_distill.components.training.executor import TrainingMixin
 from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import NO_TPU, is_tpu
 from tfx_distill.trainer.replica import ReplicaExecutor
@@ -39,9 +40,12 @@ from tfx_distill.trainer.replica import ReplicaExecutor
 CUSTOM_CONFIG_KEY = 'custom_config'
 
 
-class VertexExecutor(vertex_executor.GenericExecutor):
+class VertexExecutor(TrainingMixin, vertex_executor.GenericExecutor):
   """TFX's Vertex AI Training executor, whose CustomJob replicas run
-  trainer/replica.py's ReplicaExecutor instead of TFX's generic Trainer executor."""
+  trainer/replica.py's ReplicaExecutor instead of TFX's generic Trainer executor; the
+  Trainer's parameters folded into the custom_config the CustomJob gets, and the
+  training set written on its outputs, as the local Trainer's
+  (components/training/executor.py)."""
 
   def _GetExecutorClass(self):
     return ReplicaExecutor

@@ -24,7 +24,7 @@ import os
 import re
 from typing import Dict, Tuple
 
-from tfx_distill.contracts import node_ids
+from tfx_distill.contracts import identity
 from tfx_distill.blessing.settings import EvalSettings
 from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.distiller.methods import DistillConfig, check_candidate
@@ -43,7 +43,7 @@ class Candidate:
 
   @property
   def name(self) -> str:
-    return node_ids.candidate_set(self.method, self.images_per_class)
+    return identity.distilled(self.method, self.images_per_class).data_name
 
 
 def parse_candidate(text: str) -> Candidate:

@@ -12,6 +12,7 @@ from typing import Any, Dict
 
 from tfx_distill.kubeflow.compile import compile_pipeline
 from tfx_distill.kubeflow.deployment import Deployment
+from tfx_distill.kubeflow.runtime_parameters import runtime_parameters
 from tfx_distill.pipeline.beam import BeamConfig, DirectBeam
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.pipeline.pipeline import create_pipeline
@@ -25,6 +26,6 @@ def compile_job(config: PipelineConfig, deployment: Deployment, out: str,
       config, PipelinePaths(pipeline_root=deployment.root,
                             serving_root=deployment.serving_root,
                             sets_root=deployment.sets_root),
-      beam_pipeline_args=list(beam.beam_args()), fingerprint_at_run_time=True)
-  return compile_pipeline(pipeline, deployment, config.pipeline_name, out,
-                          config)
+      beam_pipeline_args=list(beam.beam_args()), fingerprint_at_run_time=True,
+      runtime=runtime_parameters(config))
+  return compile_pipeline(pipeline, deployment, config.pipeline_name, out)

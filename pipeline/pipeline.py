@@ -1,13 +1,12 @@
 """`create_pipeline`: wires the tfx-distill components. Pure: it builds, never runs
 (`cache_keys` brings what TFX's cache must see besides the settings; see cache_keys.py)."""
 
-import dataclasses
-from typing import List, Optional
+from typing import Any, List, Mapping, Optional
 
 from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
-from tfx_distill.contracts import lineage, node_ids
+from tfx_distill.contracts import identity, node_ids
 from tfx_distill.components.data_gate.component import DataGate
 from tfx_distill.components.data_gate.distribution import (DRIFT, SKEW, SKEW_PAIRS,
                                                            SchemaDistributionValidator,
@@ -15,8 +14,10 @@ from tfx_distill.components.data_gate.distribution import (DRIFT, SKEW, SKEW_PAI
 from tfx_distill.components.data_gate.schema_import import ImportSchemaGen
 from tfx_distill.components.data_gate.statistics import StatisticsGen
 from tfx_distill.components.data_gate.settings import INFER
+from tfx_distill.components.distiller import methods
 from tfx_distill.components.distiller.component import Distiller
 from tfx_distill.components.distiller.spec import DISTILLED_KEY, KIP_SET_KEY
+from tfx_distill.components.evaluation.component import Evaluator
 from tfx_distill.contracts.example_format import EVAL, TRAIN, VALID
 from tfx_distill.components.ingest.component import Ingest
 from tfx_distill.components.ingest.spec import EXAMPLES_KEY
@@ -27,12 +28,11 @@ from tfx_distill.components.pusher.component import Pusher
 from tfx_distill.components.report.component import report_of
 from tfx_distill.components.set_publisher.component import SetPublisher
 from tfx_distill.components.source_fingerprint.component import SourceFingerprint
+from tfx_distill.components.training.component import Trainer
 from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.blessing.eval_config import candidate_eval_config, full_eval_config
-from tfx_distill.trainer.settings import TrainSettings
 
-RUN_FN = 'tfx_distill.trainer.task.run_fn'
 TUNER_FN = 'tfx_distill.trainer.tuner.tuner_fn'
 
 
@@ -41,25 +41,32 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                         metadata_store_pb2.ConnectionConfig] = None,
                     beam_pipeline_args: Optional[List[str]] = None,
                     cache_keys: Optional[CacheKeys] = None,
-                    fingerprint_at_run_time: bool = False) -> tfx.dsl.Pipeline:
+                    fingerprint_at_run_time: bool = False,
+                    runtime: Optional[Mapping[str, Any]] = None) -> tfx.dsl.Pipeline:
   """The whole experiment: ingest, validate, distil, train, evaluate, push (models, and
   the distilled sets of pushed candidates). Nothing trains before the DataGate passed.
 
   cache_keys: fingerprints of the inputs and the code (default: the code's only).
   fingerprint_at_run_time (compiled pipelines): the input files are fingerprinted by a
-  SourceFingerprint step when the pipeline runs, instead of by `cache_keys`."""
+  SourceFingerprint step when the pipeline runs, instead of by `cache_keys`.
+  runtime (compiled pipelines): {setting ('train.epochs', 'distill.*.steps', ...):
+  a value to use instead of the config's, a runtime parameter}: the nodes that take the
+  setting are built with it (kubeflow/runtime_parameters.py)."""
   config.validate()
+  runtime = dict(runtime or {})
   keys = cache_keys or CacheKeys(code=code_versions())
   components = []
   source_fingerprint = keys.data
   if fingerprint_at_run_time:
     # The source's fingerprint as the run finds it, for Ingest's cache key.
     fingerprint = SourceFingerprint(config.ingest.data, config.ingest.tfds_options)
+    tune(fingerprint, runtime, 'ingest.data')
     components.append(fingerprint.with_id(node_ids.SOURCE_FINGERPRINT))
     source_fingerprint = fingerprint.fingerprint
   # Digits from the configured source -> stratified train/eval GZIP TFRecords.
   ingest = Ingest(config.ingest, source_fingerprint=source_fingerprint,
                   code_version=keys.code_of('ingest')).with_id(node_ids.INGEST)
+  tune(ingest, runtime, 'ingest.*')
   examples = ingest.outputs[EXAMPLES_KEY]
   validation = config.validation
   if validation.schema_file == INFER:
@@ -72,6 +79,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # The established schema (curated once), and statistics computed with it.
     schema_gen = ImportSchemaGen(validation.schema_file,
                                  code_version=keys.code_of('schema_import'))
+    tune(schema_gen, runtime, 'validation.schema_file')
     statistics_gen = StatisticsGen(examples, config.pipeline_name,
                                    schema=schema_gen.outputs['schema'])
     components += [ingest, schema_gen, statistics_gen]
@@ -98,6 +106,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                        skew_check.outputs['anomalies'], drift_check.outputs['anomalies'],
                        validation, code_version=keys.code_of('data_gate')).with_id(
                            node_ids.DATA_GATE)
+  tune(data_gate, runtime, 'validation.*')
   components += [previous, example_validator, skew_check, drift_check, data_gate]
 
   hyperparameters = None
@@ -114,26 +123,33 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     components.append(tuner)
 
   # Training sets: the full train split, each distilled candidate, each imported KIP
-  # set: (examples with `train`, `valid` and `eval` splits, training settings). Every
-  # small set trains with the same step recipe, sized by run_fn on the set it reads.
+  # set: (its identity, examples with `train`, `valid` and `eval` splits, training
+  # settings). Every small set trains with the same step recipe, sized by run_fn on the
+  # set it reads.
+  architecture = config.train.architecture
   small_set_settings = config.small_sets.settings_for(config.train)
-  training_sets = {node_ids.FULL: (examples, config.train)}
+  full = identity.full(identity.EPOCHS, architecture)
+  training_sets = [(full, examples, config.train)]
   if config.equal_work_baseline:
     # The full train split with the small sets' step recipe: the baseline at equal work.
-    training_sets[node_ids.FULL_SAME_STEPS] = (examples, small_set_settings)
+    training_sets.append((identity.full(identity.SMALL_SET, architecture), examples,
+                          small_set_settings))
   kip_sets = {}  # distilled candidate -> its set in the published KIP format
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
-    node_id = node_ids.distiller(candidate.name)
+    training_set = identity.distilled(candidate.method, candidate.images_per_class,
+                                      architecture, methods.method(candidate.method).reference)
+    node_id = node_ids.distiller(training_set.name)
     node = Distiller(examples, candidate.method, candidate.images_per_class,
                      config.distill.settings(candidate.method),
                      checkpoint_dir=paths.checkpoint_dir(node_id),
                      code_version=keys.code_of('distiller'),
-                     architecture=config.train.architecture).with_id(node_id)
+                     architecture=architecture).with_id(node_id)
+    tune(node, runtime, 'distill.*')
     node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[candidate.name] = (node.outputs[DISTILLED_KEY], small_set_settings)
-    kip_sets[candidate.name] = node.outputs[KIP_SET_KEY]
+    training_sets.append((training_set, node.outputs[DISTILLED_KEY], small_set_settings))
+    kip_sets[training_set.name] = node.outputs[KIP_SET_KEY]
   for index, path in enumerate(config.kip_sets):
     kip_fingerprint = keys.kip_set(index)
     if fingerprint_at_run_time:
@@ -141,34 +157,38 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       components.append(fingerprint.with_id(node_ids.kip_fingerprint(index)))
       kip_fingerprint = fingerprint.fingerprint
     # A published KIP .npz, validated and brought into the pipeline's pixel space.
-    node = KipImport(path=path, examples=examples, source_fingerprint=kip_fingerprint,
+    training_set = identity.imported(index, architecture)
+    node = KipImport(path=path, examples=examples, index=index,
+                     source_fingerprint=kip_fingerprint,
                      code_version=keys.code_of('kip_import')).with_id(
                          node_ids.kip_import(index))
     node.add_upstream_node(data_gate)
     components.append(node)
-    training_sets[node_ids.kip_set(index)] = (node.outputs[IMPORTED_KEY],
-                                              small_set_settings)
+    training_sets.append((training_set, node.outputs[IMPORTED_KEY], small_set_settings))
 
   models = {}
-  for name, (train_examples, settings) in training_sets.items():
+  for training_set, train_examples, settings in training_sets:
     for k in range(config.seeds):
       # The CNN trained on one training set with one seed (`valid`: real held-out
       # images for early stopping and calibration; `eval`: its learning curve, for the
-      # report only).
-      trainer = tfx.components.Trainer(
-          run_fn=RUN_FN, examples=train_examples, schema=schema,
-          hyperparameters=hyperparameters,
+      # report only). The k-th model trains with seed + k; the length a Trainer has no
+      # use for is 0 (so that changing it re-runs nothing).
+      small = settings.small_set is not None
+      trainer = Trainer(
+          examples=train_examples, schema=schema, hyperparameters=hyperparameters,
+          custom_config={**settings.to_custom_config(),
+                         CODE_VERSION: keys.code_of('trainer')},
+          training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name,
+          epochs=0 if small else runtime.get('train.epochs', settings.epochs),
+          small_steps=runtime.get('small_sets.steps', settings.small_set.steps)
+          if small else 0,
+          seed=runtime.get('train.seed', settings.seed),
           train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
           eval_args=tfx.proto.EvalArgs(splits=[VALID, EVAL]),
-          custom_config={**trainer_settings(settings, k).to_custom_config(),
-                         CODE_VERSION: keys.code_of('trainer')},
-      ).with_id(node_ids.trainer(name, k))
+      ).with_id(node_ids.trainer(training_set.name, k))
       trainer.add_upstream_node(data_gate)
       components.append(trainer)
-      models[(name, k)] = trainer.outputs['model']
-      # Its training set on the model (written by the orchestrator; see lineage.py).
-      models[(name, k)].additional_custom_properties.update(
-          lineage.model_properties(name, config.pipeline_name, k))
+      models[(training_set, k)] = trainer.outputs['model']
 
   # The latest full-data model blessed by an earlier run, as the full model's baseline:
   # locally by producer (the Trainer and Evaluator of the full set); compiled for
@@ -177,41 +197,49 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   latest_blessed = tfx.dsl.Resolver(
       strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
       model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
-                            producer_component_id=node_ids.trainer(node_ids.FULL, 0),
+                            producer_component_id=node_ids.trainer(full.name, 0),
                             output_key='model'),
       model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
                                      producer_component_id=node_ids.evaluator(
-                                         node_ids.FULL, 0),
+                                         full.name, 0),
                                      output_key='blessing'),
   ).with_id(node_ids.LATEST_BLESSED_FULL)
   components.append(latest_blessed)
 
   blessings, evaluations = {}, {}
-  for (name, k), model in models.items():
-    if name == node_ids.FULL:
+  evaluation = config.eval
+  for (training_set, k), model in models.items():
+    if training_set == full:
       # The full-data model against its floor and the latest blessed full model.
-      evaluator = tfx.components.Evaluator(
+      evaluator = Evaluator(
           examples=examples, model=model,
           baseline_model=latest_blessed.outputs['model'] if k == 0 else None,
-          eval_config=full_eval_config(config.eval))
+          eval_config=full_eval_config(evaluation),
+          min_accuracy=runtime.get('eval.full_min_accuracy',
+                                   evaluation.full_min_accuracy),
+          max_drop=runtime.get('eval.full_max_drop', evaluation.full_max_drop),
+          training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name)
     else:
       # A small-set model (candidate) against the full-data model (baseline).
-      evaluator = tfx.components.Evaluator(
-          examples=examples, model=model, baseline_model=models[(node_ids.FULL, k)],
-          eval_config=candidate_eval_config(config.eval))
-    evaluator = evaluator.with_id(node_ids.evaluator(name, k))
-    evaluator.outputs['blessing'].additional_custom_properties.update(
-        lineage.model_properties(name, config.pipeline_name, k))
+      evaluator = Evaluator(
+          examples=examples, model=model, baseline_model=models[(full, k)],
+          eval_config=candidate_eval_config(evaluation),
+          min_accuracy=runtime.get('eval.candidate_min_accuracy',
+                                   evaluation.candidate_min_accuracy),
+          max_drop=runtime.get('eval.max_drop', evaluation.max_drop),
+          training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name)
+    evaluator = evaluator.with_id(node_ids.evaluator(training_set.name, k))
     components.append(evaluator)
-    blessings[(name, k)] = evaluator.outputs['blessing']
-    evaluations[(name, k)] = evaluator.outputs['evaluation']
+    blessings[(training_set, k)] = evaluator.outputs['blessing']
+    evaluations[(training_set, k)] = evaluator.outputs['evaluation']
 
-  for name in training_sets:
-    if name == node_ids.FULL_SAME_STEPS:
-      continue  # a baseline to compare with, not a model to serve
+  for training_set, _, _ in training_sets:
+    if training_set.is_full and training_set != full:
+      continue  # full_same_steps: a baseline to compare with, not a model to serve
+    name = training_set.name
     # Pushes the seed-0 model of this training set only if it was blessed.
     pusher = Pusher(
-        model=models[(name, 0)], model_blessing=blessings[(name, 0)],
+        model=models[(training_set, 0)], model_blessing=blessings[(training_set, 0)],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=f'{paths.serving_root}/{name}')),
@@ -221,7 +249,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     if name in kip_sets:
       # Publishes the distilled set beside its model, in the pushed model's version.
       publisher = SetPublisher(
-          kip_sets[name], blessings[(name, 0)], evaluations[(name, 0)],
+          kip_sets[name], blessings[(training_set, 0)], evaluations[(training_set, 0)],
           pusher.outputs['pushed_model'], f'{paths.sets_root}/{name}',
           code_version=keys.code_of('set_publisher'))
       components.append(publisher.with_id(node_ids.set_publisher(name)))
@@ -238,6 +266,13 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                               else config.beam_args))
 
 
-def trainer_settings(settings: TrainSettings, seed_index: int) -> TrainSettings:
-  """The settings of the seed_index-th model of a training set."""
-  return dataclasses.replace(settings, seed=settings.seed + seed_index)
+def tune(node, runtime: Mapping[str, Any], setting: str) -> None:
+  """Gives `node` the runtime values of `setting` ('section.field'; 'section.*' for
+  every field of the section, 'distill.*' for every method's) among its execution
+  parameters, in place."""
+  section, _, field = setting.rpartition('.')
+  for key, value in runtime.items():
+    key_section, _, key_field = key.rpartition('.')
+    if (key_section.split('.')[0] == section and field in ('*', key_field)
+        and key_field in node.exec_properties):
+      node.exec_properties[key_field] = value

@@ -1,7 +1,7 @@
 """Training progress on the terminal during `tfx-distill run`: one line on standard
 error per epoch (full set) or per chunk of steps (small set), with the loss, the valid
 loss when there is one, the elapsed time and an ETA (contracts/progress.py), labelled
-with the Trainer's node id when its output path names one."""
+with the run's label (a pipeline Trainer's: its node id, components/training)."""
 
 import sys
 import time
@@ -9,19 +9,15 @@ from typing import IO, Optional
 
 import keras
 
-from tfx_distill.contracts import node_ids
 from tfx_distill.contracts.progress import progress_text
 from tfx_distill.trainer.recipe import Plan
 
 SHOWN = ('loss', 'accuracy', 'val_loss', 'val_accuracy')
 
 
-def run_label(model_run_dir: str) -> str:
-  """'Trainer_kip_1_s0' for a pipeline Trainer's output, else 'trainer'."""
-  producer = node_ids.producer_of(model_run_dir or '')
-  if producer is None or producer.kind != 'trainer':
-    return 'trainer'
-  return node_ids.trainer(producer.training_set, producer.seed)
+def run_label(label: str) -> str:
+  """The run's label ('Trainer_kip_1_s0' for a pipeline Trainer's), else 'trainer'."""
+  return label or 'trainer'
 
 
 class TrainingProgress(keras.callbacks.Callback):

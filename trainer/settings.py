@@ -120,6 +120,7 @@ class TrainSettings:
   scale_batch_with_replicas: bool = True
   verbose: int = 0  # Keras' own fit output; progress lines go to stderr regardless
   small_set: Optional[SmallSetTraining] = None  # the step recipe of a small set
+  label: str = ''  # what the progress lines call the run (the pipeline: its node id)
 
   def validate(self) -> 'TrainSettings':
     """Raises ConfigError naming the first bad value; returns self."""

@@ -93,7 +93,7 @@ def run_fn(fn_args) -> None:
   stopper = early_stopping(plan)
   validation = (inputs.valid_batches(run.valid, run.label_loss, plan.batch_size,
                                      settings.seed) if stopper is not None else None)
-  progress = TrainingProgress(plan, run_label(fn_args.model_run_dir))
+  progress = TrainingProgress(plan, run_label(settings.label))
   timer = EpochTimer()
   curve = None
   if run.curve is not None:

@@ -1,5 +1,5 @@
 """The data's statistics: TFX's StatisticsGen, whose statistics also carry their
-pipeline's name (custom property `pipeline_name`, contracts/lineage.py), written by the
+pipeline's name (custom property `pipeline_name`, contracts/identity.py), written by the
 step itself. On Kubeflow and Vertex the drift check's last statistics are found by a
 metadata query (`LatestStatistics`), which TFX's compiler reduces to the artifact's
 type: the name keeps another pipeline's statistics in the same metadata store out of it
@@ -13,14 +13,14 @@ from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts, standard_component_specs
 from tfx.types.component_spec import ExecutionParameter
 
-from tfx_distill.contracts import lineage
+from tfx_distill.contracts import identity
 
 STATISTICS_KEY = standard_component_specs.STATISTICS_KEY
 
 
 class StatisticsGenSpec(standard_component_specs.StatisticsGenSpec):
   PARAMETERS = {**standard_component_specs.StatisticsGenSpec.PARAMETERS,
-                lineage.PIPELINE: ExecutionParameter(type=str)}
+                identity.PIPELINE: ExecutionParameter(type=str)}
 
 
 class Executor(statistics_executor.Executor):
@@ -30,10 +30,10 @@ class Executor(statistics_executor.Executor):
          output_dict: Dict[str, List[types.Artifact]],
          exec_properties: Dict[str, Any]) -> None:
     properties = dict(exec_properties)
-    pipeline = properties.pop(lineage.PIPELINE)
+    pipeline = properties.pop(identity.PIPELINE)
     result = super().Do(input_dict, output_dict, properties)
     for statistics in output_dict[STATISTICS_KEY]:
-      statistics.set_string_custom_property(lineage.PIPELINE, pipeline)
+      statistics.set_string_custom_property(identity.PIPELINE, pipeline)
     return result
 
 
@@ -48,5 +48,5 @@ class StatisticsGen(base_beam_component.BaseBeamComponent):
     super().__init__(spec=StatisticsGenSpec(**{
         standard_component_specs.EXAMPLES_KEY: examples,
         standard_component_specs.SCHEMA_KEY: schema,
-        lineage.PIPELINE: pipeline_name,
+        identity.PIPELINE: pipeline_name,
         STATISTICS_KEY: types.Channel(type=standard_artifacts.ExampleStatistics)}))

@@ -18,12 +18,13 @@ from absl import logging
 from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
-from tfx_distill.contracts import kip_format
+from tfx_distill.contracts import identity, kip_format
 from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.methods import method as method_entry
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
+                                                   DISTILL_RESULT_KEY,
                                                    DISTILL_SETTINGS_KEY, DISTILLED_KEY,
                                                    EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
                                                    KIP_SET_FILE, KIP_SET_KEY, METHOD_KEY)
@@ -69,14 +70,18 @@ class Executor(base_executor.BaseExecutor):
                           result.labels),
         VALID: read_examples(ingested, VALID), EVAL: read_examples(ingested, EVAL)})
     for artifact in (distilled, kip_set):
-      artifact.set_string_custom_property(METHOD_KEY, method)
-      artifact.set_int_custom_property(IMAGES_PER_CLASS_KEY, images_per_class)
-      artifact.set_string_custom_property(ARCHITECTURE_KEY, architecture)
+      # Its training set (method, images per class, architecture: contracts/identity.py).
+      identity.write(artifact, identity.distilled(
+          method, images_per_class, architecture,
+          method_entry(method).reference).properties())
       artifact.set_string_custom_property(
           DISTILL_SETTINGS_KEY, json.dumps(dataclasses.asdict(settings), sort_keys=True))
-      for key, value in result.info.items():
-        if math.isfinite(value):  # ML Metadata stores no NaN or infinity
-          artifact.set_float_custom_property(key, float(value))
+      finite = {key: float(value) for key, value in result.info.items()
+                if math.isfinite(value)}  # ML Metadata stores no NaN or infinity
+      for key, value in finite.items():
+        artifact.set_float_custom_property(key, value)
+      artifact.set_string_custom_property(DISTILL_RESULT_KEY,
+                                          json.dumps(finite, sort_keys=True))
       if resume is not None:
         artifact.set_int_custom_property(RESUMED_FROM_STEP, resume.step)
     if checkpoint:

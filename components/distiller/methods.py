@@ -18,6 +18,7 @@ TensorFlow; the method modules are imported on first use (`_modules`).
 """
 
 import dataclasses
+import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from tfx_distill.components.distiller.settings import (FirstSettings, HerdingSettings,
@@ -41,6 +42,14 @@ class Method:
   run: str
   state: str = ''
   about: str = ''
+  # Real images picked without distilling: the family every distilled set of its size is
+  # compared with (the report's reference curves; dashed).
+  reference: bool = False
+
+  def __post_init__(self):
+    # A method's name is part of every label its sets get (contracts/identity.py).
+    if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name):
+      raise ValueError(f'method name {self.name!r}: lower-case letters, digits and _ only')
 
   def distill(self, job, settings) -> Any:
     """Runs the method: a DistilledSet (distilled_set.py) of job.images_per_class
@@ -55,7 +64,8 @@ class Method:
 _TABLE = (
     Method('nfr', NfrSettings, 'nfr.run_nfr', 'nfr_state.NfrState',
            'neural feature regression with an online model pool'),
-    Method('random', RandomSettings, 'baselines.run_random', about='random real images'),
+    Method('random', RandomSettings, 'baselines.run_random', about='random real images',
+           reference=True),
     Method('first', FirstSettings, 'baselines.run_first',
            about='the first real images of each class'),
     Method('herding', HerdingSettings, 'herding.run_herding',

@@ -27,6 +27,9 @@ KIP_SET_FILE = 'kip_set.npz'
 # Custom property of both outputs: the method's settings the set was made with, as a
 # JSON object {field: value} (what the SetPublisher records as `distill_settings`).
 DISTILL_SETTINGS_KEY = 'distill_settings'
+# custom property: the run's figures (loss, steps, ...; result.info) as JSON, which every
+# runner hands over as written (a float property reaches Vertex's steps as a struct)
+DISTILL_RESULT_KEY = 'distill_result'
 
 
 class KipSet(artifact.Artifact):

@@ -8,8 +8,8 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
 from tfx_distill.components.kip_import import executor
-from tfx_distill.components.kip_import.spec import (EXAMPLES_KEY, INGESTED_KEY, PATH_KEY,
-                                                    KipImportSpec)
+from tfx_distill.components.kip_import.spec import (EXAMPLES_KEY, INDEX_KEY, INGESTED_KEY,
+                                                    PATH_KEY, KipImportSpec)
 from tfx_distill.contracts.parameters import CODE_VERSION, SOURCE_FINGERPRINT
 
 
@@ -19,12 +19,14 @@ class KipImport(base_component.BaseComponent):
   SPEC_CLASS = KipImportSpec
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
 
-  def __init__(self, path: str, examples, source_fingerprint: str = '',
+  def __init__(self, path: str, examples, index: int = 0, source_fingerprint: str = '',
                code_version: str = ''):
-    """source_fingerprint, code_version: what TFX's cache must see besides the path
+    """index: which --kip-set (its training set, contracts/identity.py);
+    source_fingerprint, code_version: what TFX's cache must see besides the path
     (pipeline/cache_keys.py)."""
     spec = KipImportSpec(**{
-        PATH_KEY: path, INGESTED_KEY: examples, SOURCE_FINGERPRINT: source_fingerprint,
+        PATH_KEY: path, INDEX_KEY: index, INGESTED_KEY: examples,
+        SOURCE_FINGERPRINT: source_fingerprint,
         CODE_VERSION: code_version,
         EXAMPLES_KEY: channel_utils.as_channel([standard_artifacts.Examples()])})
     super().__init__(spec=spec)

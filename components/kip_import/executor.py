@@ -9,7 +9,9 @@ from tfx.types import Artifact, artifact_utils
 from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.contracts.example_format import EVAL, TRAIN, VALID
 from tfx_distill.components.kip_import.importer import import_kip_set
-from tfx_distill.components.kip_import.spec import EXAMPLES_KEY, INGESTED_KEY, PATH_KEY
+from tfx_distill.components.kip_import.spec import (EXAMPLES_KEY, INDEX_KEY, INGESTED_KEY,
+                                                    PATH_KEY)
+from tfx_distill.contracts import identity
 
 
 class Executor(base_executor.BaseExecutor):
@@ -23,6 +25,6 @@ class Executor(base_executor.BaseExecutor):
     imported = artifact_utils.get_single_instance(output_dict[EXAMPLES_KEY])
     write_examples(imported, {TRAIN: split, VALID: read_examples(ingested, VALID),
                               EVAL: read_examples(ingested, EVAL)})
-    imported.set_string_custom_property('method', 'kip_import')
+    identity.write(imported, identity.imported(int(exec_properties[INDEX_KEY])).properties())
     imported.set_string_custom_property('source_path', path)
     logging.info('KipImport %s: %d images', path, len(split.labels))

@@ -17,6 +17,7 @@ from tfx.types import Artifact, artifact_utils, standard_component_specs
 from tfx.utils import io_utils, json_utils, proto_utils
 
 from tfx_distill.components.pusher import vertex_registry
+from tfx_distill.contracts import identity
 from tfx_distill.contracts.push import push_model
 
 EVALUATION_KEY = 'model_evaluation'  # RegistryExecutor's input: the model's evaluation
@@ -31,6 +32,9 @@ class Executor(tfx_pusher.Executor):
          exec_properties: Dict[str, Any]) -> None:
     model_push = artifact_utils.get_single_instance(
         output_dict[standard_component_specs.PUSHED_MODEL_KEY])
+    # The model's training set, seed and pipeline on its push (contracts/identity.py).
+    identity.copy(artifact_utils.get_single_instance(
+        input_dict[standard_component_specs.MODEL_KEY]), model_push)
     if not self.CheckBlessing(input_dict):
       self._MarkNotPushed(model_push)
       return

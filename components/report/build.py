@@ -117,7 +117,7 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   collected = collect(refs)
   rows = summarise(collected.results, collected.pushed)
   for row in rows:  # steps done: a time budget makes them vary from run to run
-    steps, by_budget = collected.distill_steps.get(row['training_set'], (None, None))
+    steps, by_budget = collected.distill_steps.get(row['data'], (None, None))
     row.update(distill_steps=steps, stopped_by_budget=by_budget,
                published_set=collected.published_sets.get(row['training_set']))
   notes: List[str] = []

@@ -1,5 +1,6 @@
 """Gathers a run's artifacts into what the report shows, keyed by training set and
-seed (the producer node in each uri, see `contracts/node_ids.py`)."""
+seed: what each artifact was made for, as its properties say (contracts/identity.py),
+never its uri."""
 
 import dataclasses
 import json
@@ -12,7 +13,8 @@ from absl import logging
 from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
 from tfx_distill.contracts.example_format import EVAL, TRAIN, Split, read_split
 from tfx_distill.contracts.model_format import SERVING_SUBDIR, read_record
-from tfx_distill.contracts.node_ids import producer_of
+from tfx_distill.contracts import identity
+from tfx_distill.contracts.identity import TrainingSet
 from tfx_distill.blessing.result import Evaluation, Thresholds, read_evaluation
 from tfx_distill.components.report.summary import ModelResult
 from tfx_distill.components.set_publisher.spec import PUBLISHED, PUBLISHED_TO, PublishedSet
@@ -43,6 +45,7 @@ class ArtifactRef(NamedTuple):
 class Collected:
   """A run's results, keyed by training set (and seed)."""
   results: List[ModelResult] = dataclasses.field(default_factory=list)
+  training_sets: Dict[str, TrainingSet] = dataclasses.field(default_factory=dict)
   evaluations: Dict[Key, Evaluation] = dataclasses.field(default_factory=dict)
   histories: Dict[Key, Dict[str, List[float]]] = dataclasses.field(default_factory=dict)
   serving_models: Dict[Key, str] = dataclasses.field(default_factory=dict)
@@ -100,60 +103,63 @@ def _data_check(uri: str) -> Optional[dict]:
 
 
 def collect(refs: Sequence[ArtifactRef]) -> Collected:
-  """Reads every artifact the report uses; artifacts of unknown producers are skipped.
+  """Reads every artifact the report uses, by its type and what its properties say it
+  was made for; an artifact of a type the report reads that names no training set is
+  the run's own (the ingested Examples, the data check) or skipped.
 
-  When an artifact appears twice for the same node (a cached run listing it again),
-  the later one in `refs` wins."""
+  When an artifact appears twice for the same training set and seed (a cached run
+  listing it again), the later one in `refs` wins."""
   collected = Collected()
   records: Dict[Key, dict] = {}
   blessings: Dict[Key, Optional[bool]] = {}
   for ref in refs:
-    producer = producer_of(ref.uri)
-    if producer is None:
-      logging.info('report: skipping %s (no pipeline node in its uri)', ref.uri)
+    training_set = TrainingSet.from_properties(ref.properties)
+    if training_set is None:
+      if ref.type_name == DATA_CHECK:
+        collected.data_check = _data_check(ref.uri)
+      elif ref.type_name == EXAMPLES:  # the ingested examples: the eval split
+        collected.eval_examples = _read_split(ref.uri, EVAL)
+        collected.data_source = ref.properties.get('source')
+      else:
+        logging.info('report: skipping %s (%s of no training set)', ref.uri, ref.type_name)
       continue
-    key = (producer.training_set, producer.seed)
-    collected.uris[f'{producer.kind}/{producer.training_set}/{producer.seed}/'
-                   f'{ref.type_name}'] = ref.uri
-    if ref.type_name == EVALUATION and producer.kind == 'evaluator':
+    name = training_set.name
+    if ref.type_name == EXAMPLES:  # a distilled or imported set
+      split = _read_split(ref.uri, TRAIN)
+      if split is not None:
+        collected.distilled[training_set.data_name] = split
+      if ref.properties.get('steps') is not None:
+        collected.distill_steps[training_set.data_name] = (
+            int(ref.properties['steps']), bool(ref.properties.get('stopped_by_budget')))
+      continue
+    collected.training_sets[name] = training_set
+    key = (name, int(ref.properties.get(identity.SEED) or 0))
+    collected.uris[f'{name}/{key[1]}/{ref.type_name}'] = ref.uri
+    if ref.type_name == EVALUATION:
       evaluation = _evaluation(ref.uri)
       if evaluation is not None:
         collected.evaluations[key] = evaluation
-    elif ref.type_name == MODEL_RUN and producer.kind == 'trainer':
+    elif ref.type_name == MODEL_RUN:
       record = _training_record(ref.uri)
       if record is not None:
         records[key] = record
         collected.histories[key] = record.get('history', {})
-    elif ref.type_name == MODEL and producer.kind == 'trainer':
+    elif ref.type_name == MODEL:
       collected.serving_models[key] = os.path.join(ref.uri, SERVING_SUBDIR)
-    elif ref.type_name == BLESSING and producer.kind == 'evaluator':
+    elif ref.type_name == BLESSING:
       blessings[key] = _blessed(ref)
-    elif ref.type_name == PUSHED_MODEL and producer.kind == 'pusher':
+    elif ref.type_name == PUSHED_MODEL:
       if ref.properties.get('pushed'):
-        collected.pushed[producer.training_set] = str(
-            ref.properties.get('pushed_destination') or ref.uri)
-    elif ref.type_name == DATA_CHECK and producer.kind == 'datagate':
-      collected.data_check = _data_check(ref.uri)
-    elif ref.type_name == PUBLISHED_SET and producer.kind == 'setpublisher':
+        collected.pushed[name] = str(ref.properties.get('pushed_destination') or ref.uri)
+    elif ref.type_name == PUBLISHED_SET:
       if ref.properties.get(PUBLISHED):
-        collected.published_sets[producer.training_set] = str(
-            ref.properties.get(PUBLISHED_TO) or ref.uri)
-    elif ref.type_name == EXAMPLES and producer.kind == 'ingest':
-      collected.eval_examples = _read_split(ref.uri, EVAL)
-      collected.data_source = ref.properties.get('source')
-    elif ref.type_name == EXAMPLES and producer.kind in ('distiller', 'kipimport'):
-      split = _read_split(ref.uri, TRAIN)
-      if split is not None:
-        collected.distilled[producer.training_set] = split
-      if ref.properties.get('steps') is not None:
-        collected.distill_steps[producer.training_set] = (
-            int(ref.properties['steps']), bool(ref.properties.get('stopped_by_budget')))
+        collected.published_sets[name] = str(ref.properties.get(PUBLISHED_TO) or ref.uri)
   for key in sorted(set(records) | set(collected.evaluations), key=str):
     record = records.get(key, {})
     evaluation = collected.evaluations.get(key)
     calibration = record.get('calibration') or {}
     collected.results.append(ModelResult(
-        training_set=key[0], seed=key[1],
+        training_set=key[0], seed=key[1], identity=collected.training_sets[key[0]],
         accuracy=evaluation.accuracy if evaluation else None,
         calibration_error=evaluation.calibration_error if evaluation else None,
         fit_seconds=record.get('fit_seconds'),

@@ -8,7 +8,7 @@ a ReportSpec subclass with exactly those keys. Not `tfx.types.channel.union`: un
 inputs compile and run on the LocalDagRunner, but TFX 1.16's Kubeflow V2 step builder
 rejects them ('TypeError: Only single Channel is supported.'), and the pipeline also
 compiles for Kubeflow/Vertex. The executor reads every input the same way and maps each
-artifact to its training set and seed by the producer in its uri (`node_ids`).
+artifact to its training set and seed by its properties (contracts/identity.py).
 """
 
 import dataclasses

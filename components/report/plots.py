@@ -12,7 +12,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib.ticker import MaxNLocator  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfx_distill.contracts.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
-from tfx_distill.contracts.node_ids import FULL, FULL_RUNS  # pylint: disable=wrong-import-position
+from tfx_distill.contracts.identity import EPOCHS, FULL  # pylint: disable=wrong-import-position
 
 MAX_COLUMNS = 10  # images per class shown in a distilled grid
 MARKERS = 'osD^v<>ph*'
@@ -76,14 +76,15 @@ def accuracy_vs_images(rows: Sequence[dict]) -> str:
       continue
     x = [p['images_processed'] for p in curve]
     y = [_percent(p['accuracy']) for p in curve]
-    if row['training_set'] in FULL_RUNS:
-      style = {'color': 'black' if row['training_set'] == FULL else 'grey',
+    full = row['kind'] == FULL
+    if full:
+      style = {'color': 'black' if row['recipe'] == EPOCHS else 'grey',
                'linewidth': 2.2, 'linestyle': '-'}
     else:
       style = {'color': colours[row['method']], 'linewidth': 1.6,
-               'linestyle': '--' if row['method'] == 'random' else '-'}
+               'linestyle': '--' if row['reference'] else '-'}
     axes.plot(x, y, marker='.', label=row['training_set'], **style)
-    if row['training_set'] not in FULL_RUNS and row.get('accuracy') is not None:
+    if not full and row.get('accuracy') is not None:
       axes.plot([x[-1]], [_percent(row['accuracy'])], marker='o', color=style['color'])
   axes.set_xscale('log')
   axes.set_xlabel('images processed (optimiser steps x batch), log scale')

@@ -5,12 +5,12 @@ which threshold decided a blessing."""
 
 import dataclasses
 import math
-import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
 from tfx_distill.components.report import equal_work
-from tfx_distill.contracts.node_ids import FULL, FULL_RUNS, FULL_SAME_STEPS, KIP_SET_PREFIX
+from tfx_distill.contracts import identity
+from tfx_distill.contracts.identity import TrainingSet
 
 
 
@@ -23,6 +23,7 @@ class ModelResult:
   """Everything the table needs about one model (one training set, one seed)."""
   training_set: str
   seed: int
+  identity: TrainingSet
   accuracy: Optional[float] = None
   calibration_error: Optional[float] = None
   fit_seconds: Optional[float] = None
@@ -59,29 +60,25 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Option
   return mean, math.sqrt(variance)
 
 
-def describe_set(name: str) -> Tuple[str, Optional[int]]:
-  """'full' -> ('full', None); 'kip_50' -> ('kip', 50); 'kipset_0' -> ('kip set 0
-  (imported)', None); 'full_same_steps' -> ('full, small-set recipe', None)."""
-  if name == FULL:
-    return FULL, None
-  if name == FULL_SAME_STEPS:
-    return 'full, small-set recipe', None
-  if name.startswith(KIP_SET_PREFIX):
-    return f'kip set {name[len(KIP_SET_PREFIX):]} (imported)', None
-  match = re.match(r'^([a-z]+)_(\d+)$', name)
-  if match:
-    return match.group(1), int(match.group(2))
-  return name, None
+def describe_set(training_set: TrainingSet) -> Tuple[str, Optional[int]]:
+  """(the method column, images per class): ('full', None), ('full, small-set recipe',
+  None), ('kip', 50), ('kip set 0 (imported)', None)."""
+  if training_set.kind == identity.FULL:
+    return ('full' if training_set.recipe == identity.EPOCHS
+            else 'full, small-set recipe'), None
+  if training_set.kind == identity.IMPORTED:
+    return f'kip set {training_set.index} (imported)', None
+  return training_set.method, training_set.images_per_class
 
 
-
-
-def _sort_key(name: str):
-  """Full first, then by images per class, random real images before the methods
-  at the same size (the seed notebook's order), imported sets last."""
-  method, size = describe_set(name)
-  return (name not in FULL_RUNS, name != FULL, name.startswith(KIP_SET_PREFIX), size or 0,
-          method != 'random', method, name)
+def _sort_key(training_set: TrainingSet):
+  """Full first, then by images per class, the reference sets (random real images)
+  before the methods at the same size (the seed notebook's order), imported sets
+  last."""
+  method, size = describe_set(training_set)
+  return (not training_set.is_full, training_set.recipe != identity.EPOCHS,
+          training_set.kind == identity.IMPORTED, size or 0, not training_set.reference,
+          method, training_set.name)
 
 
 def _one(values: Sequence) -> Any:
@@ -102,13 +99,15 @@ def summarise(results: Sequence[ModelResult],
   by_set: Dict[str, List[ModelResult]] = {}
   for result in results:
     by_set.setdefault(result.training_set, []).append(result)
-  full_mean, _ = mean_std([r.accuracy for r in by_set.get(FULL, [])])
+  sets = {name: runs[0].identity for name, runs in by_set.items()}
+  full = [name for name, s in sets.items() if s.is_full and s.recipe == identity.EPOCHS]
+  full_mean, _ = mean_std([r.accuracy for name in full for r in by_set[name]])
   full_curves = {name: equal_work.mean_curve([r.eval_curve for r in by_set[name]])
-                 for name in FULL_RUNS if name in by_set}
+                 for name, s in sets.items() if s.is_full}
   rows = []
-  for name in sorted(by_set, key=_sort_key):
+  for name in sorted(by_set, key=lambda n: _sort_key(sets[n])):
     runs = sorted(by_set[name], key=lambda r: r.seed)
-    method, images_per_class = describe_set(name)
+    method, images_per_class = describe_set(sets[name])
     accuracy, accuracy_std = mean_std([r.accuracy for r in runs])
     seconds, seconds_std = mean_std([r.fit_seconds for r in runs])
     images = [r.images for r in runs if r.images is not None]
@@ -140,9 +139,13 @@ def summarise(results: Sequence[ModelResult],
         'decision': decision,
         'decided_by': decided_by,
         'pushed_to': pushed.get(name),
+        'kind': sets[name].kind,
+        'recipe': sets[name].recipe,
+        'reference': sets[name].reference,
+        'data': sets[name].data_name,
     })
     row = rows[-1]
-    row.update(dict.fromkeys(equal_work.FIELDS) if name in FULL_RUNS else
+    row.update(dict.fromkeys(equal_work.FIELDS) if sets[name].is_full else
                equal_work.compare(accuracy, row['images_processed'], seconds, full_curves))
     row['eval_curve'] = equal_work.mean_curve([r.eval_curve for r in runs])
   return rows

@@ -14,10 +14,10 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import Artifact, artifact_utils
 
 from tfx_distill import DISTRIBUTION
-from tfx_distill.components.distiller.spec import (DISTILL_SETTINGS_KEY,
+from tfx_distill.components.distiller.spec import (DISTILL_RESULT_KEY, DISTILL_SETTINGS_KEY,
                                                    IMAGES_PER_CLASS_KEY, KIP_SET_FILE,
                                                    METHOD_KEY)
-from tfx_distill.contracts.node_ids import candidate_set
+from tfx_distill.contracts import identity
 from tfx_distill.blessing.result import read_evaluation
 from tfx_distill.components.set_publisher.publish import Scores, publish_set, set_record
 from tfx_distill.components.set_publisher.spec import (BASE_DIRECTORY_KEY, BLESSING_KEY,
@@ -33,10 +33,9 @@ def _package_version() -> Optional[str]:
     return None
 
 
-def _float_properties(artifact: Artifact) -> Dict[str, float]:
-  return {name: value.double_value
-          for name, value in artifact.mlmd_artifact.custom_properties.items()
-          if value.WhichOneof('value') == 'double_value'}
+def _distill_result(kip_set: Artifact) -> Dict[str, float]:
+  """The distillation's figures the Distiller recorded (its loss, steps, ...)."""
+  return json.loads(kip_set.get_string_custom_property(DISTILL_RESULT_KEY) or '{}')
 
 
 class Executor(base_executor.BaseExecutor):
@@ -46,6 +45,7 @@ class Executor(base_executor.BaseExecutor):
          exec_properties: Dict[str, Any]) -> None:
     published = artifact_utils.get_single_instance(output_dict[PUBLISHED_SET_KEY])
     blessing = artifact_utils.get_single_instance(input_dict[BLESSING_KEY])
+    identity.copy(blessing, published)  # its model's training set (contracts/identity.py)
     pushed = artifact_utils.get_single_instance(input_dict[PUSHED_MODEL_KEY])
     if not (blessing.get_int_custom_property('blessed') == 1
             and pushed.get_int_custom_property('pushed') == 1):
@@ -60,11 +60,12 @@ class Executor(base_executor.BaseExecutor):
     version = pushed.get_string_custom_property('pushed_version')
     source = os.path.join(kip_set.uri, KIP_SET_FILE)
     record = set_record(
-        source, training_set=candidate_set(method, images_per_class), method=method,
+        source, training_set=identity.distilled(method, images_per_class).data_name,
+        method=method,
         images_per_class=images_per_class,
         settings=json.loads(kip_set.get_string_custom_property(DISTILL_SETTINGS_KEY)
                             or '{}'),
-        result=_float_properties(kip_set),
+        result=_distill_result(kip_set),
         scores=Scores(evaluation.accuracy, evaluation.calibration_error,
                       evaluation.example_count),
         model_path=pushed.get_string_custom_property('pushed_destination'),

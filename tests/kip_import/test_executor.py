@@ -5,7 +5,7 @@ import pytest
 from tfx.types import standard_artifacts
 
 from tfx_distill.contracts.artifacts import read_examples, write_examples
-from tfx_distill.contracts import kip_format
+from tfx_distill.contracts import identity, kip_format
 from tfx_distill.contracts.example_format import make_split, standardise
 from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.kip_import.executor import Executor
@@ -32,7 +32,8 @@ def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
                             'valid': valid, 'eval': held_out})
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
-  Executor().Do({'ingested': [ingested]}, {'examples': [imported]}, {'path': str(path)})
+  Executor().Do({'ingested': [ingested]}, {'examples': [imported]},
+                {'path': str(path), 'set_index': 2})
   split = read_examples(imported, 'train')
   np.testing.assert_array_equal(read_examples(imported, 'valid').images, valid.images)
   # The eval split comes along for the Trainer's learning curve.
@@ -41,6 +42,8 @@ def test_import_writes_pixel_space_images_and_keeps_learned_labels(tmp_path):
   np.testing.assert_array_equal(split.label_vectors, labels)
   np.testing.assert_array_equal(split.labels, np.argmax(labels, axis=1))
   assert imported.get_string_custom_property('source_path') == str(path)
+  # The imported training set (contracts/identity.py): the index-th --kip-set.
+  assert identity.TrainingSet.from_properties(identity.read(imported)) == identity.imported(2)
 
 
 def test_zca_files_are_refused_with_a_clear_message(tmp_path):
@@ -56,7 +59,7 @@ def test_bad_files_fail_before_anything_is_written(tmp_path):
   imported = standard_artifacts.Examples()
   imported.uri = str(tmp_path / 'imported')
   with pytest.raises(DataError, match='labels have shape'):
-    Executor().Do({}, {'examples': [imported]}, {'path': str(path)})
+    Executor().Do({}, {'examples': [imported]}, {'path': str(path), 'set_index': 0})
   assert not (tmp_path / 'imported').exists()
 
 

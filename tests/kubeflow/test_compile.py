@@ -104,11 +104,14 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
   job = compile_job(config, deployment(target), str(tmp_path / 'j.json'))
   found = executors(job)
   custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
-  assert custom == {f'tfx_distill.components.{name}.executor.Executor' for name in os.listdir(
-      os.path.join(REPO, 'components'))
-                    if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))
-                   } | {f'tfx_distill.components.data_gate.{module}.Executor'
-                        for module in ('distribution', 'schema_import', 'statistics')}
+  expected = {f'tfx_distill.components.{name}.executor.Executor'
+              for name in os.listdir(os.path.join(REPO, 'components'))
+              if os.path.exists(os.path.join(REPO, 'components', name, 'component.py'))}
+  expected |= {f'tfx_distill.components.data_gate.{module}.Executor'
+               for module in ('distribution', 'schema_import', 'statistics')}
+  if target == 'vertex':  # the Trainers: kubeflow/vertex_training.py's VertexExecutor
+    expected.remove('tfx_distill.components.training.executor.Executor')
+  assert custom == expected
   for path in set(found.values()):
     module, _, name = path.rpartition('.')
     executor = getattr(importlib.import_module(module), name)
@@ -161,7 +164,7 @@ def test_vertex_trainers_run_as_custom_jobs_with_the_worker_pools(tmp_path):
   assert trainers
   for task in trainers:
     # TFX's Vertex AI Training executor, with the runtime epochs and seed folded in.
-    assert found[task] == 'tfx_distill.kubeflow.tunable.VertexTrainerExecutor'
+    assert found[task] == 'tfx_distill.kubeflow.vertex_training.VertexExecutor'
     assert parameter(job, task, 'run_fn') == 'tfx_distill.trainer.task.run_fn'
     custom = json.loads(parameter(job, task, 'custom_config'))
     assert custom['ai_platform_enable_vertex'] is True
@@ -184,7 +187,7 @@ def test_kubeflow_trainers_train_inside_the_step(tmp_path):
                          str(tmp_path / 'j.json'))
   for task, path in executors(job).items():
     if task.startswith('Trainer_'):
-      assert path == 'tfx_distill.kubeflow.tunable.TrainerExecutor'
+      assert path == 'tfx_distill.components.training.executor.Executor'
       custom = json.loads(parameter(job, task, 'custom_config'))
       assert 'ai_platform_training_args' not in custom
       assert custom['strategy'] == 'auto'

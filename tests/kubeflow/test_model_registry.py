@@ -13,7 +13,7 @@ import pytest
 from tfx.extensions.google_cloud_ai_platform import constants
 
 from tfx_distill.components.pusher import vertex_registry
-from tfx_distill.contracts import lineage
+from tfx_distill.contracts import identity
 from tfx_distill.pipeline import cli
 from tests.kubeflow.vertex_launcher import VertexRun
 
@@ -62,8 +62,8 @@ def test_every_pusher_uploads_with_its_training_set_and_accuracy(tmp_path):
     assert custom[constants.SERVING_ARGS_KEY] == {'project': 'p'}  # no endpoint
     registry = custom[vertex_registry.REGISTRY_KEY]
     assert registry == {'display_name': f'tfx-distill-demo-sample-{training_set}',
-                        'labels': {lineage.TRAINING_SET: training_set,
-                                   lineage.PIPELINE: 'tfx-distill-demo-sample'}}
+                        'labels': {identity.TRAINING_SET: training_set,
+                                   identity.PIPELINE: 'tfx-distill-demo-sample'}}
     assert 'code_version' in custom  # the cache key stays
     # The accuracy comes from the evaluation of the model it pushes.
     artifacts = spec['inputs']['artifacts']
@@ -129,7 +129,7 @@ def test_kubeflow_can_push_to_vertex(tmp_path):
 
 def test_labels_are_valid_vertex_labels():
   labels = vertex_registry.version_labels(
-      {lineage.TRAINING_SET: 'nfr_50', lineage.PIPELINE: 'tfx-distill'}, 0.98234,
+      {identity.TRAINING_SET: 'nfr_50', identity.PIPELINE: 'tfx-distill'}, 0.98234,
       '1764120000')
   assert labels == {'training_set': 'nfr_50', 'pipeline_name': 'tfx-distill',
                     'accuracy_percent': '98_23', 'pushed_version': '1764120000'}

@@ -11,13 +11,18 @@ from unittest import mock
 import pytest
 from tfx.extensions.google_cloud_ai_platform.trainer import executor as vertex_executor
 from tfx.orchestration import data_types
+from tfx.types import standard_artifacts
 
 from tfx_distill.components.data_gate.settings import PACKAGED
 from tfx_distill.contracts.errors import ConfigError
-from tfx_distill.kubeflow import runtime_parameters, tunable
+from tfx_distill.blessing.eval_config import with_thresholds
+from tfx_distill.components.training import executor as training_executor
+from tfx_distill.contracts import identity
+from tfx_distill.kubeflow import runtime_parameters
 from tfx_distill.kubeflow.compile import kfp_package_path
 from tfx_distill.kubeflow.deployment import Deployment
-from tfx_distill.kubeflow.vertex_training import VertexTraining, vertex_custom_config
+from tfx_distill.kubeflow.vertex_training import (VertexExecutor, VertexTraining,
+                                                   vertex_custom_config)
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
 from tfx_distill.blessing.eval_config import eval_config
@@ -105,10 +110,11 @@ def test_the_kfp_package_carries_the_defaults(smoke_job):
 
 
 def parameterized(config):
-  """(defaults returned, {node id: node}) of a pipeline built from config and given its
-  runtime parameters, without compiling."""
-  pipeline = create_pipeline(config, PATHS)
-  defaults = runtime_parameters.parameterize(pipeline, config)
+  """(the defaults of the parameters its nodes take, {node id: node}) of a pipeline
+  built from config with its runtime parameters, without compiling."""
+  pipeline = create_pipeline(config, PATHS,
+                             runtime=runtime_parameters.runtime_parameters(config))
+  defaults = runtime_parameters.used_defaults(pipeline)
   return defaults, {node.id: node for node in pipeline.components}
 
 
@@ -154,8 +160,8 @@ def test_distillers_take_the_parameters_of_the_settings_their_method_has():
   assert not {'steps', 'distill_seed', 'time_budget'} & set(defaults)
   # One runtime parameter cannot stand for two values.
   with pytest.raises(ConfigError, match=r'runtime parameter steps stands for '
-                     r'distill\.\*\.steps, which differs between its nodes \(\[5, 7\]\); '
-                     r'give them one value \(--steps\)'):
+                     r'distill\.\*\.steps, which differs between the methods that run '
+                     r'\(\[5, 7\]\); give them one value \(--steps\)'):
     parameterized(config_lib.replace(config, distill={'nfr': {'steps': 7}},
                                      candidates=(config_lib.Candidate('nfr', 1),
                                                  config_lib.Candidate('kip', 1))))
@@ -174,8 +180,8 @@ def test_every_parameter_names_a_setting_with_its_flag():
   assert flags['data'] == '--data' and flags['distill_seed'] == '--seed'
   assert flags['small_steps'] == '--small-steps'
   assert flags['train_seed'] == ''  # TrainSettings.seed has no flag
-  assert {tunable.EPOCHS, tunable.SEED} <= {f.name for f in dataclasses.fields(
-      TrainSettings)}
+  assert {training_executor.EPOCHS, training_executor.SEED} <= {
+      f.name for f in dataclasses.fields(TrainSettings)}
 
 
 @pytest.mark.parametrize('recipe,index,expected', [
@@ -188,8 +194,8 @@ def test_trainer_folds_length_and_seed(recipe, index, expected):
   config = {'epochs': 1, 'seed': 0, **vertex_keys}
   if recipe:
     config['small_set'] = recipe
-  folded = tunable.trained_settings(config, 8, 300, 7, index)
-  assert folded == {**vertex_keys, **expected}
+  folded = training_executor.trained_settings(config, 8, 300, 7, index, 'Trainer_x_s1')
+  assert folded == {**vertex_keys, **expected, 'label': 'Trainer_x_s1'}
   settings = from_config(folded)  # what run_fn reads back
   assert (settings.small_set.steps if recipe else settings.epochs) == (300 if recipe else 8)
 
@@ -200,7 +206,7 @@ def test_trainer_folds_length_and_seed(recipe, index, expected):
 def test_evaluator_thresholds_are_the_pipelines_own(compiled, run, max_ece):
   # The run's thresholds give exactly the EvalConfig the pipeline builds for them; the
   # calibration bound stays (it was once given the accuracy floor as a lower bound).
-  assert (tunable.with_thresholds(eval_config(*compiled, max_ece), *run)
+  assert (with_thresholds(eval_config(*compiled, max_ece), *run)
           == eval_config(*run, max_ece))
 
 
@@ -212,12 +218,17 @@ def test_the_vertex_job_trains_with_the_run_values():
   custom = vertex_custom_config(VertexTraining('p', 'europe-west4', 'image:1'),
                                 {'epochs': 2, 'seed': 0, 'strategy': 'auto'})
   properties = {'custom_config': json.dumps(custom), 'run_fn': 'f', 'epochs': 12,
-                'small_steps': 0, 'seed': 5, 'seed_index': 1}
+                'small_steps': 0, 'seed': 5, 'seed_index': 1,
+                'training_set': identity.full().to_json(), 'pipeline_name': 'p'}
+  model = standard_artifacts.Model()
   with mock.patch.object(vertex_executor.runner, 'start_cloud_training') as submit:
-    tunable.VertexTrainerExecutor().Do({}, {}, properties)
+    VertexExecutor().Do({}, {'model': [model]}, properties)
   _, _, submitted, executor_path, job_args = submit.call_args.args[:5]
   assert executor_path == 'tfx_distill.trainer.replica.ReplicaExecutor'
   assert set(submitted) == {'custom_config', 'run_fn'}
   folded = json.loads(submitted['custom_config'])
   assert (folded['epochs'], folded['seed'], folded['strategy']) == (12, 6, 'default')
   assert job_args == custom['ai_platform_training_args']
+  # The step writes the training set on the model, as the local Trainer does.
+  assert identity.TrainingSet.from_properties(identity.read(model)) == identity.full()
+  assert identity.read(model)[identity.SEED] == 1

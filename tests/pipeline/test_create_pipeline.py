@@ -8,6 +8,8 @@ import tensorflow_model_analysis as tfma
 from tfx.utils import proto_utils
 
 from tfx_distill.components.data_gate.settings import PACKAGED
+from tfx_distill.components.training.executor import trained_settings
+from tfx_distill.components.training.spec import TUNABLE
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
@@ -137,8 +139,12 @@ def test_a_distiller_takes_only_its_methods_settings():
 
 
 def custom_configs(pipeline):
-  return {c.id: json.loads(c.exec_properties['custom_config'])
-          for c in pipeline.components if c.id.startswith('Trainer_')}
+  """{Trainer: the settings it trains with}: its custom_config with its length and seed
+  parameters folded in, as its executor does (components/training)."""
+  return {c.id: trained_settings(
+      json.loads(c.exec_properties['custom_config']),
+      *(c.exec_properties[key] for key in TUNABLE)) for c in pipeline.components
+          if c.id.startswith('Trainer_')}
 
 
 def test_trainer_gets_the_configured_epochs_and_seed():

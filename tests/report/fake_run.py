@@ -14,6 +14,7 @@ from tensorflow_model_analysis.proto import (metrics_for_slice_pb2,
                                              validation_result_pb2)
 from tensorflow_model_analysis.writers import eval_config_writer
 
+from tfx_distill.contracts import identity
 from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.contracts.example_format import make_split, plain_label_vectors, write_split
 from tfx_distill.components.report.collect import ArtifactRef
@@ -190,6 +191,9 @@ ALLOWED_ANOMALY = {
                    'threshold 0.05. The feature value with maximum difference is: 1'}
 # (training set, seed) -> expected calibration error, when not 0.03.
 ECES = {('random_1', 1): 0.6}
+# What each training set is (its artifacts' properties: contracts/identity.py).
+SETS = {'full': identity.full(), 'random_1': identity.distilled('random', 1, reference=True),
+        'kip_1': identity.distilled('kip', 1)}
 
 
 def make_run(root: str) -> List[ArtifactRef]:
@@ -217,11 +221,13 @@ def make_run(root: str) -> List[ArtifactRef]:
   for name, learned in (('random_1', False), ('kip_1', True)):
     distilled = uri(f'Distiller_{name}', 'distilled')
     write_split(distilled, 'train', digits(1, seed=2, learned=learned))
-    refs.append(ArtifactRef('Examples', distilled, {'steps': 312.0, 'stopped_by_budget': 1.0}
-                            if learned else {}))
+    refs.append(ArtifactRef('Examples', distilled, {
+        **SETS[name].properties(),
+        **({'steps': 312.0, 'stopped_by_budget': 1.0} if learned else {})}))
   for name, accuracies in ACCURACIES.items():
     blessings: Dict[int, bool] = {}
     for seed, accuracy in enumerate(accuracies):
+      made_for = identity.model_properties(SETS[name], 'tfx-distill', seed)
       node = f'Trainer_{name}_s{seed}'
       model_run = uri(node, 'model_run')
       epochs = 2 if name == 'full' else 20
@@ -239,28 +245,31 @@ def make_run(root: str) -> List[ArtifactRef]:
                           'valid_ece_after': 0.02 + 0.01 * seed},
           'history': {'loss': list(np.linspace(2, 0.5, epochs)),
                       'accuracy': list(np.linspace(0.1, accuracy, epochs))}})
-      refs.append(ArtifactRef('ModelRun', model_run, {}))
+      refs.append(ArtifactRef('ModelRun', model_run, made_for))
       model = uri(node, 'model')
       export_tiny_model(os.path.join(model, 'Format-Serving'), seed)
-      refs.append(ArtifactRef('Model', model, {}))
+      refs.append(ArtifactRef('Model', model, made_for))
       evaluator = f'Evaluator_{name}_s{seed}'
       evaluation = uri(evaluator, 'evaluation')
       baseline = None if name == 'full' else ACCURACIES['full'][seed]
       blessed = write_evaluation(evaluation, accuracy, baseline,
                                  [min(1.0, accuracy + 0.01 * c) for c in range(10)],
                                  FLOOR, MAX_DROP, ECES.get((name, seed), 0.03))
-      refs.append(ArtifactRef('ModelEvaluation', evaluation, {}))
+      refs.append(ArtifactRef('ModelEvaluation', evaluation, made_for))
       blessing = uri(evaluator, 'blessing')
       open(os.path.join(blessing, 'BLESSED' if blessed else 'NOT_BLESSED'), 'w').close()
-      refs.append(ArtifactRef('ModelBlessing', blessing, {'blessed': int(blessed)}))
+      refs.append(ArtifactRef('ModelBlessing', blessing, {**made_for,
+                                                          'blessed': int(blessed)}))
       blessings[seed] = blessed
     pushed = uri(f'Pusher_{name}', 'pushed_model')
     refs.append(ArtifactRef('PushedModel', pushed, {
+        **identity.model_properties(SETS[name], 'tfx-distill', 0),
         'pushed': int(blessings[0]),
         **({'pushed_destination': f'{root}/serving/{name}/1'} if blessings[0] else {})}))
     if name != 'full':
       published = uri(f'SetPublisher_{name}', 'published_set')
       where = {'published_to': f'{root}/distilled_sets/{name}/1'} if blessings[0] else {}
       refs.append(ArtifactRef('tfx_distill.PublishedSet', published, {
+          **identity.model_properties(SETS[name], 'tfx-distill', 0),
           'published': int(blessings[0]), **where}))
   return refs

@@ -9,6 +9,17 @@ from tfx_distill.blessing.result import (FLOOR, MAX_DROP, MAX_ECE, MISSING, PASS
                                          UNKNOWN, Failure, Thresholds, blessing_decision)
 from tfx_distill.components.report.summary import (ModelResult, describe_set, mean_std,
                                                    summarise)
+from tfx_distill.contracts import identity
+
+SETS = {'full': identity.full(), 'full_same_steps': identity.full(identity.SMALL_SET),
+        'kipset_0': identity.imported(0),
+        **{f'{m}_{n}': identity.distilled(m, n, reference=m == 'random')
+           for m in ('random', 'kip', 'nfr') for n in (1, 10, 50)}}
+
+
+def result(name, seed, **values):
+  """A ModelResult of the named training set (its identity from SETS)."""
+  return ModelResult(name, seed, SETS[name], **values)
 
 
 def test_mean_std():
@@ -21,10 +32,11 @@ def test_mean_std():
 
 
 def test_describe_set():
-  assert describe_set('full') == ('full', None)
-  assert describe_set('kip_50') == ('kip', 50)
-  assert describe_set('random_1') == ('random', 1)
-  assert describe_set('kipset_0') == ('kip set 0 (imported)', None)
+  assert describe_set(SETS['full']) == ('full', None)
+  assert describe_set(SETS['full_same_steps']) == ('full, small-set recipe', None)
+  assert describe_set(SETS['kip_50']) == ('kip', 50)
+  assert describe_set(SETS['random_1']) == ('random', 1)
+  assert describe_set(SETS['kipset_0']) == ('kip set 0 (imported)', None)
 
 
 THRESHOLDS = Thresholds(floor=0.5, max_drop=0.02, has_baseline=True)
@@ -75,18 +87,18 @@ def test_decision_missing_metric_slice_only_and_unknown():
 def test_summarise_rows():
   drop = Failure('overall', 'sparse_categorical_accuracy', True, -0.02, -0.3)
   results = [
-      ModelResult('kip_1', 0, accuracy=0.90, fit_seconds=2.0, epochs=300, images=10,
+      result('kip_1', 0, accuracy=0.90, fit_seconds=2.0, epochs=300, images=10,
                   optimizer_steps=300, images_processed=3000, temperature=0.05,
                   valid_ece_before=0.7, valid_ece_after=0.02,
                   blessed=True, validation_ok=True, thresholds=THRESHOLDS),
-      ModelResult('full', 1, accuracy=0.98, fit_seconds=31.0, epochs=8,
+      result('full', 1, accuracy=0.98, fit_seconds=31.0, epochs=8,
                   images=8000, blessed=True, validation_ok=True),
-      ModelResult('full', 0, accuracy=0.96, fit_seconds=29.0, epochs=8,
+      result('full', 0, accuracy=0.96, fit_seconds=29.0, epochs=8,
                   images=8000, blessed=True, validation_ok=True),
-      ModelResult('random_1', 0, accuracy=0.66, fit_seconds=1.5, epochs=300,
+      result('random_1', 0, accuracy=0.66, fit_seconds=1.5, epochs=300,
                   images=10, blessed=False, validation_ok=False, failures=[drop],
                   thresholds=THRESHOLDS),
-      ModelResult('random_50', 0, accuracy=0.95, images=500),
+      result('random_50', 0, accuracy=0.95, images=500),
   ]
   rows = summarise(results, pushed={'full': '/serving/full/1'})
   assert [r['training_set'] for r in rows] == ['full', 'random_1', 'kip_1', 'random_50']
@@ -120,13 +132,13 @@ def test_small_sets_against_the_fewer_images_of_the_two_full_runs():
   # full (early stopped) is slower to 90% than full_same_steps; both reach 95%.
   full = curve((100, 0.4), (1000, 0.8), (10000, 0.95))
   same = curve((100, 0.5), (1000, 0.9), (10000, 0.96), seconds_per_image=0.02)
-  results = [ModelResult('full', 0, accuracy=0.97, eval_curve=full),
-             ModelResult('full_same_steps', 0, accuracy=0.96, eval_curve=same),
-             ModelResult('nfr_1', 0, accuracy=0.90, images_processed=100,
+  results = [result('full', 0, accuracy=0.97, eval_curve=full),
+             result('full_same_steps', 0, accuracy=0.96, eval_curve=same),
+             result('nfr_1', 0, accuracy=0.90, images_processed=100,
                          fit_seconds=0.5),
-             ModelResult('nfr_50', 0, accuracy=0.90, images_processed=10000,
+             result('nfr_50', 0, accuracy=0.90, images_processed=10000,
                          fit_seconds=20.0),
-             ModelResult('kip_10', 0, accuracy=0.99, images_processed=1000,
+             result('kip_10', 0, accuracy=0.99, images_processed=1000,
                          fit_seconds=5.0)]
   rows = {r['training_set']: r for r in summarise(results)}
   assert list(rows) == ['full', 'full_same_steps', 'nfr_1', 'kip_10', 'nfr_50']

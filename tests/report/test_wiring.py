@@ -40,7 +40,8 @@ def test_report_reads_every_model(smoke_pipeline):
   assert 'ingest__examples' in keys
   assert not any(key.startswith('latestblessedfullmodel') for key in keys)
   recorded = json.loads(report[0].exec_properties['config'])
-  assert recorded == json.loads(json.dumps(dataclasses.asdict(config)))
+  assert recorded == json.loads(json.dumps({**dataclasses.asdict(config),
+                                            'pipeline_name': config.pipeline_name}))
   assert set(input_channels(pipeline.components)) == keys
 
 

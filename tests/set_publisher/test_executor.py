@@ -44,6 +44,8 @@ def _inputs(tmp_path, tag, blessed=True, version=VERSION, seed=0):
   kip_set = _artifact(KipSet, tmp_path / f'Distiller_kip_1/kip_set/{tag}', method='kip',
                       images_per_class=1, steps=7.0, stopped_by_budget=1.0,
                       final_loss=0.25,
+                      distill_result=json.dumps({'final_loss': 0.25, 'steps': 7.0,
+                                                 'stopped_by_budget': 1.0}),
                       distill_settings=json.dumps(dataclasses.asdict(SETTINGS)))
   kip_format.save(os.path.join(kip_set.uri, 'kip_set.npz'), images, labels)
   evaluation = _artifact(standard_artifacts.ModelEvaluation,
