@@ -1,8 +1,7 @@
 """The `smoke` preset end to end on LocalDagRunner, run as a user runs it (the CLI in a
-subprocess), and the CLI's handling of bad input and bad config.
-
-The module's last test runs the pipeline a second time on the same root with a worse
-full model (one epoch): the tests before it read the first run's artifacts."""
+subprocess: `smoke_run`, made once per test session by tests/shared.py and read by
+tests/kubeflow/test_image_run.py too), and the CLI's handling of bad input and bad
+config. Tests that run the pipeline again do it on a copy of the run's root."""
 
 import base64
 import json
@@ -15,10 +14,10 @@ import sys
 import numpy as np
 import pytest
 
-from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.pipeline.config import preset
 from tfx_distill.pipeline.local_runner import local_paths
+from tests.shared import SMOKE_MAX_DROP, write_published_kip_set
 
 CLI = [sys.executable, '-m', 'tfx_distill.pipeline.cli']
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,20 +35,6 @@ def metadata_store(root):
   from tfx.orchestration import metadata  # pylint: disable=g-import-not-at-top
   return metadata_store.MetadataStore(
       metadata.sqlite_metadata_connection_config(local_paths(root).metadata_path))
-
-
-def write_published_kip_set(path):
-  """A set in the published KIP format: 10 real digits, standardised, NHWC, with
-  'learned' (perturbed) labels."""
-  from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
-  from tfx_distill.contracts.example_format import plain_label_vectors, standardise  # pylint: disable=g-import-not-at-top
-  from tfx_distill.contracts.sources import load_source  # pylint: disable=g-import-not-at-top
-  data = load_source('sample')
-  idx = [int(np.flatnonzero(data.labels == c)[0]) for c in range(10)]
-  labels = plain_label_vectors(data.labels[idx]) + np.random.default_rng(0).normal(
-      0, 0.05, (10, 10)).astype(np.float32)
-  kip_format.save(str(path), standardise(data.images[idx])[..., None], labels)
-  return labels
 
 
 def artifacts_of(store, type_name, node):
@@ -81,21 +66,9 @@ def top1_ece(labels, probabilities, bins=10):
              for b in range(bins) if (index == b).any()) / len(labels)
 
 
-@pytest.fixture(scope='module')
-def smoke_run(tmp_path_factory):
-  root = str(tmp_path_factory.mktemp('smoke'))
-  write_published_kip_set(os.path.join(root, 'ConvNet_ssize10_nozca_l_noaug_ckpt1000.npz'))
-  # A 0.05 limit on the drop below the full model: the full model (no baseline yet) is
-  # blessed, the one-image-per-class candidate (far below it) must not be.
-  result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05',
-                   '--kip-set', os.path.join(root, 'ConvNet_ssize10_nozca_l_noaug_ckpt1000.npz'))
-  assert result.returncode == 0, result.stderr[-3000:]
-  return root, result
-
-
 def test_every_execution_completes(smoke_run):
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
-  root, result = smoke_run
+  root, result = smoke_run.root, smoke_run.result
   assert f'pipeline root: {local_paths(root).pipeline_root}' in result.stdout
   # The nfr and KIP Distillers' progress on the terminal (smoke: 5 steps each).
   assert '] step 5/5 loss ' in result.stderr and ' elapsed, ETA ' in result.stderr
@@ -121,21 +94,21 @@ def test_every_execution_completes(smoke_run):
     assert ('keep_best' in settings) == (method == 'nfr')
 
 
-def test_imported_kip_set_keeps_its_learned_labels(smoke_run):
+def test_imported_kip_set_keeps_its_learned_labels(smoke_run, tmp_path):
   from tfx_distill.contracts.example_format import read_split  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   imported = [a for a in metadata_store(root).get_artifacts_by_type('Examples')
               if '/KipImport_0/' in a.uri]
   assert len(imported) == 1
   split = read_split(imported[0].uri, 'train')
-  expected = write_published_kip_set(os.path.join(root, 'again.npz'))
+  expected = write_published_kip_set(str(tmp_path / 'again.npz'))
   np.testing.assert_allclose(split.label_vectors, expected, atol=1e-6)
   assert 0.0 <= split.images.min() and split.images.max() <= 1.0 + 1e-6
 
 
 def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   store = metadata_store(root)
   candidate, = artifacts_of(store, 'ModelEvaluation', 'Evaluator_random_1_s0')
   result = tfma.load_eval_result(candidate.uri, model_name='candidate')
@@ -166,7 +139,7 @@ def test_models_are_calibrated_on_valid(smoke_run):
   """The imported set's learned labels train the MSE head, whose softmax(scores) is far
   too flat; the temperature fitted on valid brings the eval ECE down."""
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   store = metadata_store(root)
   images, labels = eval_split(root)
   for name in ('full', 'random_1', 'kipset_0'):
@@ -188,7 +161,7 @@ def test_models_are_calibrated_on_valid(smoke_run):
 
 def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
-  root, result = smoke_run
+  root, result = smoke_run.root, smoke_run.result
   store = metadata_store(root)
   records = {name: read_record(artifacts_of(store, 'ModelRun', f'Trainer_{name}_s0')[0].uri)
              for name in ('full', 'random_1', 'nfr_1', 'kip_1', 'kipset_0')}
@@ -217,7 +190,7 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
 def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_run):
   from tfx_distill.contracts.learning_curve import grid, images_to_accuracy  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   store = metadata_store(root)
   report, = artifacts_of(store, 'tfx_distill.Report', 'Report')
   with open(os.path.join(report.uri, 'summary.json'), encoding='utf-8') as handle:
@@ -269,7 +242,7 @@ def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_r
 
 def test_blessing_gate_pushes_only_blessed_models(smoke_run):
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   store = metadata_store(root)
   serving = local_paths(root).serving_root
   blessed = {}
@@ -375,12 +348,13 @@ def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, t
   accepts (labels 0..9, pixels in range, every class present) but whose test part, the
   eval split with --eval-source test, is half ones: the established schema's skew
   comparator (TFX's DistributionValidator, eval against train) stops the run before
-  anything trains. (No drift is checked: the copied store's statistics lie under the
-  original root, not this one; tests/data_gate checks drift.)"""
+  anything trains. (No drift is checked: new data is another pipeline, whose first run
+  this is; tests/data_gate checks drift.)"""
   from ml_metadata.proto import metadata_store_pb2  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.sources import load_source  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top
   root = str(tmp_path / 'rerun')
-  shutil.copytree(smoke_run[0], root)
+  shutil.copytree(smoke_run.root, root)
   data = load_source('sample')
   rest = np.arange(2000, len(data.labels))
   test = np.r_[rest[data.labels[rest] == 1][:200], rest[data.labels[rest] != 1][:200]]
@@ -392,8 +366,9 @@ def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, t
   assert result.returncode == 2, result.stderr[-3000:]
   last = result.stderr.strip().splitlines()[-1]
   assert last.startswith(f'tfx-distill: error: npz:{path}: the data breaks the schema '
-                         f'{PACKAGED_SCHEMA}: 1 anomaly: split eval vs train, feature '
-                         "'label': High Linfty distance between current and previous"), last
+                         "the package's digits_schema.pbtxt: 1 anomaly: split eval vs "
+                         "train, feature 'label': High Linfty distance between current "
+                         'and previous'), last
   store = metadata_store(root)
   runs = store.get_contexts_by_type('pipeline_run')
   assert len(runs) == 2
@@ -402,7 +377,12 @@ def test_rerun_on_data_that_breaks_the_schema_stops_before_training(smoke_run, t
   states = {types[e.type_id]: e.last_known_state
             for e in store.get_executions_by_context(rerun.id)}
   state = metadata_store_pb2.Execution
-  assert states['ImportSchemaGen'] == state.CACHED  # the same established schema
+  # New data is another pipeline (tfx-distill-smoke-npz-new-...): nothing of the smoke
+  # pipeline's history is reused, not even the established schema's import.
+  assert {c.name for c in store.get_contexts_by_type('pipeline')} == {
+      'tfx-distill-smoke-sample',
+      config_lib.default_pipeline_name('smoke', f'npz:{path}')}
+  assert states['ImportSchemaGen'] == state.COMPLETE
   assert states['Ingest'] == state.COMPLETE
   assert states['DataGate'] == state.FAILED
   assert states['SchemaDistributionValidator'] == state.COMPLETE  # skew and drift
@@ -422,7 +402,7 @@ def test_readme_serving_snippets_run_against_a_pushed_model(smoke_run, tmp_path)
   (under the path the README names), and the REST bodies they write fed to the
   signatures as TensorFlow Serving feeds them (instances -> the one input, batched)."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = smoke_run.root
   work = tmp_path / 'work'
   (work / 'runs' / 'demo' / 'serving').mkdir(parents=True)
   pushed = os.path.join(local_paths(root).serving_root, 'full')
@@ -450,14 +430,15 @@ def test_readme_serving_snippets_run_against_a_pushed_model(smoke_run, tmp_path)
   np.testing.assert_allclose(outputs['images.json'], outputs['examples.json'], atol=1e-6)
 
 
-def test_a_worse_full_model_is_not_blessed_or_pushed(smoke_run):
-  """Second run on the first run's root, with one candidate to stay quick: one epoch
+def test_a_worse_full_model_is_not_blessed_or_pushed(smoke_run, tmp_path):
+  """Second run on (a copy of) the first run's root, with one candidate to stay quick: one epoch
   makes a clearly worse full model, which must fail the no-drop gate against the first
   run's blessed one (the floor is lowered to 0 so that only the gates under test
   decide); and an ECE bound of 0.001 fails both models on calibration (TFMA's upper
-  bound on the custom metric). Runs last: it adds executions to the first run's store."""
+  bound on the custom metric)."""
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-  root, _ = smoke_run
+  root = str(tmp_path / 'again')
+  shutil.copytree(smoke_run.root, root)
   result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05',
                    '--candidates', 'random:1', '--epochs', '1', '--full-min-accuracy', '0',
                    '--max-ece', '0.001', '--no-equal-work-baseline')
@@ -478,6 +459,20 @@ def test_a_worse_full_model_is_not_blessed_or_pushed(smoke_run):
   drop = full[('sparse_categorical_accuracy', True)]
   assert drop.metric_threshold.change_threshold.absolute.value == 0.0
   assert drop.metric_value.double_value.value < -0.05  # clearly worse
+  # Its baseline: the first run's full model, although the first run blessed a candidate
+  # after it (nfr_1): the local runner resolves by producer (Trainer_full_s0 and
+  # Evaluator_full_s0); compiled, the query filters on the blessing's training set
+  # (tests/kubeflow/test_image_run.py).
+  first_full, = [a for a in artifacts_of(store, 'Model', 'Trainer_full_s0')
+                 if a.uri.startswith(smoke_run.root)]
+  first_blessing, second_blessing = sorted(
+      artifacts_of(store, 'ModelBlessing', 'Evaluator_full_s0'), key=lambda a: a.id)
+  assert second_blessing.custom_properties['baseline_model_id'].int_value == first_full.id
+  blessed_later = [a for a in store.get_artifacts_by_type('ModelBlessing')
+                   if a.custom_properties['blessed'].int_value == 1
+                   and a.custom_properties['training_set'].string_value != 'full'
+                   and a.id < second_blessing.id and a.uri.startswith(smoke_run.root)]
+  assert blessed_later and min(a.id for a in blessed_later) > first_blessing.id
   candidate = max(artifacts_of(store, 'ModelEvaluation', 'Evaluator_random_1_s0'),
                   key=lambda a: a.id)
   ece = failures(candidate)[('expected_calibration_error', False)]
@@ -486,3 +481,47 @@ def test_a_worse_full_model_is_not_blessed_or_pushed(smoke_run):
   pushed = max(artifacts_of(store, 'PushedModel', 'Pusher_full'), key=lambda a: a.id)
   assert pushed.custom_properties['pushed'].int_value == 0
   assert len(os.listdir(os.path.join(local_paths(root).serving_root, 'full'))) == 1
+
+
+def resolved(store, pipeline_name, node_id):
+  """The artifacts a resolver node of the named pipeline passed on, in its runs."""
+  contexts = [c for c in store.get_contexts_by_type('node')
+              if c.name == f'{pipeline_name}.{node_id}']
+  executions = [e for c in contexts for e in store.get_executions_by_context(c.id)]
+  events = store.get_events_by_execution_ids([e.id for e in executions])
+  return store.get_artifacts_by_id(sorted({e.artifact_id for e in events}))
+
+
+def test_another_pipeline_in_the_store_never_resolves_this_ones_artifacts(smoke_run,
+                                                                         tmp_path):
+  """Two pipelines in one ML Metadata store (issue 21): the resolvers of the full model's
+  baseline and of the drift check's last statistics, run by LocalDagRunner on a copy of
+  the smoke run's store, find its blessed full model and its statistics under its own
+  pipeline name, and nothing under another's (another preset or data source)."""
+  from tfx import v1 as tfx  # pylint: disable=g-import-not-at-top
+  from tfx.orchestration.pipeline import RunOptions  # pylint: disable=g-import-not-at-top
+  from tfx_distill.contracts import node_ids  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top
+  from tfx_distill.pipeline.pipeline import create_pipeline  # pylint: disable=g-import-not-at-top
+  paths = local_paths(str(tmp_path / 'store'))
+  os.makedirs(paths.pipeline_root)
+  shutil.copy(local_paths(smoke_run.root).metadata_path, paths.metadata_path)
+  resolvers = (node_ids.LATEST_BLESSED_FULL, node_ids.LATEST_STATISTICS)
+  names = []
+  for name in ('', 'tfx-distill-other'):
+    config = config_lib.replace(preset('smoke'), name=name, kip_sets=(smoke_run.kip_set,))
+    names.append(config.pipeline_name)
+    tfx.orchestration.LocalDagRunner().run(
+        create_pipeline(config, paths, metadata_connection_config=tfx.orchestration
+                        .metadata.sqlite_metadata_connection_config(paths.metadata_path)),
+        run_options=RunOptions(to_nodes=list(resolvers)))
+  store = metadata_store(str(tmp_path / 'store'))
+  own, other = names
+  assert own == 'tfx-distill-smoke-sample'
+  found = {node: {a.uri for a in resolved(store, own, node)} for node in resolvers}
+  full_model, = [a.uri for a in artifacts_of(store, 'Model', 'Trainer_full_s0')]
+  statistics, = [a.uri for a in artifacts_of(store, 'ExampleStatistics', 'StatisticsGen')]
+  assert full_model in found[node_ids.LATEST_BLESSED_FULL]
+  assert found[node_ids.LATEST_STATISTICS] == {statistics}
+  for node in resolvers:
+    assert resolved(store, other, node) == [], node

@@ -11,7 +11,6 @@ import os
 import numpy as np
 import pytest
 
-from tfx_distill.components.data_gate.settings import PACKAGED_SCHEMA
 from tfx_distill.contracts.sources import load_source
 from tfx_distill.contracts import node_ids
 from tfx_distill.kubeflow.deployment import Deployment
@@ -40,12 +39,11 @@ def compiled(tmp_path_factory):
   return job, root, data
 
 
-def ingest_cache_key(compiled, name, **parameters):
+def ingest_cache_key(compiled, image, name, **parameters):
   """Ingest's cache key in a new run of the compiled job (the tasks it waits for run
-  first, through the entry point)."""
+  first, through the entry point, in the image)."""
   job, root, _ = compiled
-  run = VertexRun(job, str(root / 'pipeline_root'), name,
-                  {'schema_file': PACKAGED_SCHEMA, **parameters})
+  run = VertexRun(job, str(root / 'pipeline_root'), name, parameters, image=image)
   upstream = job['pipelineSpec']['root']['dag']['tasks'][node_ids.INGEST].get(
       'dependentTasks', [])
   if upstream:
@@ -60,24 +58,24 @@ def rewrite(path, count, start):
   os.utime(path, ns=(before + 10**9, before + 10**9))
 
 
-def test_a_changed_file_at_the_same_path_re_runs_ingest(compiled):
+def test_a_changed_file_at_the_same_path_re_runs_ingest(compiled, image):
   _, _, data = compiled
-  first = ingest_cache_key(compiled, 'run-1')
-  assert ingest_cache_key(compiled, 'run-2') == first  # same file: Ingest is reused
+  first = ingest_cache_key(compiled, image, 'run-1')
+  assert ingest_cache_key(compiled, image, 'run-2') == first  # same file: Ingest is reused
   rewrite(data, 400, 300)
-  assert ingest_cache_key(compiled, 'run-3') != first
+  assert ingest_cache_key(compiled, image, 'run-3') != first
 
 
-def test_a_file_named_at_submission_is_fingerprinted_when_the_job_runs(compiled):
+def test_a_file_named_at_submission_is_fingerprinted_when_the_job_runs(compiled, image):
   _, root, _ = compiled
   other = str(root / 'other.npz')
   write_digits(other, 300, 1000)
-  first = ingest_cache_key(compiled, 'other-1', data=f'npz:{other}')
+  first = ingest_cache_key(compiled, image, 'other-1', data=f'npz:{other}')
   rewrite(other, 300, 2000)
-  assert ingest_cache_key(compiled, 'other-2', data=f'npz:{other}') != first
+  assert ingest_cache_key(compiled, image, 'other-2', data=f'npz:{other}') != first
 
 
-def test_the_fingerprint_task_is_never_taken_from_the_cache(compiled):
+def test_the_fingerprint_task_is_never_taken_from_the_cache(compiled, image):
   job, _, _ = compiled
   tasks = job['pipelineSpec']['root']['dag']['tasks']
   fingerprint = tasks[node_ids.SOURCE_FINGERPRINT]
@@ -92,7 +90,7 @@ def test_the_fingerprint_task_is_never_taken_from_the_cache(compiled):
                               'outputParameterKey': 'fingerprint'}}
 
 
-def test_a_missing_file_stops_the_run_at_its_first_step(compiled, tmp_path):
+def test_a_missing_file_stops_the_run_at_its_first_step(compiled, image, tmp_path):
   missing = str(tmp_path / 'gone.npz')
   with pytest.raises(AssertionError, match=f'{missing}: file not found'):
-    ingest_cache_key(compiled, 'missing', data=f'npz:{missing}')
+    ingest_cache_key(compiled, image, 'missing', data=f'npz:{missing}')

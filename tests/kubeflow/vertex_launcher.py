@@ -3,14 +3,28 @@ task's ExecutorInput from the spec (its parameters: constants, or the run's para
 values for `componentInputParameter`s; its input artifacts: the outputs its producer
 tasks reported; its output artifacts: fresh URIs under the pipeline root, typed as the
 component declares them), then runs the task's container command and args, with the
-ExecutorInput in place of `{{$}}`, in a subprocess, and reads back the ExecutorOutput
-the entry point wrote.
+ExecutorInput in place of `{{$}}`, in a subprocess started as the image starts it
+(tests/kubeflow/image.py: `python` is the image's interpreter, with the package
+installed from its wheel, run from the image's working directory with its ENV), and
+reads back the ExecutorOutput the entry point wrote. `run_all` runs every task of the
+job in dependency order, two at a time.
+
+The bucket: the spec's gs:// paths (the pipeline root the job was compiled for, hence
+the serving and published-set roots) stand for a local folder: every parameter value
+under `bucket` is rewritten to it.
+
+Trainers that run as Vertex AI CustomJobs: their task starts with tests/kubeflow/
+vertex_sim/ on PYTHONPATH, whose `sitecustomize` runs the CustomJob TFX builds on this
+machine (every replica's container command, from the same working directory and
+interpreter, with TF_CONFIG) instead of submitting it (a job of one replica in the
+task's own process with `replica_processes=False`, which saves a TensorFlow start-up a
+Trainer; tests/trainer/test_vertex_replicas.py runs a chief and a worker as processes).
 
 Output URIs follow Vertex's layout, `<pipeline root>/<project number>/<job>/<task>_<task
 id>/<output key>`; output artifacts start with no metadata (open-source KFP's driver
 copies the output definition's metadata into them; whether Vertex does is not
-documented, so what a query needs must be written by the step itself). No container is started: the command runs in this environment, which
-holds the same package as the image.
+documented, so what a query needs must be written by the step itself). No container
+is started.
 
 Resolver tasks (no container: Vertex runs their artifact queries itself) are resolved
 against a `VertexMetadata`, a local ML Metadata store holding every artifact the runs
@@ -27,15 +41,19 @@ import json
 import os
 import re
 import subprocess
-import sys
+import time
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
+from tfx.extensions.google_cloud_ai_platform.constants import ENABLE_VERTEX_KEY
+
+from tests.kubeflow.image import Image
 
 PROJECT_NUMBER = '123456789'
+VERTEX_SIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'vertex_sim')
 # Run placeholders Vertex replaces in parameter values (kfp.dsl's *_PLACEHOLDER).
 JOB_ID_PLACEHOLDER = '{{$.pipeline_job_uuid}}'
 ARTIFACTS = 'projects/p/locations/europe-west4/metadataStores/default/artifacts'
@@ -118,7 +136,12 @@ class VertexRun:
 
   def __init__(self, job: Dict[str, Any], pipeline_root: str, job_name: str,
                parameter_values: Dict[str, Any],
-               metadata: Optional[VertexMetadata] = None):
+               metadata: Optional[VertexMetadata] = None,
+               image: Optional[Image] = None,
+               bucket: Optional[Dict[str, str]] = None,
+               replica_processes: bool = True):
+    """image: the image the tasks run in (required to run container tasks); bucket:
+    {gs:// prefix of the spec: the local folder standing for it}."""
     self.job = job
     self.spec = job['pipelineSpec']
     self.job_name = job_name
@@ -127,9 +150,14 @@ class VertexRun:
     self.parameters = {**job['runtimeConfig'].get('parameterValues', {}),
                        **parameter_values}
     self.metadata = metadata
+    self.image = image
+    self.bucket = dict(bucket or {})
+    self.replica_processes = replica_processes
     self.job_id = uuid.uuid4().hex
     self.produced: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
     self.parameter_outputs: Dict[Tuple[str, str], Any] = {}
+    self.logs: Dict[str, str] = {}  # task: its output, as the console shows it
+    self.seconds: Dict[str, float] = {}  # task: its wall time
     self._ids = itertools.count(1)
 
   def component(self, task_name: str) -> Dict[str, Any]:
@@ -205,9 +233,15 @@ class VertexRun:
                                                   source['outputParameterKey'])]
       else:
         constant = value['runtimeValue']['constant']
-        parameters[key] = (constant.replace(JOB_ID_PLACEHOLDER, self.job_id)
+        parameters[key] = (self._local(constant.replace(JOB_ID_PLACEHOLDER, self.job_id))
                            if isinstance(constant, str) else constant)
     return parameters
+
+  def _local(self, text: str) -> str:
+    """A parameter value with the bucket's gs:// prefixes standing for local folders."""
+    for prefix, folder in self.bucket.items():
+      text = text.replace(prefix, folder)
+    return text
 
   def cache_key(self, task_name: str) -> str:
     """What a task's cache key is made of, hashed as open-source KFP does it
@@ -244,40 +278,121 @@ class VertexRun:
                         'outputFile': os.path.join(task_dir, 'executor_output.json')}}
 
   def command(self, task_name: str, executor_input: Dict[str, Any]) -> list:
-    """The task's container command and args as Vertex starts them."""
+    """The task's container command and args as Vertex starts them (`python`: the
+    image's interpreter)."""
+    assert self.image is not None, 'container tasks run in an image (tests/kubeflow/image.py)'
     container = self.executor(task_name)['container']
     command = list(container['command'])
     if command[0] == 'python':
-      command[0] = sys.executable
+      command[0] = self.image.interpreter
     serialized = json.dumps(executor_input)
     return command + [serialized if arg == '{{$}}' else arg for arg in container['args']]
 
+  def trains_on_vertex(self, task_name: str) -> bool:
+    """Whether the task is a Trainer whose executor submits a Vertex CustomJob."""
+    config = self.parameter_values(task_name).get('custom_config', '')
+    return isinstance(config, str) and f'"{ENABLE_VERTEX_KEY}": true' in config
+
+  def start(self, name: str, skipped=()) -> Tuple[Dict[str, Any], subprocess.Popen]:
+    """Starts a container task whose upstream tasks have run (or are in `skipped`:
+    tasks whose outputs it does not read)."""
+    task = self.spec['root']['dag']['tasks'][name]
+    waiting = (set(task.get('dependentTasks', [])) - set(skipped)
+               - {t for t, _ in self.produced})
+    assert not waiting, f'{name} waits for {sorted(waiting)}'
+    executor_input = self.executor_input(name)
+    task_dir = os.path.dirname(executor_input['outputs']['outputFile'])
+    os.makedirs(task_dir, exist_ok=True)
+    extra = {'TF_CPP_MIN_LOG_LEVEL': '3'}
+    if self.trains_on_vertex(name):
+      extra.update(PYTHONPATH=VERTEX_SIM, LOCAL_CUSTOM_JOB='1',
+                   REPLICAS_IN_PROCESS='0' if self.replica_processes else '1')
+    self.logs[name] = os.path.join(task_dir, 'task.log')
+    self.seconds[name] = -time.monotonic()
+    with open(self.logs[name], 'w', encoding='utf-8') as log:
+      process = subprocess.Popen(
+          self.command(name, executor_input), cwd=self.image.workdir,
+          env=self.image.environ(**extra), stdout=log, stderr=subprocess.STDOUT)
+    return executor_input, process
+
+  def finish(self, name: str, executor_input: Dict[str, Any],
+             process: subprocess.Popen, timeout: int = 900) -> Dict[str, Any]:
+    """Waits for a started task; records its outputs for the tasks downstream; returns
+    its ExecutorOutput."""
+    process.wait(timeout=timeout)
+    self.seconds[name] += time.monotonic()
+    with open(self.logs[name], encoding='utf-8') as log:
+      assert process.returncode == 0, (name, log.read()[-4000:])
+    with open(executor_input['outputs']['outputFile'], encoding='utf-8') as handle:
+      output = json.load(handle)
+    for key in executor_input['outputs']['parameters']:
+      self.parameter_outputs[(name, key)] = output['parameterValues'][key]
+    for key, declared in executor_input['outputs']['artifacts'].items():
+      reported = output.get('artifacts', {}).get(key, {}).get('artifacts', [{}])[0]
+      self._record(name, key, {**declared['artifacts'][0], **reported,
+                               'type': declared['artifacts'][0]['type']})
+    return output
+
   def run(self, *task_names: str, skipped=(), timeout: int = 900) -> Dict[str, Any]:
-    """Runs tasks whose upstream tasks have run (or are in `skipped`: tasks whose
-    outputs none of these read) side by side, as Vertex does with independent tasks;
-    returns {task: its ExecutorOutput}, and records their output artifacts for the
-    tasks downstream."""
-    started = {}
-    for name in task_names:
-      task = self.spec['root']['dag']['tasks'][name]
-      waiting = (set(task.get('dependentTasks', [])) - set(skipped)
-                 - {t for t, _ in self.produced})
-      assert not waiting, f'{name} waits for {sorted(waiting)}'
-      executor_input = self.executor_input(name)
-      env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
-      started[name] = (executor_input, subprocess.Popen(
-          self.command(name, executor_input), stdout=subprocess.DEVNULL,
-          stderr=subprocess.PIPE, text=True, env=env))
-    outputs = {}
-    for name, (executor_input, process) in started.items():
-      _, stderr = process.communicate(timeout=timeout)
-      assert process.returncode == 0, (name, stderr[-4000:])
-      with open(executor_input['outputs']['outputFile'], encoding='utf-8') as handle:
-        outputs[name] = json.load(handle)
-      for key in executor_input['outputs']['parameters']:
-        self.parameter_outputs[(name, key)] = outputs[name]['parameterValues'][key]
-      for key, declared in executor_input['outputs']['artifacts'].items():
-        reported = outputs[name].get('artifacts', {}).get(key, {}).get('artifacts', [{}])[0]
-        self._record(name, key, {**declared['artifacts'][0], **reported,
-                                 'type': declared['artifacts'][0]['type']})
-    return outputs
+    """Runs tasks whose upstream tasks have run (or are in `skipped`) side by side, as
+    Vertex does with independent tasks; returns {task: its ExecutorOutput}, and records
+    their output artifacts for the tasks downstream."""
+    started = {name: self.start(name, skipped) for name in task_names}
+    try:
+      return {name: self.finish(name, *started[name], timeout=timeout)
+              for name in task_names}
+    finally:
+      for _, process in started.values():
+        if process.poll() is None:
+          process.kill()
+
+  def upstream(self, task_name: str) -> set:
+    """The tasks a task waits for: its dependent tasks and the producers of its input
+    artifacts and parameters."""
+    task = self.spec['root']['dag']['tasks'][task_name]
+    found = set(task.get('dependentTasks', []))
+    for value in task.get('inputs', {}).get('artifacts', {}).values():
+      found.add(value['taskOutputArtifact']['producerTask'])
+    for value in task.get('inputs', {}).get('parameters', {}).values():
+      if 'taskOutputParameter' in value:
+        found.add(value['taskOutputParameter']['producerTask'])
+    return found
+
+  def run_all(self, parallel: int = 2, timeout: int = 900) -> List[str]:
+    """Runs every task of the job in dependency order, as Vertex does: resolver tasks
+    against the metadata store, container tasks `parallel` at a time, each as soon as
+    its upstream tasks are done; returns the task names in the order they finished."""
+    tasks = self.spec['root']['dag']['tasks']
+    done: List[str] = []
+    running: Dict[str, Tuple[Dict[str, Any], subprocess.Popen]] = {}
+    try:
+      while len(done) < len(tasks):
+        ready = sorted(name for name in tasks if name not in done and name not in running
+                       and self.upstream(name) <= set(done))
+        resolvers = [n for n in ready if 'resolver' in self.executor(n)]
+        if resolvers:
+          self.resolve(*resolvers)
+          done += resolvers
+          continue
+        for name in ready[:max(0, parallel - len(running))]:
+          running[name] = self.start(name)
+        assert running, f'nothing can run: {sorted(set(tasks) - set(done))}'
+        finished = _wait_any(running, timeout)
+        self.finish(finished, *running.pop(finished), timeout=timeout)
+        done.append(finished)
+    finally:
+      for _, process in running.values():
+        if process.poll() is None:
+          process.kill()
+    return done
+
+
+def _wait_any(running: Dict[str, Tuple[Any, subprocess.Popen]], timeout: int) -> str:
+  """The name of the first of the running tasks to exit."""
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    for name, (_, process) in running.items():
+      if process.poll() is not None:
+        return name
+    time.sleep(0.2)
+  raise TimeoutError(f'no task finished within {timeout} s: {sorted(running)}')

@@ -1,14 +1,16 @@
 """Multi-worker training as a Vertex AI CustomJob runs it, here: the pipeline step's
-Trainer executor (`tunable.VertexTrainerExecutor`, TFX's Vertex Training executor) builds
+Trainer executor (`vertex_training.VertexExecutor`, TFX's Vertex Training executor) builds
 the CustomJob with TFX's own code; instead of submitting it, every replica of every
-worker pool is started on this machine with the container command TFX put in its pool
-and the `TF_CONFIG` Vertex sets (pool 0: task `chief`, pool 1: task `worker`; the
-cluster on free localhost ports), and the job succeeds only if every replica does, as
-on Vertex. So each replica runs TFX's Trainer executor (`tfx.scripts.run_executor`),
-then `run_fn` under MultiWorkerMirroredStrategy on the CPU, on the same artifact URIs.
-The chief exports its model only once the worker has exited (tests/trainer/
-vertex_replica.py): a worker finishing first is what failed TFX's generic executor on
-the worker ("run_fn failed to generate model"), hence the job.
+worker pool is started on this machine as the image starts it (tests/kubeflow/image.py:
+the image's interpreter, with the package installed from its wheel, from the image's
+working directory) with the container command TFX put in its pool and the `TF_CONFIG`
+Vertex sets (pool 0: task `chief`, pool 1: task `worker`; the cluster on free localhost
+ports), and the job succeeds only if every replica does, as on Vertex. So each replica
+runs TFX's Trainer executor (`tfx.scripts.run_executor`), then `run_fn` under
+MultiWorkerMirroredStrategy on the CPU, on the same artifact URIs. The chief exports
+its model only once the worker has exited (EXPORT_AFTER, tests/kubeflow/vertex_sim/): a
+worker finishing first is what failed TFX's generic executor on the worker ("run_fn
+failed to generate model"), hence the job.
 
 The only stand-ins are for the cloud: the Vertex API client is not created and the job
 is launched here instead of on Vertex."""
@@ -17,7 +19,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from unittest import mock
 
 from tfx.extensions.google_cloud_ai_platform import runner, training_clients
@@ -26,14 +27,14 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import json_utils, proto_utils
 
 from tfx_distill.contracts import model_format
-from tfx_distill.kubeflow import tunable
-from tfx_distill.kubeflow.vertex_training import (VertexTraining, WorkerPool,
+from tfx_distill.kubeflow.vertex_training import (VertexExecutor, VertexTraining, WorkerPool,
                                                    vertex_custom_config)
-from tfx_distill.pipeline.pipeline import RUN_FN
+from tfx_distill.components.training.spec import RUN_FN
+from tfx_distill.contracts import identity
 
+from tests.kubeflow.vertex_launcher import VERTEX_SIM
 from tests.trainer.conftest import SCHEMA_DIR, TRAIN_IMAGES
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IMAGE = 'europe-docker.pkg.dev/p/tfx-distill/tfx-distill:1'
 TIMEOUT = 300
 # Tiny training: 40 images at batch 8 on 2 replicas, 1 epoch.
@@ -56,11 +57,12 @@ def free_ports(count):
 
 class LocalCustomJob:
   """Runs a Vertex CustomJob's replicas here (see the module docstring), the chief last:
-  its model export waits until every other replica has exited (tests/trainer/vertex_replica.py).
+  its model export waits until every other replica has exited (EXPORT_AFTER).
   Records each replica's (task type, index, exit status, output)."""
 
-  def __init__(self, log_dir):
+  def __init__(self, log_dir, image):
     self.log_dir = log_dir
+    self.image = image
     self.replicas = []
 
   def __call__(self, project, training_job, enable_vertex, vertex_region):
@@ -77,16 +79,15 @@ class LocalCustomJob:
     for task_type, index, pool in tasks:
       command = list(pool['container_spec']['command'])
       assert command[:3] == ['python', '-m', 'tfx.scripts.run_executor'], command[:3]
-      env = {key: value for key, value in os.environ.items() if key != 'TF_CONFIG'}
-      env.update(TF_CPP_MIN_LOG_LEVEL='2', TF_USE_LEGACY_KERAS='0', TF_CONFIG=json.dumps(
+      env = self.image.environ(TF_CPP_MIN_LOG_LEVEL='2', TF_CONFIG=json.dumps(
           {'cluster': cluster, 'task': {'type': task_type, 'index': index},
            'environment': 'cloud'}))
       if task_type == 'chief':
-        env['EXPORT_AFTER'] = others_done
+        env.update(EXPORT_AFTER=others_done, PYTHONPATH=VERTEX_SIM)
       log = os.path.join(self.log_dir, f'{task_type}-{index}.log')
       with open(log, 'w', encoding='utf-8') as out:
         started.append((task_type, index, log, subprocess.Popen(
-            [sys.executable, '-m', 'tests.trainer.vertex_replica'] + command[3:], cwd=REPO,
+            [self.image.interpreter] + command[1:], cwd=self.image.workdir,
             env=env, stdout=out, stderr=subprocess.STDOUT)))
     chief_last = sorted(started, key=lambda task: task[0] == 'chief')
     try:
@@ -113,7 +114,7 @@ def artifact(kind, uri, **properties):
   return made
 
 
-def test_two_replicas_through_the_trainer_executor(tmp_path, plain_examples):
+def test_two_replicas_through_the_trainer_executor(tmp_path, plain_examples, image):
   examples = artifact(standard_artifacts.Examples, plain_examples,
                       split_names=artifact_utils.encode_split_names(['train', 'valid']))
   examples.set_string_custom_property('payload_format', 'FORMAT_TF_EXAMPLE')
@@ -127,13 +128,14 @@ def test_two_replicas_through_the_trainer_executor(tmp_path, plain_examples):
       'train_args': proto_utils.proto_to_json(trainer_pb2.TrainArgs(splits=['train'])),
       'eval_args': proto_utils.proto_to_json(trainer_pb2.EvalArgs(splits=['valid'])),
       'custom_config': json_utils.dumps(vertex_custom_config(vertex, TRAINER)),
-      tunable.EPOCHS: 1, tunable.SMALL_STEPS: 0, tunable.SEED: 1, tunable.SEED_INDEX: 0}
+      'epochs': 1, 'small_steps': 0, 'seed': 1, 'seed_index': 0,
+      'training_set': identity.full().to_json(), 'pipeline_name': 'tfx-distill-test'}
   logs = tmp_path / 'replicas'
   logs.mkdir()
-  job = LocalCustomJob(str(logs))
+  job = LocalCustomJob(str(logs), image)
   with mock.patch.object(training_clients.VertexJobClient, 'create_client'), \
       mock.patch.object(runner, '_launch_cloud_training', job):
-    tunable.VertexTrainerExecutor().Do(
+    VertexExecutor().Do(
         {'examples': [examples], 'schema': [artifact(standard_artifacts.Schema,
                                                      SCHEMA_DIR)]},
         {'model': [model], 'model_run': [model_run]}, exec_properties)
