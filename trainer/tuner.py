@@ -28,7 +28,8 @@ import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
 from tfx_distill.contracts.errors import ConfigError
-from tfx_distill.trainer import inputs, model as model_lib, settings as settings_lib
+from tfx_distill.trainer import fit as fit_lib, inputs, model as model_lib
+from tfx_distill.trainer import settings as settings_lib
 from tfx_distill.trainer import strategy as strategy_lib
 
 TUNERS = ('random', 'hyperband')
@@ -77,9 +78,11 @@ def tuner_fn(fn_args) -> TunerFnResult:
   search = SearchSettings.from_config(fn_args.custom_config)
   strategy = strategy_lib.choose_strategy(settings.strategy)
   run = inputs.training_input(fn_args, settings, strategy)
-  fit_kwargs = {'x': run.dataset, 'epochs': search.epochs, 'verbose': settings.verbose,
-                'validation_data': inputs.valid_batches(run.valid, run.label_loss,
-                                                        run.plan.batch_size, settings.seed)}
+  fit_kwargs = {'x': fit_lib.training_batches(run.examples, run.label_loss, run.plan,
+                                              settings.seed),
+                'epochs': search.epochs, 'verbose': settings.verbose,
+                'validation_data': fit_lib.validation_batches(run.valid, run.label_loss,
+                                                              run.plan, settings.seed)}
   if run.plan.patience:
     fit_kwargs['callbacks'] = [keras.callbacks.EarlyStopping(
         monitor='val_loss', patience=run.plan.patience)]
