@@ -2,10 +2,11 @@
 full data trained for the same work?
 
 Pool: the first 8,000 of the bundled digits (contracts/data/mnist10k.npz); test: the
-last 2,000. Every row trains fresh networks as the pipeline's Trainer does (trainer/
-code: `plan_for`, `learning_rate`, `build_model`, `data.batches`, `timed_fit`, and the
-EvalCurve that records accuracy on the test images at the fixed grid of images
-processed, contracts/learning_curve.py):
+last 2,000. Every row trains fresh networks through the pipeline Trainer's own training
+core (trainer/fit.py `fit`, which run_fn calls: the plan of `recipe.plan_for`, the
+batches, the network, the timed fit, and the EvalCurve that records accuracy on the
+test images at the fixed grid of images processed, contracts/learning_curve.py); this
+script only loads the data and reads the results:
 
 - `full`: the pool with the full-data settings (TrainSettings: batch 250, Adam 1e-3,
   the architecture's dropout), `--full-epochs` epochs, no early stopping;
@@ -39,9 +40,6 @@ import numpy as np
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
-import keras  # pylint: disable=wrong-import-position
-import tensorflow as tf  # pylint: disable=wrong-import-position
-
 from tfx_distill.components.report import equal_work  # pylint: disable=wrong-import-position
 from tfx_distill.contracts import kip_format  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,  # pylint: disable=wrong-import-position
@@ -49,10 +47,8 @@ from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vecto
 from tfx_distill.contracts.options import FLAG  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.learning_curve import images_to_accuracy  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
-from tfx_distill.trainer import data as data_lib, model as model_lib, recipe  # pylint: disable=wrong-import-position
-from tfx_distill.trainer.curve import EvalCurve  # pylint: disable=wrong-import-position
+from tfx_distill.trainer import data as data_lib, fit as fit_lib, model as model_lib, recipe  # pylint: disable=wrong-import-position
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # pylint: disable=wrong-import-position
-from tfx_distill.trainer.timing import EpochTimer, timed_fit  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
@@ -81,32 +77,19 @@ def random_subset(pool_y, ipc, seed):
 
 
 def train(images01, vectors, test_x, test_y, settings: TrainSettings):
-  """Trains one network as run_fn does; returns the training record's essentials."""
+  """Trains one network through run_fn's training core (trainer/fit.py); returns the
+  training record's essentials."""
   plain = bool(np.allclose(vectors, plain_label_vectors(np.argmax(vectors, axis=1)),
                            atol=data_lib.PLAIN_TOLERANCE))
   loss = model_lib.loss_for(settings.label_loss, plain)
   images = np.clip(images01, 0.0, 1.0)[..., None].astype(np.float32)
   plan = recipe.plan_for(settings, len(images))
-  examples = tf.data.Dataset.from_tensor_slices(
-      (images, np.argmax(vectors, axis=1).astype(np.int64), vectors.astype(np.float32)))
-  dataset = data_lib.batches(examples, loss, plan.batch_size, shuffle=True,
-                             seed=settings.seed, max_shift=plan.max_shift,
-                             repeat=plan.repeat)
-  keras.utils.set_random_seed(settings.seed)
-  model = model_lib.build_model(settings.architecture, loss, recipe.learning_rate(plan),
-                                settings.dropout, settings.width, plan.clip_norm)
-  timer = EpochTimer()
-  last = recipe.images_processed(plan, plan.steps or plan.epochs * plan.steps_per_epoch)
-  curve = EvalCurve(test_x[..., None], test_y, last,
-                    lambda steps: recipe.images_processed(plan, steps),
-                    timer.fit_seconds, timer.exclude)
-  times = timed_fit(model, dataset, plan.epochs, 0,
-                    steps_per_epoch=plan.steps_per_epoch if plan.repeat else None,
-                    max_steps=plan.steps, callbacks=[curve], timer=timer)
-  points = curve.to_record()['points']
+  examples = fit_lib.examples_from_arrays(images, np.argmax(vectors, axis=1), vectors)
+  trained = fit_lib.fit(examples, loss, settings, plan, curve=(test_x[..., None], test_y))
+  points = trained.curve['points']
   return {'accuracy': points[-1]['accuracy'],
-          'images_processed': recipe.images_processed(plan, times.steps),
-          'fit_seconds': times.seconds, 'steps': times.steps,
+          'images_processed': trained.images_processed,
+          'fit_seconds': trained.times.seconds, 'steps': trained.times.steps,
           'batch_size': plan.batch_size, 'loss': loss, 'curve': points}
 
 

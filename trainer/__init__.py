@@ -18,7 +18,12 @@ Wiring (code installed in the pipeline image, so no module_file upload):
 Modules: settings (TrainSettings, SmallSetTraining <-> custom_config), recipe (the plan
 of a run from its settings and the set's size), inputs (FnArgs checked and read with
 the schema), schema (SchemaGen's schema checked), data (input pipeline), model (the
-seed CNN and the KIP ConvNet), strategy (distribution strategies), timing (timed fit),
-progress (lines on the terminal), calibration (temperature and ECE), export (SavedModel
-signatures), tensorboard (scalars after fit), task (run_fn), tuner (tuner_fn).
+seed CNN and the KIP ConvNet), fit (the one training core: batches, network, timed
+fit, early stopping and learning curve, which run_fn and bench/short_training.py both
+train through; the Tuner's trials share its network and batches), strategy
+(distribution strategies), timing (timed fit), curve (the learning curve on the eval
+split), progress (lines on the terminal), calibration (temperature and ECE), export
+(SavedModel signatures), tensorboard (scalars after fit), task (run_fn: the Trainer's
+arguments read, `fit`, calibration, export, training.json), tuner (tuner_fn), replica
+(the Trainer executor every replica of a Vertex AI CustomJob runs).
 """

@@ -57,8 +57,8 @@ def split_eval_files(patterns) -> Tuple[List[str], List[str]]:
 
 
 class TrainingInput(NamedTuple):
-  """A run's data, ready for `fit`, and the plan it trains with."""
-  dataset: tf.data.Dataset  # (images, targets) batches of the train split
+  """A run's data, ready for trainer/fit.py `fit`, and the plan it trains with."""
+  examples: tf.data.Dataset  # unbatched (image, label, label_vector) of the train split
   valid: tf.data.Dataset  # unbatched (image, label, label_vector) of the valid split
   curve: Optional[Tuple[np.ndarray, np.ndarray]]  # eval images and labels, or None
   summary: data.Summary
@@ -69,7 +69,8 @@ class TrainingInput(NamedTuple):
 def training_input(fn_args, settings: TrainSettings, strategy,
                    train_steps: Optional[int] = None) -> TrainingInput:
   """Checks the arguments, reads the train and valid splits with the schema, sizes
-  the train split and plans the run on its actual number of examples."""
+  the train split and plans the run on its actual number of examples (`fit` batches
+  them as the plan says)."""
   check_fn_args(fn_args)
   schema = load_schema(fn_args.schema_path)
   examples = data.read_examples(fn_args.train_files, fn_args.data_accessor, schema,
@@ -79,8 +80,6 @@ def training_input(fn_args, settings: TrainSettings, strategy,
   label_loss = model_lib.loss_for(settings.label_loss, summary.plain_labels)
   plan = recipe.plan_for(settings, summary.examples, strategy.num_replicas_in_sync,
                          train_steps)
-  dataset = data.batches(examples, label_loss, plan.batch_size, shuffle=True,
-                         seed=settings.seed, max_shift=plan.max_shift, repeat=plan.repeat)
   valid_files, curve_files = split_eval_files(fn_args.eval_files)
   valid = data.read_examples(valid_files, fn_args.data_accessor, schema, clip_images=False)
   valid = data.with_size(valid, data.summarise(valid))
@@ -89,10 +88,4 @@ def training_input(fn_args, settings: TrainSettings, strategy,
     images, labels, _ = data.arrays(data.read_examples(
         curve_files, fn_args.data_accessor, schema, clip_images=False))
     curve = (images, labels)
-  return TrainingInput(dataset, valid, curve, summary, label_loss, plan)
-
-
-def valid_batches(valid: tf.data.Dataset, label_loss: str, batch_size: int,
-                  seed: int) -> tf.data.Dataset:
-  """The valid split as (images, targets) batches, in file order (Keras validation)."""
-  return data.batches(valid, label_loss, batch_size, shuffle=False, seed=seed)
+  return TrainingInput(examples, valid, curve, summary, label_loss, plan)

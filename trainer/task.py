@@ -9,11 +9,12 @@ settings name (trainer/settings.py), and:
 - plans the run on the number of examples it read (trainer/recipe.py): a small set's
   step recipe, or epochs with early stopping on the `valid` split (`fn_args.eval_files`)
   and the best epoch's weights restored for the full set;
-- times `fit` alone, wall and CPU seconds, its validation passes apart (the first
-  epoch includes tracing), and prints progress lines on stderr (trainer/progress.py);
-- when its eval files include the `eval` split, records the learning curve: accuracy
-  on it at fixed points of images processed (trainer/curve.py), for the report only,
-  its passes kept out of the fit time;
+- trains through the training core, trainer/fit.py `fit` (which the short_training
+  bench trains through too): Keras `fit` timed alone, wall and CPU seconds, its
+  validation passes apart (the first epoch includes tracing); when its eval files
+  include the `eval` split, the learning curve: accuracy on it at fixed points of
+  images processed (trainer/curve.py), for the report only, its passes kept out of
+  the fit time; progress lines on stderr (trainer/progress.py);
 - fits the temperature of the model's outputs on the valid split and measures ECE
   before and after (trainer/calibration.py);
 - exports the calibrated model to `fn_args.serving_model_dir` (trainer/export.py);
@@ -36,34 +37,55 @@ import tensorflow as tf
 from absl import logging
 
 from tfx_distill.contracts import model_format
-from tfx_distill.trainer import calibration, data, export, inputs, model as model_lib
-from tfx_distill.trainer import recipe, settings as settings_lib, strategy as strategy_lib
+from tfx_distill.trainer import calibration, data, export, fit as fit_lib, inputs
+from tfx_distill.trainer import model as model_lib, settings as settings_lib
+from tfx_distill.trainer import strategy as strategy_lib
 from tfx_distill.trainer.progress import TrainingProgress, run_label
+from tfx_distill.trainer.settings import TrainSettings
 from tfx_distill.trainer.tensorboard import write_tensorboard
-from tfx_distill.trainer.curve import EvalCurve
-from tfx_distill.trainer.timing import EpochTimer, timed_fit
 
 PREDICT_BATCH = 1000
 
 
-def early_stopping(plan: recipe.Plan):
-  """Keras early stopping on the valid loss with the best weights restored, or None."""
-  if plan.regime != recipe.FULL or plan.patience < 1:
-    return None
-  return keras.callbacks.EarlyStopping(monitor=recipe.VALID_MONITOR, patience=plan.patience,
-                                       restore_best_weights=True)
+def run_fn(fn_args) -> None:
+  """Trains, calibrates, exports and records one model (see the module docstring)."""
+  settings = settings_lib.from_fn_args(fn_args)
+  # Multi-worker collectives must be configured before any other TF op runs.
+  strategy = strategy_lib.choose_strategy(settings.strategy)
+  run = inputs.training_input(fn_args, settings, strategy,
+                              getattr(fn_args, 'train_steps', None))
+  trained = train(run, settings, strategy)
+  calibrated = calibrate(trained.model, run)
+  if not strategy_lib.is_chief(strategy):
+    export_on_worker(trained.model, run.label_loss, calibrated.temperature, strategy)
+    return
+  export.export_serving_model(trained.model, run.label_loss, calibrated.temperature,
+                              fn_args.serving_model_dir)
+  record = training_record(run, settings, strategy, trained, calibrated,
+                           getattr(fn_args, 'train_steps', None))
+  model_format.write_record(fn_args.model_run_dir, record)
+  write_tensorboard(fn_args.model_run_dir, trained.times.history,
+                    trained.times.epoch_seconds)
 
 
-def stopping_record(stopper, epochs_run: int, plan: recipe.Plan):
-  """What early stopping did, for training.json (None for a small set)."""
-  if plan.regime != recipe.FULL:
-    return None
-  return {'monitor': recipe.VALID_MONITOR, 'patience': plan.patience,
-          'max_epochs': plan.epochs, 'epochs_run': epochs_run,
-          'best_epoch': None if stopper is None else stopper.best_epoch + 1,
-          'best_value': None if stopper is None else float(stopper.best),
-          'stopped_early': bool(stopper is not None and stopper.stopped_epoch > 0),
-          'restored_best_weights': stopper is not None}
+def train(run: inputs.TrainingInput, settings: TrainSettings,
+          strategy: tf.distribute.Strategy) -> fit_lib.FitResult:
+  """The training core (trainer/fit.py) on the data read, with progress lines labelled
+  by the run's label (a pipeline Trainer's node id)."""
+  progress = TrainingProgress(run.plan, run_label(settings.label))
+  return fit_lib.fit(run.examples, run.label_loss, settings, run.plan, strategy=strategy,
+                     valid=run.valid, curve=run.curve, callbacks=[progress])
+
+
+def calibrate(model: keras.Model, run: inputs.TrainingInput
+              ) -> calibration.Calibration:
+  """The temperature of the model's outputs, fitted on the valid split."""
+  logits, labels = valid_logits(model, run.valid, run.label_loss)
+  calibrated = calibration.calibrate(logits, labels)
+  logging.info('calibration on %d valid images: T %.4g, ECE %.4f -> %.4f',
+               calibrated.valid_images, calibrated.temperature,
+               calibrated.valid_ece_before, calibrated.valid_ece_after)
+  return calibrated
 
 
 def valid_logits(model: keras.Model, valid: tf.data.Dataset, label_loss: str):
@@ -76,73 +98,40 @@ def valid_logits(model: keras.Model, valid: tf.data.Dataset, label_loss: str):
   return model_lib.logits(tf.concat(outputs, 0), label_loss).numpy(), labels
 
 
-def run_fn(fn_args) -> None:
-  """Trains, calibrates, exports and records one model (see the module docstring)."""
-  settings = settings_lib.from_fn_args(fn_args)
-  # Multi-worker collectives must be configured before any other TF op runs.
-  strategy = strategy_lib.choose_strategy(settings.strategy)
-  keras.utils.set_random_seed(settings.seed)
+def export_on_worker(model: keras.Model, label_loss: str, temperature: float,
+                     strategy: tf.distribute.Strategy) -> None:
+  """A worker that is not the chief saves too (saving may need every worker), into a
+  local temporary directory that it then removes."""
+  task_type, task_id = strategy_lib.task(strategy)
+  temp_dir = tempfile.mkdtemp(prefix=f'workertemp_{task_type}_{task_id}_')
+  try:
+    export.export_serving_model(model, label_loss, temperature, temp_dir)
+  finally:
+    shutil.rmtree(temp_dir, ignore_errors=True)
 
-  run = inputs.training_input(fn_args, settings, strategy,
-                              getattr(fn_args, 'train_steps', None))
-  plan = run.plan
-  with strategy.scope():
-    model = model_lib.build_model(settings.architecture, run.label_loss,
-                                  recipe.learning_rate(plan), settings.dropout,
-                                  settings.width, plan.clip_norm)
-  stopper = early_stopping(plan)
-  validation = (inputs.valid_batches(run.valid, run.label_loss, plan.batch_size,
-                                     settings.seed) if stopper is not None else None)
-  progress = TrainingProgress(plan, run_label(settings.label))
-  timer = EpochTimer()
-  curve = None
-  if run.curve is not None:
-    last = recipe.images_processed(plan, plan.steps or plan.epochs * plan.steps_per_epoch)
-    curve = EvalCurve(*run.curve, last, lambda steps: recipe.images_processed(plan, steps),
-                      timer.fit_seconds, timer.exclude)
-  times = timed_fit(model, run.dataset, plan.epochs, settings.verbose,
-                    steps_per_epoch=plan.steps_per_epoch if plan.repeat else None,
-                    max_steps=plan.steps, validation_data=validation,
-                    callbacks=[c for c in (stopper, curve, progress) if c is not None],
-                    timer=timer)
-  epochs_run = len(times.epoch_seconds)
-  logging.info('fit: %d steps (%d epochs) on %d examples in %.2f s (%s, %d replicas)',
-               times.steps, epochs_run, run.summary.examples, times.seconds,
-               type(strategy).__name__, strategy.num_replicas_in_sync)
-  logits, labels = valid_logits(model, run.valid, run.label_loss)
-  calibrated = calibration.calibrate(logits, labels)
-  logging.info('calibration on %d valid images: T %.4g, ECE %.4f -> %.4f',
-               calibrated.valid_images, calibrated.temperature,
-               calibrated.valid_ece_before, calibrated.valid_ece_after)
 
-  if not strategy_lib.is_chief(strategy):
-    task_type, task_id = strategy_lib.task(strategy)
-    temp_dir = tempfile.mkdtemp(prefix=f'workertemp_{task_type}_{task_id}_')
-    try:
-      export.export_serving_model(model, run.label_loss, calibrated.temperature,
-                                  temp_dir)
-    finally:
-      shutil.rmtree(temp_dir, ignore_errors=True)
-    return
-  export.export_serving_model(model, run.label_loss, calibrated.temperature,
-                              fn_args.serving_model_dir)
-  processed = recipe.images_processed(plan, times.steps)
-  run_record = {
+def training_record(run: inputs.TrainingInput, settings: TrainSettings,
+                    strategy: tf.distribute.Strategy, trained: fit_lib.FitResult,
+                    calibrated: calibration.Calibration, train_steps) -> dict:
+  """training.json (contracts/model_format.py). train_steps: TrainArgs.num_steps."""
+  plan, times = run.plan, trained.times
+  processed = trained.images_processed
+  return {
       'images': run.summary.examples,
       'optimizer_steps': times.steps,
       'images_processed': processed,
       'passes': processed / run.summary.examples,
-      'epochs_run': epochs_run,
+      'epochs_run': trained.epochs_run,
       'regime': plan.regime,
       'plan': plan.to_record(),
-      'train_steps_arg': getattr(fn_args, 'train_steps', None),
+      'train_steps_arg': train_steps,
       'fit_seconds': times.seconds,
       'fit_cpu_seconds': times.cpu_seconds,
       'validation_seconds': times.validation_seconds,
       'epoch_seconds': times.epoch_seconds,
       'epoch_cpu_seconds': times.epoch_cpu_seconds,
       'history': times.history,
-      'early_stopping': stopping_record(stopper, epochs_run, plan),
+      'early_stopping': trained.stopping_record(),
       'calibration': calibrated.to_record(),
       'plain_labels': run.summary.plain_labels,
       'label_loss': run.label_loss,
@@ -161,8 +150,6 @@ def run_fn(fn_args) -> None:
       'clip_images': settings.clip_images,
       'small_set': (dataclasses.asdict(settings.small_set) if settings.small_set
                     else None),
-      'params': model.count_params(),
-      'eval_curve': None if curve is None else curve.to_record(),
+      'params': trained.model.count_params(),
+      'eval_curve': trained.curve,
   }
-  model_format.write_record(fn_args.model_run_dir, run_record)
-  write_tensorboard(fn_args.model_run_dir, times.history, times.epoch_seconds)

@@ -19,17 +19,30 @@ seed, strategy) plus
 The objective is val_accuracy on the valid split. keras-tuner accepts only Keras 3 models; trainer/model.py
 builds them with `import keras`, so the search runs even where TF_USE_LEGACY_KERAS=1
 (which tensorflow_transform sets) makes `tf.keras` the legacy Keras 2.
+
+What a trial shares with run_fn, from the training core (trainer/fit.py): the network
+(`fit.build_model`: the settings' architecture, the plan's learning rate and clipping,
+the trial's learning rate, dropout and width in their place), the train and valid
+batches (`fit.training_batches`, `fit.validation_batches`), the early-stopping rule
+(`fit.early_stopping`) and the plan (trainer/recipe.py). Not `fit.fit` itself:
+keras-tuner owns a trial's training loop. It calls the build function under its own
+distribution strategy's scope, then `model.fit` with the arguments `tuner_fn` returns
+plus its own (callbacks that checkpoint the best epoch, and Hyperband's `epochs` and
+`initial_epoch`, continuing a model built from an earlier round's weights), and it
+reads the objective from the History. `tuner_fn` does not train either: TFX's Tuner
+executor calls `tuner.search(**fit_kwargs)`. `fit.fit` seeds, builds and times a
+model of its own and returns a FitResult, which fits none of these; a trial needs no
+fit time, learning curve or calibration.
 """
 
 import dataclasses
 
-import keras
 import keras_tuner
 from tfx.components.tuner.component import TunerFnResult
 
 from tfx_distill.contracts.errors import ConfigError
-from tfx_distill.trainer import inputs, model as model_lib, settings as settings_lib
-from tfx_distill.trainer import strategy as strategy_lib
+from tfx_distill.trainer import fit as fit_lib, inputs, model as model_lib, recipe
+from tfx_distill.trainer import settings as settings_lib, strategy as strategy_lib
 
 TUNERS = ('random', 'hyperband')
 PROJECT = 'tfx_distill'
@@ -57,13 +70,14 @@ class SearchSettings:
     return search
 
 
-def hypermodel(architecture: str, label_loss: str):
-  """A keras-tuner model-building function over learning rate, dropout and width."""
-  width = model_lib.DEFAULT_WIDTH[architecture]
+def hypermodel(settings: settings_lib.TrainSettings, label_loss: str, plan: recipe.Plan):
+  """A keras-tuner model-building function over learning rate, dropout and width: the
+  run's network (trainer/fit.py `build_model`) with the trial's values."""
+  width = model_lib.DEFAULT_WIDTH[settings.architecture]
 
   def build(hp: keras_tuner.HyperParameters):
-    return model_lib.build_model(
-        architecture, label_loss,
+    return fit_lib.build_model(
+        settings, label_loss, plan,
         learning_rate=hp.Float('learning_rate', 1e-4, 1e-2, sampling='log'),
         dropout=hp.Float('dropout', 0.0, 0.6, step=0.1),
         width=hp.Choice('width', [width // 2, width, 2 * width]))
@@ -77,14 +91,18 @@ def tuner_fn(fn_args) -> TunerFnResult:
   search = SearchSettings.from_config(fn_args.custom_config)
   strategy = strategy_lib.choose_strategy(settings.strategy)
   run = inputs.training_input(fn_args, settings, strategy)
-  fit_kwargs = {'x': run.dataset, 'epochs': search.epochs, 'verbose': settings.verbose,
-                'validation_data': inputs.valid_batches(run.valid, run.label_loss,
-                                                        run.plan.batch_size, settings.seed)}
-  if run.plan.patience:
-    fit_kwargs['callbacks'] = [keras.callbacks.EarlyStopping(
-        monitor='val_loss', patience=run.plan.patience)]
+  fit_kwargs = {'x': fit_lib.training_batches(run.examples, run.label_loss, run.plan,
+                                              settings.seed),
+                'epochs': search.epochs, 'verbose': settings.verbose,
+                'validation_data': fit_lib.validation_batches(run.valid, run.label_loss,
+                                                              run.plan, settings.seed)}
+  # The trial's own weights at its end are not used (keras-tuner keeps its best
+  # epoch's checkpoint), so none are restored.
+  stopper = fit_lib.early_stopping(run.plan, restore_best_weights=False)
+  if stopper is not None:
+    fit_kwargs['callbacks'] = [stopper]
   objective = 'val_accuracy'
-  common = {'hypermodel': hypermodel(settings.architecture, run.label_loss),
+  common = {'hypermodel': hypermodel(settings, run.label_loss, run.plan),
             'objective': keras_tuner.Objective(objective, direction='max'),
             'seed': settings.seed, 'directory': fn_args.working_dir,
             'project_name': PROJECT, 'overwrite': True, 'distribution_strategy': strategy}
