@@ -1,5 +1,8 @@
-"""The names of the pipeline's nodes and training sets: built here by `create_pipeline`,
-parsed here by the Report. This module is the only place that knows how they are spelled.
+"""The names of the pipeline's nodes and training sets: `create_pipeline` builds them
+with these functions and constants, the Report (and the Kubeflow code) parses them back
+with `producer_of` / `parse_node_id`; no other module spells them. Not here: the nodes of
+TFX's own components keep the ids TFX gives them (`StatisticsGen`, `SchemaGen` or
+`ImportSchemaGen`, `ExampleValidator`, `Tuner`).
 
 Training sets are `full` (the full train split, epochs with early stopping),
 `full_same_steps` (the full train split with the small sets' step recipe: the

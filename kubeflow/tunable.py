@@ -93,7 +93,8 @@ def _split(exec_properties: Dict[str, Any], keys) -> tuple:
 
 
 class _TunableTrainerMixin:
-  """Folds epochs and seed into custom_config before the Trainer executor runs."""
+  """Folds epochs, small_steps and seed (+ seed_index) into custom_config before the
+  Trainer executor runs."""
 
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]], exec_properties: Dict[str, Any]):
