@@ -42,7 +42,7 @@ from tfx_distill.contracts.progress import duration
 from tfx_distill.pipeline.cli.failures import user_message
 
 LOG_FORMAT = '%(asctime)s %(levelname).1s %(name)s %(filename)s:%(lineno)d] %(message)s'
-PROGRESS_EVERY_S = 20.0  # at most one progress line of a node per this many seconds,
+PROGRESS_EVERY_S = 30.0  # at most one progress line of a node per this many seconds,
 PROGRESS_LINES = 10  # and per this share of its steps (about ten per node at most)
 # `[####................] [LABEL ]step|epoch D/T ...` (contracts/progress.py)
 PROGRESS = re.compile(r'^\[[#.]{20}\] (?:(?P<label>\S+) )?(?:step|epoch) '
