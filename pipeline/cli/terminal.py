@@ -8,7 +8,8 @@ The terminal gets:
   `taken from the cache`, `skipped`, `failed after 12 s`); a node that ends before
   anything else is shown ends its own line: `[ 3/37] SchemaGen started ... done in 1 s`;
 - the Distillers' and Trainers' progress lines (contracts/progress.py,
-  trainer/progress.py), rate-limited (`ProgressFilter`): a node's last one, and before
+  trainer/progress.py), rate-limited (`ProgressFilter`): a node's last one (the last
+  one it wrote when it ends early: early stopping, a time budget, a failure), and before
   it one at most every PROGRESS_EVERY_S seconds (from the node's start) and every tenth
   of its steps;
 - the warnings of this project's own code (`ProjectWarnings`): each is one a user can
@@ -107,7 +108,8 @@ class ProgressFilter:
   when PROGRESS_EVERY_S seconds and a PROGRESS_LINES-th of the steps have passed since
   the last one shown (or since the node started: a node shorter than PROGRESS_EVERY_S
   shows its last line only). Per label (a Trainer's node id; none for a Distiller);
-  `reset` at each node's start."""
+  `reset` at each node's start; `unshown` at its end: the last lines it hid, when they
+  came after the last one shown (a run that stopped before its last step)."""
 
   def __init__(self, clock: Callable[[], float] = time.monotonic):
     self.clock = clock
@@ -118,8 +120,9 @@ class ProgressFilter:
     with self.lock:
       self.start = self.clock()
       self.shown_at: Dict[str, Tuple[int, float]] = {}  # label -> (done, time) shown
+      self.hidden: Dict[str, str] = {}  # label -> the last line hidden since
 
-  def shown(self, label: str, done: int, total: int) -> bool:
+  def shown(self, label: str, done: int, total: int, line: str = '') -> bool:
     with self.lock:
       now = self.clock()
       last_done, last_time = self.shown_at.get(label, (0, self.start))
@@ -127,7 +130,15 @@ class ProgressFilter:
                                and done - last_done >= total / PROGRESS_LINES)
       if show:
         self.shown_at[label] = (done, now)
+        self.hidden.pop(label, None)
+      else:
+        self.hidden[label] = line
       return show
+
+  def unshown(self) -> List[str]:
+    with self.lock:
+      lines, self.hidden = list(self.hidden.values()), {}
+      return lines
 
 
 class NodeLines(logging.Handler):
@@ -191,6 +202,8 @@ class NodeLines(logging.Handler):
     state['ended'] = True
     if getattr(self.current, 'node', None) == node:
       self.current.node = None
+      for line in self.progress.unshown():
+        self.terminal.line(line)
     self.terminal.close_line(node, f' ... {text}', f'{self.label(node)} {text}')
 
   def fail_running(self, failure: str) -> None:
@@ -270,7 +283,7 @@ class StderrRouter(io.TextIOBase):
     self.log.write(line + '\n')
     match = PROGRESS.match(line)
     if match and self.progress.shown(match.group('label') or '', int(match.group('done')),
-                                     int(match.group('total'))):
+                                     int(match.group('total')), line):
       self.terminal.line(line)
 
   def flush(self) -> None:

@@ -61,6 +61,10 @@ def test_progress_lines_at_most_every_30_s_and_tenth_and_always_the_last():
   assert [s for s in range(1, 31) if progress.shown('Trainer_x_s0', s, 30)] == [30]
   clock.now += 100  # a slow first line: 100 s in, but not a tenth of the steps yet
   assert not progress.shown('Trainer_y_s0', 1, 30) and progress.shown('Trainer_y_s0', 3, 30)
+  # A node that stops early (early stopping): its last line is shown at its end.
+  assert not progress.shown('Trainer_y_s0', 4, 30, 'epoch 4/30')
+  assert not progress.shown('Trainer_y_s0', 5, 30, 'epoch 5/30')
+  assert progress.unshown() == ['epoch 5/30'] and progress.unshown() == []
 
 
 def record(message, *args, level=logging.INFO, pathname=__file__):
@@ -87,6 +91,7 @@ def test_node_lines_one_line_for_a_quiet_node_two_around_anything_shown(tmp_path
     lines.handle(record('Skipping execution for %s', 'D'))
     lines.handle(record('Component %s is finished.', 'D'))
     lines.handle(record('Component %s is running.', 'E'))
+    lines.progress.shown('', 3, 30, '[##..................] step 3/30 loss 2')
     clock.now = 112
     lines.fail_running('failed')
   assert (tmp_path / 'out').read_text().splitlines() == [
@@ -96,7 +101,9 @@ def test_node_lines_one_line_for_a_quiet_node_two_around_anything_shown(tmp_path
       '[####################] step 5/5 loss 1',
       '[ 3/10] C done in 1 min 37 s',
       '[ 4/10] D started ... skipped: its inputs were not produced',
-      '[ 5/10] E started ... failed after 12 s',
+      '[ 5/10] E started',
+      '[##..................] step 3/30 loss 2',
+      '[ 5/10] E failed after 12 s',
   ]
 
 
