@@ -2,7 +2,8 @@
 the settings of its method (its execution parameters), and records those settings on
 both outputs (`distill_settings`, JSON) with what the method reports.
 
-An nfr or KIP run shows its progress on standard error (`contracts/progress.py`) and keeps a
+An nfr or KIP run shows its progress on standard error (`contracts/progress.py`), warns
+when its time budget stopped it before its last step, and keeps a
 checkpoint in the component's `checkpoint_dir` (saved every few minutes), named by the
 fingerprint of its pool and settings: an execution killed part-way is resumed by the
 next one from its last checkpoint, with the same result as an uninterrupted run (unless
@@ -31,7 +32,7 @@ from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_
 from tfx_distill.contracts.example_format import (EVAL, TRAIN, VALID, make_split,
                                                    unstandardise)
 from tfx_distill.contracts.parameters import from_properties
-from tfx_distill.contracts.progress import ProgressLine
+from tfx_distill.contracts.progress import ProgressLine, duration
 
 RESUMED_FROM_STEP = 'resumed_from_step'
 
@@ -62,6 +63,12 @@ class Executor(base_executor.BaseExecutor):
     result = distill(pool.images, pool.labels, method, images_per_class, settings,
                      progress=progress, checkpoint=checkpoint.save if checkpoint else None,
                      resume=resume, architecture=architecture)
+    if result.info.get('stopped_by_budget'):
+      logging.warning(
+          'Distiller %s %d per class: the time budget (%s) stopped it at step %d of %d; '
+          'the set is the best one so far (raise --time-budget or lower --steps for all '
+          'steps)', method, images_per_class, duration(budget),
+          int(result.info.get('steps', 0)), steps)
     kip_set = artifact_utils.get_single_instance(output_dict[KIP_SET_KEY])
     kip_format.save(os.path.join(kip_set.uri, KIP_SET_FILE), result.images, result.labels)
     distilled = artifact_utils.get_single_instance(output_dict[DISTILLED_KEY])

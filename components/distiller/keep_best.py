@@ -1,6 +1,7 @@
 """Keep-best for nfr: which support a run returns. Every `eval_every` steps the support
 is scored on `holdout` class-balanced pool images that are never target images nor
-initial support images, and the best-scoring one is kept (the last iterate competes
+initial support images (`holdout_size`: auto derives the number from the pool), and the
+best-scoring one is kept (the last iterate competes
 too). Scores (`keep_best`):
 
 - fit: accuracy on the held-out images of `eval_models` fresh networks of the Trainer's
@@ -21,22 +22,41 @@ import tensorflow as tf
 from tfx_distill.components.distiller import networks
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.feature_regression import batched, feature_krr
-from tfx_distill.components.distiller.settings import NfrSettings
+from tfx_distill.components.distiller.settings import AUTO_HOLDOUT, NfrSettings
 from tfx_distill.components.distiller.model_pool import pool_update_fn
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,
                                                              tf_seeds)
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 FIT_BATCH = 256  # images per step of a keep-best fit (at most)
+AUTO_SHARE = 5  # holdout auto: a fifth of the pool's smallest class per class,
+AUTO_MAX_PER_CLASS = 100  # at most 100 per class (1000 in all)
 
 
-def split_holdout(pool_classes: np.ndarray, settings: NfrSettings
-                  ) -> Tuple[np.ndarray, np.ndarray]:
-  """(target candidates, held-out indices): `holdout` class-balanced pool images that
-  are never target images nor initial support images."""
-  if settings.holdout <= 0:
+def holdout_size(pool_classes: np.ndarray, settings: NfrSettings,
+                 images_per_class: int = 1) -> int:
+  """The number of held-out pool images: `settings.holdout`, or for AUTO_HOLDOUT
+  NUM_CLASSES x min(100, a fifth of the smallest class, what leaves that class
+  images_per_class pool images): 1000 on the demo's 7,200-image and the bench's
+  8,000-image pools (smallest class 621 and 679), 240 on the smoke preset's 1,440, 120
+  on 720."""
+  if settings.holdout != AUTO_HOLDOUT:
+    return settings.holdout
+  smallest = int(np.bincount(pool_classes, minlength=NUM_CLASSES).min())
+  per_class = min(AUTO_MAX_PER_CLASS, smallest // AUTO_SHARE,
+                  max(smallest - images_per_class, 0))
+  return NUM_CLASSES * per_class
+
+
+def split_holdout(pool_classes: np.ndarray, settings: NfrSettings,
+                  images_per_class: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+  """(target candidates, held-out indices): `holdout_size` class-balanced pool images
+  that are never target images nor initial support images."""
+  size = holdout_size(pool_classes, settings, images_per_class)
+  if size <= 0:
     return np.arange(len(pool_classes)), np.zeros(0, np.int64)
-  held = np.sort(class_balanced_batch(pool_classes, settings.holdout,
+  held = np.sort(class_balanced_batch(pool_classes, size,
                                       stream(settings.seed, HOLDOUT)))
   rest = np.setdiff1d(np.arange(len(pool_classes)), held)
   return rest, held

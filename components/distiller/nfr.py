@@ -44,7 +44,7 @@ from tfx_distill.components.distiller.feature_regression import (make_feature_fn
                                                                  make_support_grad)
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
-from tfx_distill.components.distiller.settings import NfrSettings
+from tfx_distill.components.distiller.settings import AUTO_HOLDOUT, NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
                                                              SUPPORT0, stream)
@@ -150,8 +150,9 @@ def check_pool_split(pool_classes: np.ndarray, candidates: np.ndarray,
                      settings: NfrSettings, images_per_class: int) -> None:
   """ConfigError unless the holdout leaves images_per_class candidates of each class."""
   counts = np.bincount(pool_classes[candidates], minlength=NUM_CLASSES)
+  given = 'auto' if settings.holdout == AUTO_HOLDOUT else settings.holdout
   check(counts.min() >= images_per_class,
-        f'distill.holdout {settings.holdout} leaves {counts.min()} pool images of a '
+        f'distill.holdout {given} leaves {counts.min()} pool images of a '
         f'class for {images_per_class} per class; lower --holdout')
 
 
@@ -195,7 +196,7 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
   pool_images = np.asarray(job.images01, np.float32).reshape(-1, 28, 28, 1)
   pool_classes = np.asarray(job.labels, np.int64)
-  candidates, held = split_holdout(pool_classes, s)
+  candidates, held = split_holdout(pool_classes, s, images_per_class)
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)
   pool = model_pool.Pool(s, architecture)
@@ -256,7 +257,8 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
     images, labels = np.clip(state.images, 0.0, 1.0), state.labels
   clock.update()
   info = {'steps': float(state.step), 'nfr_time_s': float(state.elapsed_s),
-          'nfr_cpu_s': float(state.cpu_s), 'stopped_by_budget': float(stopped_by_budget)}
+          'nfr_cpu_s': float(state.cpu_s), 'stopped_by_budget': float(stopped_by_budget),
+          'holdout_images': float(len(held))}
   info.update({key: float(metrics[name]) for key, name in
                (('final_loss', 'loss'), ('final_target_acc', 'target_acc'))
                if name in metrics})

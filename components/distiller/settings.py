@@ -12,6 +12,7 @@ These classes import nothing heavy: the command line and the pipeline config rea
 them without TensorFlow.
 """
 
+import argparse
 import dataclasses
 from typing import Any
 
@@ -171,6 +172,22 @@ NFR_CLIP_MODES = ('step', 'output')
 FEATURES = ('flatten_hidden', 'hidden', 'flatten')
 INITS = ('herding', 'random')
 KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
+# nfr's holdout `auto`: derived from the pool (keep_best.holdout_size): a fifth of its
+# smallest class per class, at most 100 per class (1000 in all, the old fixed default,
+# which the bench's and the demo's pools keep), never leaving a class fewer pool images
+# than the set takes.
+AUTO_HOLDOUT = -1
+
+
+def parse_holdout(text: str) -> int:
+  """`--holdout`: 'auto' -> AUTO_HOLDOUT, else a number of images."""
+  if text.strip().lower() == 'auto':
+    return AUTO_HOLDOUT
+  try:
+    return int(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(
+        f'expected auto or a number of images, got {text!r}') from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,7 +202,7 @@ class NfrSettings(KernelRegression, SupportOptimisation):
   pixels, dropout when `model_dropout`) after its use and re-initialised every
   `reset_every` updates; the initial support is herded or random real images (`init`);
   every `eval_every` steps the support is scored on `holdout` held-out pool images
-  (never target images) by `keep_best` (fit: accuracy of `eval_models` fresh networks
+  (never target images; AUTO_HOLDOUT: derived from the pool) by `keep_best` (fit: accuracy of `eval_models` fresh networks
   trained `eval_fit_steps` steps on it) and the best one is kept."""
   target_batch: int = own_default(SupportOptimisation, 'target_batch', 200)
   clip: str = own_default(SupportOptimisation, 'clip', 'step')
@@ -211,8 +228,11 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                           '(fresh networks trained on it), krr_pool / krr_fixed (KRR under '
                           'pool / fixed networks) or none (last)', KEEP_BEST)
   eval_every: int = option(100, '--eval-every', 'steps between keep-best scores')
-  holdout: int = option(1000, '--holdout',
-                        'held-out pool images for keep-best (never target images)')
+  holdout: int = option(AUTO_HOLDOUT, '--holdout',
+                        'held-out pool images for keep-best (never target images): auto '
+                        '(-1, the default: a fifth of the smallest class of the pool per '
+                        'class, at most 100 per class, 1000 in all) or a number (0: none)',
+                        parse=parse_holdout)
   eval_models: int = option(1, '--eval-models', 'networks per keep-best score')
   eval_fit_steps: int = option(300, '--eval-fit-steps', 'Adam steps of each keep-best fit')
 
@@ -221,7 +241,9 @@ class NfrSettings(KernelRegression, SupportOptimisation):
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
     check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
                    'eval_models', 'model_lr')
-    check_non_negative(self, 'model_steps', 'model_shift', 'holdout', 'eval_fit_steps')
+    check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps')
+    check(self.holdout >= 0 or self.holdout == AUTO_HOLDOUT,
+          f'distill.holdout must be auto ({AUTO_HOLDOUT}) or >= 0, got {self.holdout}')
     check(self.model_shift <= 8, f'distill.model_shift must be <= 8, got {self.model_shift}')
     for name, allowed in (('features', FEATURES), ('init', INITS),
                           ('keep_best', KEEP_BEST)):

@@ -4,7 +4,7 @@ A published set is a version directory `<base>/<version>/` holding `kip_set.npz`
 Distiller's file, byte for byte, in the published KIP format) and `kip_set.json` (how
 the set was made and how the model trained on it scored; `set_record`). The version is
 the pushed model's, so a set and its model share a number. The directory is pushed as
-the Pusher pushes a model (`pusher/push.py`): it appears complete or not at all (on
+the Pusher pushes a model (`contracts/push.py`): it appears complete or not at all (on
 gs://, the JSON is written last), and a version is never overwritten.
 """
 

@@ -8,7 +8,6 @@ from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionP
 
 FINGERPRINT_KEY = 'fingerprint'  # output: the source's fingerprint (a String)
 DATA_KEY = 'data'  # IngestSettings.data: the source, e.g. npz:gs://bucket/digits.npz
-TFDS_KEYS = ('tfds_data_dir', 'tfds_manual_dir', 'tfds_download')  # IngestSettings'
 RUN_ID_KEY = 'run_id'  # the pipeline run, so that no cache ever reuses a fingerprint
 
 

@@ -10,6 +10,11 @@ its arguments into a PipelineConfig with `options.config_from_args`. A failure t
 the user's to fix (a UserError: bad data, bad config, ...; a full or read-only
 filesystem: `cli/failures.py`) ends with one line `tfx-distill: error: ...` and status
 2; anything else is a bug and keeps its traceback.
+
+`run` keeps the terminal for what a person reads and sends the rest to the run's log
+(`cli/terminal.py`); so that the log also gets what TensorFlow's C++ code writes when it
+is imported, the capture starts in `main` before the heavy imports, which this module
+makes only inside `build_parser`.
 """
 
 import argparse
@@ -25,14 +30,17 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 # google-api-core and aiplatform warn on every import about Python 3.10 (TFX 1.16's).
 warnings.filterwarnings('ignore', category=FutureWarning, module=r'google\..*')
 
-from tfx_distill.components.distiller.methods import DEFAULT_METHOD, METHODS  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.pipeline import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.pipeline.cli import commands, options  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tfx_distill.pipeline.cli.deployment import add_deployment_options  # pylint: disable=g-import-not-at-top,wrong-import-position
 from tfx_distill.pipeline.cli.failures import user_message  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tfx_distill.pipeline.cli.terminal import Console  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 def build_parser() -> argparse.ArgumentParser:
+  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller.methods import DEFAULT_METHOD, METHODS
+  from tfx_distill.pipeline import config as config_lib
+  from tfx_distill.pipeline.cli import commands, options
+  from tfx_distill.pipeline.cli.deployment import add_deployment_options
+  # pylint: enable=g-import-not-at-top
   parser = argparse.ArgumentParser(
       prog='tfx-distill',
       description='Distil MNIST into tiny training sets and compare them with TFMA.')
@@ -83,9 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-  args = build_parser().parse_args(argv)
+  argv = sys.argv[1:] if argv is None else list(argv)
+  console = Console()
   try:
-    return args.func(args)
+    with console.capture(enabled=argv[:1] == ['run']):
+      args = build_parser().parse_args(argv)
+      args.console = console
+      return args.func(args)
   except Exception as e:  # pylint: disable=broad-except
     message = user_message(e)
     if message is None:

@@ -11,16 +11,21 @@ from tfx_distill.pipeline.cli.options import config_from_args
 
 def run(args: argparse.Namespace) -> int:
   """Runs the pipeline locally and prints where its outputs are (`report:` is the
-  report of this run)."""
+  report of this run). On the terminal meanwhile: a line per node, progress, the
+  warnings to act on; the rest goes to the run's log (cli/terminal.py)."""
+  from tfx_distill.pipeline.cli.terminal import Console  # pylint: disable=g-import-not-at-top
   from tfx_distill.pipeline.local_runner import run_local  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
   root = args.pipeline_root or os.path.join('runs', config.preset)
-  run_ = run_local(config, root, runner=args.runner)
+  console = getattr(args, 'console', None) or Console()
+  with console.pipeline_run() as on_start:
+    run_ = run_local(config, root, runner=args.runner, on_start=on_start)
   print(f'pipeline: {config.pipeline_name}')
   print(f'pipeline root: {run_.paths.pipeline_root}')
   print(f'metadata: {run_.paths.metadata_path}')
   print(f'pushed models: {run_.paths.serving_root}')
   print(f'published sets: {run_.paths.sets_root}')
+  print(f'log: {console.log_path}')
   print(f'report: {run_.report_index}')
   return 0
 

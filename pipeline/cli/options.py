@@ -19,7 +19,7 @@ from tfx_distill.components.data_gate.settings import INFER, PACKAGED, Validatio
 from tfx_distill.components.distiller import methods
 from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.sources import SOURCES
-from tfx_distill.contracts.options import CHOICES, FLAG, HELP, flagged_fields
+from tfx_distill.contracts.options import CHOICES, FLAG, HELP, PARSE, flagged_fields
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
@@ -71,7 +71,7 @@ def add_settings_options(parser: argparse.ArgumentParser, sections: Iterable[str
       if isinstance(field.default, bool):
         kwargs['action'] = argparse.BooleanOptionalAction
       else:
-        kwargs['type'] = type(field.default)
+        kwargs['type'] = field.metadata.get(PARSE) or type(field.default)
         kwargs['metavar'] = field.name.upper()
       if field.metadata[CHOICES]:
         kwargs['choices'] = field.metadata[CHOICES]

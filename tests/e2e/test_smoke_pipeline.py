@@ -174,8 +174,15 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
   assert full['regime'] == 'epochs' and full['images'] == 1_440
   assert full['optimizer_steps'] == 6 * full['epochs_run']  # ceil(1,440 / 250) each
   assert full['early_stopping']['monitor'] == 'val_loss'
+  # Every progress line is in the run's log; the terminal shows each Trainer's last.
+  (log_path,) = [line.split(': ', 1)[1] for line in result.stdout.splitlines()
+                 if line.startswith('log: ')]
+  with open(log_path, encoding='utf-8') as f:
+    log = f.read()
   for line in ('Trainer_full_s0 epoch 1/2 loss', 'Trainer_kipset_0_s0 step 30/30 loss',
                'Trainer_random_1_s0 step 30/30 loss'):
+    assert line in log, line
+  for line in ('Trainer_kipset_0_s0 step 30/30 loss', 'Trainer_random_1_s0 step 30/30 loss'):
     assert line in result.stderr, line
   # Every Trainer read its examples with the imported, established schema.
   schema, = artifacts_of(store, 'Schema', 'ImportSchemaGen')
