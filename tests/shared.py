@@ -97,7 +97,8 @@ def smoke_run(tmp_path_factory) -> SmokeRun:
     write_published_kip_set(kip_set)
     result = subprocess.run(
         smoke_command(str(directory / 'root'), kip_set), capture_output=True, text=True,
-        timeout=1200, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'), cwd=REPO)
+        timeout=1200, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='0'),  # as talkative
+        cwd=str(directory))  # as TensorFlow can be: tests/pipeline/test_terminal.py
     (directory / 'result.json').write_text(json.dumps(
         Finished(result.returncode, result.stdout, result.stderr)._asdict()))
     assert result.returncode == 0, result.stderr[-3000:]
