@@ -12,6 +12,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 from matplotlib.ticker import MaxNLocator  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from tfx_distill.contracts.example_format import NUM_CLASSES, Split  # pylint: disable=wrong-import-position
+from tfx_distill.components.report.schema import Row  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.identity import EPOCHS, FULL  # pylint: disable=wrong-import-position
 
 MAX_COLUMNS = 10  # images per class shown in a distilled grid
@@ -30,30 +31,29 @@ def _percent(value: Optional[float]) -> float:
   return np.nan if value is None else 100 * value
 
 
-def method_colours(rows: Sequence[dict]) -> Dict[str, str]:
+def method_colours(rows: Sequence[Row]) -> Dict[str, str]:
   """One matplotlib colour per method, in table order, shared by the summary plots."""
-  methods = list(dict.fromkeys(row['method'] for row in rows))
+  methods = list(dict.fromkeys(row.method for row in rows))
   return {method: f'C{index % 10}' for index, method in enumerate(methods)}
 
 
-def accuracy_vs_support(rows: Sequence[dict]) -> str:
+def accuracy_vs_support(rows: Sequence[Row]) -> str:
   """Accuracy (mean, error bar = std over seeds) against support size, log x, one
   line per method; the full model as a dashed line."""
   figure, axes = plt.subplots(figsize=(7, 4.5))
   colours = method_colours(rows)
-  methods: Dict[str, List[dict]] = {}
+  methods: Dict[str, List[Row]] = {}
   for row in rows:
-    if row['images'] and row['accuracy'] is not None:
-      methods.setdefault(row['method'], []).append(row)
+    if row.images and row.accuracy is not None:
+      methods.setdefault(row.method, []).append(row)
   for index, (method, points) in enumerate(methods.items()):
-    points.sort(key=lambda r: r['images'])
-    axes.errorbar([r['images'] for r in points],
-                  [_percent(r['accuracy']) for r in points],
-                  yerr=[_percent(r['accuracy_std'] or 0.0) for r in points],
+    points.sort(key=lambda r: r.images)
+    axes.errorbar([r.images for r in points], [_percent(r.accuracy) for r in points],
+                  yerr=[_percent(r.accuracy_std or 0.0) for r in points],
                   marker=MARKERS[index % len(MARKERS)], capsize=4, label=method,
                   color=colours[method])
     if method == 'full':
-      axes.axhline(_percent(points[0]['accuracy']), color='gray', linestyle='--',
+      axes.axhline(_percent(points[0].accuracy), color='gray', linestyle='--',
                    linewidth=1)
   axes.set_xscale('log')
   axes.set_xlabel('support size (training images, log scale)')
@@ -64,28 +64,28 @@ def accuracy_vs_support(rows: Sequence[dict]) -> str:
   return to_data_uri(figure)
 
 
-def accuracy_vs_images(rows: Sequence[dict]) -> str:
+def accuracy_vs_images(rows: Sequence[Row]) -> str:
   """The learning curves: accuracy on the eval split against images processed (log x),
   mean over seeds; the full-data runs in black and grey, each small set in its
   method's colour (dashed for random real images), its final TFMA accuracy marked."""
   figure, axes = plt.subplots(figsize=(9, 5.5))
   colours = method_colours(rows)
   for row in rows:
-    curve = row.get('eval_curve') or []
+    curve = row.eval_curve or []
     if not curve:
       continue
     x = [p['images_processed'] for p in curve]
     y = [_percent(p['accuracy']) for p in curve]
-    full = row['kind'] == FULL
+    full = row.kind == FULL
     if full:
-      style = {'color': 'black' if row['recipe'] == EPOCHS else 'grey',
+      style = {'color': 'black' if row.recipe == EPOCHS else 'grey',
                'linewidth': 2.2, 'linestyle': '-'}
     else:
-      style = {'color': colours[row['method']], 'linewidth': 1.6,
-               'linestyle': '--' if row['reference'] else '-'}
-    axes.plot(x, y, marker='.', label=row['training_set'], **style)
-    if not full and row.get('accuracy') is not None:
-      axes.plot([x[-1]], [_percent(row['accuracy'])], marker='o', color=style['color'])
+      style = {'color': colours[row.method], 'linewidth': 1.6,
+               'linestyle': '--' if row.reference else '-'}
+    axes.plot(x, y, marker='.', label=row.training_set, **style)
+    if not full and row.accuracy is not None:
+      axes.plot([x[-1]], [_percent(row.accuracy)], marker='o', color=style['color'])
   axes.set_xscale('log')
   axes.set_xlabel('images processed (optimiser steps x batch), log scale')
   axes.set_ylabel('accuracy on the eval split (%)')
