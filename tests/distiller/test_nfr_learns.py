@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfx_distill.components.distiller import keep_best, networks, nfr
+from tfx_distill.components.distiller import keep_best, model_pool, networks, nfr
 from tfx_distill.components.distiller.feature_regression import make_support_grad
 from tfx_distill.components.distiller.job import Job
 from tfx_distill.components.distiller.settings import NfrSettings
@@ -193,3 +193,62 @@ def test_support_gradient_matches_central_differences(architecture, kind, ridge)
     analytic = np.sum(g_x.numpy() * d_x) + np.sum(g_y.numpy() * d_y)
     assert abs(numeric) > 1e-6  # not a comparison of zeros
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, err_msg=f'direction {k}')
+
+
+@pytest.mark.parametrize('learn_labels', [True, False])
+def test_a_support_step_moves_the_labels_against_their_gradient(narrow, learn_labels):
+  """One support step: with learn_labels every label entry moves by Adam's first step
+  against its gradient (-lr * sign(g) where |g| >> Adam's epsilon), read off the
+  support gradient the step itself computed; without, the labels stay. Mutation
+  caught (issue 23): the label update zeroed where support_step applies it (its
+  gradient times 0: the labels stay; test_nfr.py and the tests above stayed green)."""
+  images, labels = _hard_digits(per_class=15)
+  pool_images = images.reshape(-1, 28, 28, 1)
+  settings = dataclasses.replace(HARD, learn_labels=learn_labels,
+                                 target_batch=40).validate()
+  candidates, _ = keep_best.split_holdout(labels, settings, 1)
+  pool = model_pool.Pool(settings, 'kip_convnet')
+  state = nfr.initial_state(pool_images, labels, candidates, settings, 1, pool)
+  real = make_support_grad('kip_convnet', nfr.feature_kind(settings, 'kip_convnet'),
+                           settings.ridge)
+  gradients = []
+
+  def grad_fn(*args):
+    out = real(*args)
+    gradients.append(out[3].numpy())
+    return out
+
+  before = state.labels.copy()
+  nfr.support_step(state, pool_images, labels, candidates, settings, grad_fn, pool)
+  moved = state.labels - before
+  if not learn_labels:
+    assert np.array_equal(moved, np.zeros_like(moved))
+    return
+  [g_y] = gradients
+  large = np.abs(g_y) > 1e-5
+  assert large.mean() > 0.5  # most entries: not a comparison of nothing
+  lr = nfr.learning_rate(settings.learning_rate, 0, settings)
+  np.testing.assert_allclose(moved[large], -lr * np.sign(g_y[large]), rtol=2e-2)
+
+
+def test_keep_best_scores_on_the_held_out_images(narrow, monkeypatch):
+  """The scorer nfr builds sees exactly the held-out pool images and their classes,
+  none of which is a target image. Mutation caught (issue 23): keep-best scored on the
+  target images (pool_images[candidates]) instead (the other tests stayed green)."""
+  seen = []
+  real_init = keep_best.Scorer.__init__
+
+  def recording(self, settings, architecture, kind, images, classes, feature_fn):
+    seen.append((np.array(images), np.array(classes)))
+    real_init(self, settings, architecture, kind, images, classes, feature_fn)
+
+  monkeypatch.setattr(keep_best.Scorer, '__init__', recording)
+  images, labels = _hard_digits(per_class=15)
+  settings = dataclasses.replace(HARD, steps=2, eval_every=2, target_batch=40,
+                                 keep_best='krr_pool').validate()
+  nfr.run_nfr(Job(images, labels, 1, 'kip_convnet'), settings)
+  candidates, held = keep_best.split_holdout(labels, settings, 1)
+  [(scored_images, scored_classes)] = seen
+  np.testing.assert_array_equal(scored_images, images.reshape(-1, 28, 28, 1)[held])
+  np.testing.assert_array_equal(scored_classes, labels[held])
+  assert len(held) and not set(held.tolist()) & set(candidates.tolist())
