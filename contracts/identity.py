@@ -29,7 +29,7 @@ PIPELINE = 'pipeline_name'  # PipelineConfig.pipeline_name
 SEED = 'model_seed'  # which model of its training set (0 .. --seeds - 1)
 _FIELDS = {'kind': 'set_kind', 'method': 'method', 'images_per_class': 'images_per_class',
            'index': 'set_index', 'recipe': 'recipe', 'architecture': 'architecture',
-           'variant': 'variant', 'reference': 'reference_set'}
+           'variant': 'variant', 'reference': 'reference_set', 'work': 'set_work'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +40,9 @@ class TrainingSet:
   for the run's own network and recipe, else the name of another (an architecture or a
   recipe the set is also trained with); reference: real images picked without
   distilling, which distilled sets of their size are compared with (the method table's
-  `reference`)."""
+  `reference`); work: the full data trained with the small sets' recipe for this many
+  times a small set's work (each its own schedule), the longer runs of the strongest
+  full-data curve."""
   kind: str
   method: str = ''
   images_per_class: int = 0
@@ -49,6 +51,7 @@ class TrainingSet:
   architecture: str = DEFAULT_ARCHITECTURE
   variant: str = ''
   reference: bool = False
+  work: int = 1  # the full data with the small-set recipe: this many times a set's work
 
 
   @property
@@ -64,8 +67,10 @@ class TrainingSet:
   def name(self) -> str:
     """The training set's label (node ids, report rows, serving folders): the data's,
     `full_same_steps` for the full data with the small-set recipe, and the variant."""
-    name = FULL_SAME_STEPS if (self.kind, self.recipe) == (FULL, SMALL_SET) else (
-        self.data_name)
+    if (self.kind, self.recipe) == (FULL, SMALL_SET):
+      name = FULL_SAME_STEPS if self.work == 1 else f'full_{self.work}x_steps'
+    else:
+      name = self.data_name
     return f'{name}_{self.variant}' if self.variant else name
 
   @property
@@ -95,14 +100,16 @@ class TrainingSet:
     if not properties.get(_FIELDS['kind']):
       return None
     values = {field: properties.get(key) for field, key in _FIELDS.items()}
-    for field in ('images_per_class', 'index'):
+    for field in ('images_per_class', 'index', 'work'):
       values[field] = int(values[field] or 0)  # Vertex hands numbers over as floats
+    values['work'] = values['work'] or 1
     values['reference'] = bool(values['reference'])
     return cls(**{field: value for field, value in values.items() if value is not None})
 
 
-def full(recipe: str = EPOCHS, architecture: str = DEFAULT_ARCHITECTURE) -> TrainingSet:
-  return TrainingSet(FULL, recipe=recipe, architecture=architecture)
+def full(recipe: str = EPOCHS, architecture: str = DEFAULT_ARCHITECTURE,
+         work: int = 1) -> TrainingSet:
+  return TrainingSet(FULL, recipe=recipe, architecture=architecture, work=work)
 
 
 def distilled(method: str, images_per_class: int, architecture: str = DEFAULT_ARCHITECTURE,
@@ -168,7 +175,8 @@ def read(artifact) -> Dict[str, Any]:
 def copy(source, target) -> None:
   """Gives `target` the identity properties of `source` (both TFX artifacts)."""
   found = read(source)
-  for key in (SEED, *(_FIELDS[f] for f in ('images_per_class', 'index', 'reference'))):
+  for key in (SEED, *(_FIELDS[f] for f in ('images_per_class', 'index', 'reference',
+                                             'work'))):
     if key in found:
       found[key] = int(found[key])
   write(target, found)

@@ -102,6 +102,12 @@ class PipelineConfig:
       True, '--equal-work-baseline',
       'also train on the full train split with the small sets\' step recipe '
       '(full_same_steps: the baseline every small set must beat at equal work)')
+  longer_full_runs: str = option(
+      '3,10', '--longer-full-runs',
+      "with the equal-work baseline, also train the full train split with the small "
+      "sets' recipe for these multiples of their work, each with its own schedule "
+      '(full_3x_steps, ...): a small set is compared with the fewest images any '
+      "full-data run needs ('' for none)")
   enable_cache: bool = option(True, '--cache', 'reuse cached executions (--no-cache: '
                               're-execute every component)')
   beam_args: Tuple[str, ...] = DirectBeam().beam_args()  # see pipeline/beam.py
@@ -120,10 +126,23 @@ class PipelineConfig:
           'at least one candidate or --kip-set is needed')
     names = [c.name for c in self.candidates]
     check(len(set(names)) == len(names), f'duplicate candidates in {names}')
+    check(all(part.strip().isdigit() and int(part) > 1
+              for part in self.longer_full_runs.split(',') if part.strip()),
+          'longer_full_runs must be whole multiples above 1, e.g. 3,10, got '
+          f'{self.longer_full_runs!r}')
     check(PIPELINE_NAME.match(self.pipeline_name) is not None,
           'the pipeline name must match [a-z0-9][a-z0-9-]* and have at most 128 '
           f'characters (Kubeflow, Vertex), got {self.pipeline_name!r}')
     return self
+
+  @property
+  def full_work_multiples(self) -> Tuple[int, ...]:
+    """The multiples of a small set's work the full data trains for with the small-set
+    recipe: 1 (full_same_steps) and the longer runs; none without the baseline."""
+    if not self.equal_work_baseline:
+      return ()
+    return (1,) + tuple(sorted({int(part) for part in self.longer_full_runs.split(',')
+                                if part.strip()}))
 
   @property
   def pipeline_name(self) -> str:
@@ -160,6 +179,7 @@ PRESETS: Dict[str, PipelineConfig] = {
         eval=EvalSettings(full_min_accuracy=0.5, candidate_min_accuracy=0.1, max_drop=0.9,
                           max_ece=0.2),
         candidates=(Candidate('random', 1), Candidate('nfr', 1), Candidate('kip', 1)),
+        longer_full_runs='3',
     ),
     # All bundled digits: the seed notebook's experiment at small scale.
     'demo': PipelineConfig(

@@ -130,10 +130,12 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   small_set_settings = config.small_sets.settings_for(config.train)
   full = identity.full(identity.EPOCHS, architecture)
   training_sets = [(full, examples, config.train)]
-  if config.equal_work_baseline:
-    # The full train split with the small sets' step recipe: the baseline at equal work.
-    training_sets.append((identity.full(identity.SMALL_SET, architecture), examples,
-                          small_set_settings))
+  for work in config.full_work_multiples:
+    # The full train split with the small sets' step recipe, for as much work as a small
+    # set (full_same_steps: the baseline at equal work) and for several times that
+    # (full_3x_steps, ...: the rest of the strongest full-data curve).
+    training_sets.append((identity.full(identity.SMALL_SET, architecture, work),
+                          examples, small_set_settings))
   kip_sets = {}  # distilled candidate -> its set in the published KIP format
   for candidate in config.candidates:
     # A small set of images per class made from the train split.
@@ -209,6 +211,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   blessings, evaluations = {}, {}
   evaluation = config.eval
   for (training_set, k), model in models.items():
+    if training_set.work > 1:
+      continue  # a longer full-data curve: its learning curve is what the report reads
     if training_set == full:
       # The full-data model against its floor and the latest blessed full model.
       evaluator = Evaluator(

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import os
+import time
 from typing import Any, Dict, List
 
 from absl import logging
@@ -25,7 +26,8 @@ from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.methods import method as method_entry
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
-                                                   DISTILL_RESULT_KEY,
+                                                   DISTILL_CPU_SECONDS, DISTILL_RESULT_KEY,
+                                                   DISTILL_SECONDS,
                                                    DISTILL_SETTINGS_KEY, DISTILLED_KEY,
                                                    EXAMPLES_KEY, IMAGES_PER_CLASS_KEY,
                                                    KIP_SET_FILE, KIP_SET_KEY, METHOD_KEY)
@@ -60,9 +62,14 @@ class Executor(base_executor.BaseExecutor):
     budget = getattr(settings, 'time_budget_s', 0.0)
     progress = ProgressLine(steps, start_step=resume.step if resume else 0,
                             budget_s=max(budget - spent, 0.0) if budget else 0.0)
+    wall, cpu = time.perf_counter(), time.process_time()
     result = distill(pool.images, pool.labels, method, images_per_class, settings,
                      progress=progress, checkpoint=checkpoint.save if checkpoint else None,
                      resume=resume, architecture=architecture)
+    # What the set cost to make: wall and CPU seconds (a resumed run adds the wall time
+    # its checkpoint had spent; its CPU seconds are this execution's).
+    cost = {DISTILL_SECONDS: spent + time.perf_counter() - wall,
+            DISTILL_CPU_SECONDS: time.process_time() - cpu}
     if result.info.get('stopped_by_budget'):
       logging.warning(
           'Distiller %s %d per class: the time budget (%s) stopped it at step %d of %d; '
@@ -83,7 +90,7 @@ class Executor(base_executor.BaseExecutor):
           method_entry(method).reference).properties())
       artifact.set_string_custom_property(
           DISTILL_SETTINGS_KEY, json.dumps(dataclasses.asdict(settings), sort_keys=True))
-      finite = {key: float(value) for key, value in result.info.items()
+      finite = {key: float(value) for key, value in {**result.info, **cost}.items()
                 if math.isfinite(value)}  # ML Metadata stores no NaN or infinity
       for key, value in finite.items():
         artifact.set_float_custom_property(key, value)

@@ -30,6 +30,8 @@ DISTILL_SETTINGS_KEY = 'distill_settings'
 # custom property: the run's figures (loss, steps, ...; result.info) as JSON, which every
 # runner hands over as written (a float property reaches Vertex's steps as a struct)
 DISTILL_RESULT_KEY = 'distill_result'
+# custom properties (and in distill_result): what making the set cost, wall and CPU s
+DISTILL_SECONDS, DISTILL_CPU_SECONDS = 'distill_seconds', 'distill_cpu_seconds'
 
 
 class KipSet(artifact.Artifact):

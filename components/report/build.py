@@ -44,7 +44,7 @@ def _prediction_figures(collected: Collected, order: Dict[str, int],
 def make_sections(collected: Collected, rows: Sequence[dict],
                   notes: List[str]) -> List[Tuple[str, List[Figure]]]:
   """The report's figure sections, in reading order; empty ones are left out."""
-  order = {row['training_set']: index for index, row in enumerate(rows)}
+  order = {row.training_set: index for index, row in enumerate(rows)}
   histories: Dict[str, list] = {}
   for (name, seed), history in sorted(collected.histories.items(), key=str):
     histories.setdefault(name, []).append((seed, history))
@@ -115,11 +115,8 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
 
   provenance: what made the run (pipeline name, run id, config, ...), shown as given."""
   collected = collect(refs)
-  rows = summarise(collected.results, collected.pushed)
-  for row in rows:  # steps done: a time budget makes them vary from run to run
-    steps, by_budget = collected.distill_steps.get(row['data'], (None, None))
-    row.update(distill_steps=steps, stopped_by_budget=by_budget,
-               published_set=collected.published_sets.get(row['training_set']))
+  rows = summarise(collected.results, collected.pushed, collected.published_sets,
+                   collected.distill_steps, collected.distill_seconds)
   notes: List[str] = []
   if not rows:
     notes.append('no trained or evaluated models were found')
@@ -134,7 +131,7 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   } for r in collected.results]
   sections = make_sections(collected, rows, notes)
   summary = {
-      'rows': rows,
+      'rows': [row.to_json() for row in rows],
       'models': models,
       'data_check': collected.data_check,
       'provenance': {**provenance, 'data_source': collected.data_source,

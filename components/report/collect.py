@@ -11,6 +11,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfx_distill.components.data_gate.spec import CHECK_FILE, DataCheck
+from tfx_distill.components.distiller.spec import DISTILL_SECONDS
 from tfx_distill.contracts.example_format import EVAL, TRAIN, Split, read_split
 from tfx_distill.contracts.model_format import SERVING_SUBDIR, read_record
 from tfx_distill.contracts import identity
@@ -55,6 +56,8 @@ class Collected:
   published_sets: Dict[str, str] = dataclasses.field(default_factory=dict)  # set -> dir
   # training set -> (optimisation steps done, whether the time budget stopped them)
   distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
+  # data name -> the wall seconds its distillation took
+  distill_seconds: Dict[str, float] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
   data_check: Optional[dict] = None  # the DataGate's data_check.json
   uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
@@ -75,6 +78,12 @@ def _training_record(uri: str) -> Optional[dict]:
   except (OSError, ValueError) as error:
     logging.warning('report: no readable training record in %s: %s', uri, error)
     return None
+
+
+def _curve_end(record: dict) -> Optional[float]:
+  """The accuracy at the end of a training record's eval-split learning curve."""
+  points = (record.get('eval_curve') or {}).get('points') or []
+  return points[-1]['accuracy'] if points else None
 
 
 def _evaluation(uri: str) -> Optional[Evaluation]:
@@ -131,6 +140,9 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
       if ref.properties.get('steps') is not None:
         collected.distill_steps[training_set.data_name] = (
             int(ref.properties['steps']), bool(ref.properties.get('stopped_by_budget')))
+      if ref.properties.get(DISTILL_SECONDS) is not None:
+        collected.distill_seconds[training_set.data_name] = float(
+            ref.properties[DISTILL_SECONDS])
       continue
     collected.training_sets[name] = training_set
     key = (name, int(ref.properties.get(identity.SEED) or 0))
@@ -160,7 +172,9 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
     calibration = record.get('calibration') or {}
     collected.results.append(ModelResult(
         training_set=key[0], seed=key[1], identity=collected.training_sets[key[0]],
-        accuracy=evaluation.accuracy if evaluation else None,
+        # TFMA's; for a run with no Evaluator (the longer full-data runs), its learning
+        # curve's end: the same eval split, the same accuracy.
+        accuracy=evaluation.accuracy if evaluation else _curve_end(record),
         calibration_error=evaluation.calibration_error if evaluation else None,
         fit_seconds=record.get('fit_seconds'),
         # Records written before the step recipe have 'epochs' and 'examples'.

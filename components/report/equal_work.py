@@ -2,13 +2,17 @@
 reaches what a small set reaches, read off the full-data learning curves (accuracy on
 the eval split at fixed points of images processed, contracts/learning_curve.py).
 
-Two full-data runs give curves: `full` (epochs with early stopping) and
-`full_same_steps` (the small sets' own step recipe on the full train split). For a
+The full-data runs give curves: `full` (epochs with early stopping), `full_same_steps`
+(the small sets' own step recipe on the full train split, for as much work as a small
+set) and, when the run has them, the same recipe for several times that work, each with
+its own schedule length (`full_3x_steps`, ...): the strongest full-data curve is their
+lower envelope in images processed. For a
 small set with accuracy a after I images processed and F fit seconds:
 
 - full_accuracy_at_same_images: the better of the full curves after I images;
 - full_images_to_accuracy: the images processed the full data needs to reach a, the
-  fewer of the two runs (None, with the reason, when neither reaches a);
+  fewest of any full-data run (None, with the reason, when none reaches a: the set is
+  then not compared, neither faster nor slower, since every curve was cut short);
 - speedup_to_accuracy: full_images_to_accuracy / I (above 1: the small set gets there
   with fewer images processed than the full data);
 - speedup_to_accuracy_seconds: the same ratio in fit seconds (the full run's fit
@@ -79,11 +83,13 @@ def compare(accuracy: Optional[float], images_processed: Optional[float],
   reached = {name: images_to_accuracy(c, accuracy) for name, c in curves.items()}
   reached = {name: images for name, images in reached.items() if images is not None}
   if not reached:
-    best = max(max(p['accuracy'] for p in c) for c in curves.values())
+    # Not faster, not slower: every full-data run stopped below it, the longest too.
+    longest = max(curves, key=lambda name: (curves[name][-1]['images_processed'],
+                                            curves[name][-1]['accuracy']))
+    end = curves[longest][-1]
     out['full_images_to_accuracy_reason'] = (
-        f'the full-data runs ({", ".join(sorted(curves))}) never reach '
-        f'{100 * accuracy:.1f}% (best {100 * best:.1f}%)')
-    out['faster_than_full'] = True
+        f'no full-data run reaches {100 * accuracy:.1f}%; the longest, {longest}, ends at '
+        f"{100 * end['accuracy']:.1f}% after {end['images_processed']:,.0f} images")
     return out
   name = min(reached, key=reached.get)
   images = reached[name]
@@ -96,26 +102,26 @@ def compare(accuracy: Optional[float], images_processed: Optional[float],
   return out
 
 
-def verdict(row: dict) -> Optional[str]:
-  """One sentence on whether a small set beats the full data at equal work."""
-  if row.get('faster_than_full') is None:
-    reason = row.get('full_images_to_accuracy_reason')
-    return f"{row['training_set']}: not compared ({reason})" if reason else None
-  accuracy = 100 * row['accuracy']
-  mine = row['images_processed']
-  if row.get('full_images_to_accuracy') is None:
-    return (f"{row['training_set']}: {accuracy:.1f}% after {mine:,.0f} images processed; "
-            f"{row['full_images_to_accuracy_reason']}")
-  full = row['full_images_to_accuracy']
-  source = row['full_images_to_accuracy_from']
-  ratio = row['speedup_to_accuracy']
-  same = row.get('full_accuracy_at_same_images')
+def verdict(row) -> Optional[str]:
+  """One sentence on whether a small set (a schema.Row) beats the full data at equal
+  work: faster, NOT faster, or not compared (and why)."""
+  if row.faster_than_full is None:
+    reason = row.full_images_to_accuracy_reason
+    return f'{row.training_set}: not compared ({reason})' if reason else None
+  accuracy, mine = 100 * row.accuracy, row.images_processed
+  full, source = row.full_images_to_accuracy, row.full_images_to_accuracy_from
+  same = row.full_accuracy_at_same_images
   at_same = ('' if same is None else f"; at this set's {mine:,.0f} images the full data "
-             f"is at {100 * same:.1f}%")
-  if row['faster_than_full']:
-    return (f"{row['training_set']}: {ratio:.1f}x faster than the full data to "
-            f"{accuracy:.1f}%: {mine:,.0f} images processed, where the full data "
-            f"({source}) needs {full:,.0f}{at_same}")
-  return (f"{row['training_set']}: NOT faster than the full data: it reaches "
-          f"{accuracy:.1f}% after {mine:,.0f} images processed, the full data "
-          f"({source}) after {full:,.0f} ({ratio:.2f}x){at_same}")
+             f'is at {100 * same:.1f}%')
+  distilled = getattr(row, 'distill_seconds', None)
+  trainings = getattr(row, 'break_even_trainings', None)
+  cost = '' if distilled is None else f'; it took {distilled:,.0f} s to make' + (
+      f', which {trainings:,} trainings on it pay back' if trainings else
+      ', which no number of trainings on it pays back')
+  if row.faster_than_full:
+    return (f'{row.training_set}: {row.speedup_to_accuracy:.1f}x faster than the full '
+            f'data to {accuracy:.1f}%: {mine:,.0f} images processed, where the full data '
+            f'({source}) needs {full:,.0f}{at_same}{cost}')
+  return (f'{row.training_set}: NOT faster than the full data: it reaches '
+          f'{accuracy:.1f}% after {mine:,.0f} images processed, the full data '
+          f'({source}) after {full:,.0f} ({row.speedup_to_accuracy:.2f}x){at_same}{cost}')

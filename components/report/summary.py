@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
 from tfx_distill.components.report import equal_work
+from tfx_distill.components.report.schema import Row
 from tfx_distill.contracts import identity
 from tfx_distill.contracts.identity import TrainingSet
 
@@ -87,15 +88,32 @@ def _one(values: Sequence) -> Any:
   return present[0] if len(present) == 1 else (present or None)
 
 
-def summarise(results: Sequence[ModelResult],
-              pushed: Optional[Dict[str, str]] = None) -> List[dict]:
-  """One row per training set (full first): images, method, epochs, optimiser steps,
-  images processed, fit time, accuracy mean +- std over seeds, gap to the full model
-  in points, each small set against the full data's learning curves at equal work
-  (equal_work.FIELDS), calibration (eval ECE from TFMA; the temperature and the
-  valid ECE before and after it, from training.json), blessing and its reason (from the
-  seed-0 model, the one the Pusher pushes) and where it was pushed."""
-  pushed = pushed or {}
+def break_even(distill_seconds: Optional[float], fit_seconds: Optional[float],
+               full_seconds: Optional[float]) -> Optional[int]:
+  """The fewest trainings n with distill + n * fit <= n * full: after n trainings,
+  distilling once and training on the set costs less than training on the full data to
+  the same accuracy each time (full_seconds: the full data's fit seconds to it). None
+  when it never does (the set is not faster per training) or a figure is missing."""
+  if None in (distill_seconds, fit_seconds, full_seconds) or full_seconds <= fit_seconds:
+    return None
+  return max(1, math.ceil(distill_seconds / (full_seconds - fit_seconds)))
+
+
+def summarise(results: Sequence[ModelResult], pushed: Optional[Dict[str, str]] = None,
+              published: Optional[Dict[str, str]] = None,
+              distill_steps: Optional[Dict[str, Tuple[int, bool]]] = None,
+              distill_seconds: Optional[Dict[str, float]] = None) -> List[Row]:
+  """One Row per training set (full first), filled once: images, method, epochs,
+  optimiser steps, images processed, fit time, accuracy mean +- std over seeds, gap to
+  the full model in points, each small set against the full data's learning curves at
+  equal work (equal_work.FIELDS), calibration (eval ECE from TFMA; the temperature and
+  the valid ECE before and after it, from training.json), blessing and its reason
+  (from the seed-0 model, the one the Pusher pushes), where it was pushed and its set
+  published ({training set: path}), and the steps its distillation did ({data name:
+  (steps, stopped by the time budget)}), and what making it cost ({data name: wall
+  seconds}) with its break-even."""
+  pushed, published, distill_steps = pushed or {}, published or {}, distill_steps or {}
+  distill_seconds = distill_seconds or {}
   by_set: Dict[str, List[ModelResult]] = {}
   for result in results:
     by_set.setdefault(result.training_set, []).append(result)
@@ -107,45 +125,44 @@ def summarise(results: Sequence[ModelResult],
   rows = []
   for name in sorted(by_set, key=lambda n: _sort_key(sets[n])):
     runs = sorted(by_set[name], key=lambda r: r.seed)
-    method, images_per_class = describe_set(sets[name])
+    training_set = sets[name]
+    method, images_per_class = describe_set(training_set)
     accuracy, accuracy_std = mean_std([r.accuracy for r in runs])
     seconds, seconds_std = mean_std([r.fit_seconds for r in runs])
     images = [r.images for r in runs if r.images is not None]
-    first = runs[0]
-    decision, decided_by = first.decision()
-    blessed_seeds = sum(1 for r in runs if r.blessed)
-    rows.append({
-        'training_set': name,
-        'method': method,
-        'images_per_class': images_per_class,
-        'images': max(images) if images else None,
-        'seeds': [r.seed for r in runs],
-        'epochs': _one([r.epochs for r in runs]),
-        'optimizer_steps': mean_std([r.optimizer_steps for r in runs])[0],
-        'images_processed': mean_std([r.images_processed for r in runs])[0],
-        'fit_seconds': seconds,
-        'fit_seconds_std': seconds_std,
-        'accuracy': accuracy,
-        'accuracy_std': accuracy_std,
-        'accuracies': [r.accuracy for r in runs],
-        'calibration_error': mean_std([r.calibration_error for r in runs])[0],
-        'temperature': mean_std([r.temperature for r in runs])[0],
-        'valid_ece_before': mean_std([r.valid_ece_before for r in runs])[0],
-        'valid_ece_after': mean_std([r.valid_ece_after for r in runs])[0],
-        'gap_to_full_points': (None if accuracy is None or full_mean is None
-                               else 100 * (accuracy - full_mean)),
-        'blessed': first.blessed,
-        'blessed_seeds': f'{blessed_seeds}/{len(runs)}',
-        'decision': decision,
-        'decided_by': decided_by,
-        'pushed_to': pushed.get(name),
-        'kind': sets[name].kind,
-        'recipe': sets[name].recipe,
-        'reference': sets[name].reference,
-        'data': sets[name].data_name,
-    })
-    row = rows[-1]
-    row.update(dict.fromkeys(equal_work.FIELDS) if sets[name].is_full else
-               equal_work.compare(accuracy, row['images_processed'], seconds, full_curves))
-    row['eval_curve'] = equal_work.mean_curve([r.eval_curve for r in runs])
+    images_processed = mean_std([r.images_processed for r in runs])[0]
+    decision, decided_by = runs[0].decision()
+    steps, by_budget = distill_steps.get(training_set.data_name, (None, None))
+    compared = ({} if training_set.is_full else
+                equal_work.compare(accuracy, images_processed, seconds, full_curves))
+    made_in = distill_seconds.get(training_set.data_name)
+    full_seconds = (None if compared.get('speedup_to_accuracy_seconds') is None
+                    or seconds is None else compared['speedup_to_accuracy_seconds'] * seconds)
+    rows.append(Row(
+        training_set=name, method=method, kind=training_set.kind,
+        recipe=training_set.recipe, reference=training_set.reference,
+        data=training_set.data_name, images_per_class=images_per_class,
+        images=max(images) if images else None, seeds=[r.seed for r in runs],
+        epochs=_one([r.epochs for r in runs]),
+        optimizer_steps=mean_std([r.optimizer_steps for r in runs])[0],
+        images_processed=images_processed, fit_seconds=seconds,
+        fit_seconds_std=seconds_std, accuracy=accuracy, accuracy_std=accuracy_std,
+        accuracies=[r.accuracy for r in runs],
+        calibration_error=mean_std([r.calibration_error for r in runs])[0],
+        temperature=mean_std([r.temperature for r in runs])[0],
+        valid_ece_before=mean_std([r.valid_ece_before for r in runs])[0],
+        valid_ece_after=mean_std([r.valid_ece_after for r in runs])[0],
+        gap_to_full_points=(None if accuracy is None or full_mean is None
+                            else 100 * (accuracy - full_mean)),
+        blessed=runs[0].blessed,
+        blessed_seeds=f'{sum(1 for r in runs if r.blessed)}/{len(runs)}',
+        decision=decision, decided_by=decided_by, pushed_to=pushed.get(name),
+        published_set=published.get(name), distill_steps=steps,
+        stopped_by_budget=by_budget,
+        eval_curve=equal_work.mean_curve([r.eval_curve for r in runs]),
+        distill_seconds=made_in,
+        cost_seconds=None if made_in is None or seconds is None else made_in + seconds,
+        break_even_trainings=(break_even(made_in, seconds, full_seconds)
+                              if compared.get('faster_than_full') else None),
+        **compared))
   return rows

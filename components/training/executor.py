@@ -49,8 +49,10 @@ class TrainingMixin:
     training_set = identity.TrainingSet.from_json(training_set)
     seed_index = values[TUNABLE.index(SEED_INDEX)]
     config = json_utils.loads(rest.get(CUSTOM_CONFIG_KEY) or 'null') or {}
+    epochs, small_steps, seed, _ = values
     rest[CUSTOM_CONFIG_KEY] = json_utils.dumps(trained_settings(
-        config, *values, label=node_ids.trainer(training_set.name, seed_index)))
+        config, epochs, small_steps * training_set.work, seed, seed_index,
+        label=node_ids.trainer(training_set.name, seed_index)))
     result = super().Do(input_dict, output_dict, rest)
     properties = identity.model_properties(training_set, pipeline, seed_index)
     for key in (MODEL_KEY, MODEL_RUN_KEY):

@@ -6,7 +6,8 @@ the training set it writes on its outputs (contracts/identity.py).
 - `small_steps`: the optimiser steps of a small set's step recipe (SmallSetTraining;
   the full model's Trainer ignores it);
 - `seed`, `seed_index`: the k-th model of a training set trains with seed + k;
-- `training_set`: the TrainingSet as JSON, and `pipeline_name`.
+- `training_set`: the TrainingSet as JSON (its `work`: a small-set recipe's steps are
+  small_steps times it), and `pipeline_name`.
 """
 
 from tfx.types.component_spec import ExecutionParameter

@@ -64,6 +64,14 @@ def test_distiller_writes_examples_and_a_kip_file(tmp_path):
   # The method's settings, for the SetPublisher's record.
   assert json.loads(kip_set.get_string_custom_property('distill_settings')) == (
       dataclasses.asdict(settings))
+  # What the set cost to make, on both outputs and in the result the SetPublisher
+  # records (kip_set.json).
+  result = json.loads(kip_set.get_string_custom_property('distill_result'))
+  for artifact in (distilled, kip_set):
+    seconds = artifact.get_float_custom_property('distill_seconds')
+    assert seconds == result['distill_seconds'] and 0 < seconds < 600
+    assert artifact.get_float_custom_property('distill_cpu_seconds') > 0
+  assert result['steps'] == 2.0
 
 
 def test_a_killed_execution_resumes_from_its_checkpoint(tmp_path, capsys):
@@ -85,6 +93,8 @@ def test_a_killed_execution_resumes_from_its_checkpoint(tmp_path, capsys):
                                     checkpoint_dir=directory)
   assert distilled.get_int_custom_property('resumed_from_step') == 2
   assert resumed.get_float_custom_property('kip_time_s') >= 1000.0
+  # The wall time the killed execution had spent counts in what the set cost.
+  assert resumed.get_float_custom_property('distill_seconds') >= 1000.0
   assert (open(os.path.join(resumed.uri, KIP_SET_FILE), 'rb').read() ==
           open(os.path.join(whole.uri, KIP_SET_FILE), 'rb').read())
   assert not os.listdir(directory)  # removed once the set is written

@@ -79,7 +79,8 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   assert job['pipelineSpec']['pipelineInfo']['name'] == config.pipeline_name
   tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
   trainers = {t for t in tasks if t.startswith('Trainer_')}
-  expected = 2 + len(config.candidates) + len(config.kip_sets)  # full, full_same_steps
+  expected = (1 + len(config.full_work_multiples) + len(config.candidates)
+              + len(config.kip_sets))  # full, full_same_steps and the longer full runs
   assert len(trainers) == expected * config.seeds
   assert {'Ingest', 'ImportSchemaGen', 'StatisticsGen', 'ExampleValidator',
           'DataGate'} <= tasks

@@ -10,6 +10,7 @@ from tfx.utils import proto_utils
 from tfx_distill.components.data_gate.settings import PACKAGED
 from tfx_distill.components.training.executor import trained_settings
 from tfx_distill.components.training.spec import TUNABLE
+from tfx_distill.contracts.identity import TrainingSet
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.pipeline import config as config_lib
 from tfx_distill.pipeline.config import PipelinePaths
@@ -37,9 +38,13 @@ def test_every_preset_builds(name):
   assert 'Pusher_full_same_steps' not in ids  # a baseline, never served
   assert ('Tuner' in ids) == config.enable_tuner
   trainers = [i for i in ids if i.startswith('Trainer_')]
-  assert len(trainers) == (len(config.candidates) + 2) * config.seeds
+  longer = {int(m) for m in config.longer_full_runs.split(',') if m}
+  assert {f'Trainer_full_{m}x_steps_s0' for m in longer} <= ids
+  assert not {i for i in ids if i.startswith(('Evaluator_full_', 'Pusher_full_'))
+              and 'x_steps' in i}  # curves to compare with, never evaluated or served
+  assert len(trainers) == (len(config.candidates) + 2 + len(longer)) * config.seeds
   without = create_pipeline(config_lib.replace(config, equal_work_baseline=False), PATHS)
-  assert not {i for i in node_ids(without) if 'full_same_steps' in i}
+  assert not {i for i in node_ids(without) if 'full_same_steps' in i or 'x_steps' in i}
 
 
 def test_nothing_trains_before_the_data_gate():
@@ -67,7 +72,7 @@ def test_nothing_trains_before_the_data_gate():
     assert node.inputs['schema'] is nodes['ImportSchemaGen'].outputs['schema']
   training = [i for i in nodes if i.split('_')[0] in ('Distiller', 'KipImport', 'Tuner',
                                                       'Trainer')]
-  assert len(training) == 1 + 3 + 1 + 2 * 6  # Tuner, Distillers, KipImport, Trainers
+  assert len(training) == 1 + 3 + 1 + 2 * 7  # Tuner, Distillers, KipImport, Trainers
   for node_id in training:
     assert gate in nodes[node_id].upstream_nodes, node_id
   # The gate checks against the package's curated schema unless told otherwise.
@@ -141,10 +146,14 @@ def test_a_distiller_takes_only_its_methods_settings():
 def custom_configs(pipeline):
   """{Trainer: the settings it trains with}: its custom_config with its length and seed
   parameters folded in, as its executor does (components/training)."""
-  return {c.id: trained_settings(
-      json.loads(c.exec_properties['custom_config']),
-      *(c.exec_properties[key] for key in TUNABLE)) for c in pipeline.components
-          if c.id.startswith('Trainer_')}
+  found = {}
+  for c in pipeline.components:
+    if c.id.startswith('Trainer_'):
+      epochs, small_steps, seed, index = (c.exec_properties[key] for key in TUNABLE)
+      work = TrainingSet.from_json(c.exec_properties['training_set']).work
+      found[c.id] = trained_settings(json.loads(c.exec_properties['custom_config']),
+                                     epochs, small_steps * work, seed, index)
+  return found
 
 
 def test_trainer_gets_the_configured_epochs_and_seed():
@@ -165,6 +174,11 @@ def test_every_small_set_gets_the_same_recipe_and_no_epochs_are_precomputed():
   config = config_lib.replace(config_lib.preset('demo'), seeds=1,
                               kip_sets=('/data/ConvNet_ssize500.npz',))
   configs = custom_configs(create_pipeline(config, PATHS))
+  longer = {name: configs.pop(name)['small_set']['steps']
+            for name in ('Trainer_full_3x_steps_s0', 'Trainer_full_10x_steps_s0')}
+  # The longer full-data runs: the same recipe for 3 and 10 times the work.
+  assert longer == {'Trainer_full_3x_steps_s0': 3 * config.small_sets.steps,
+                    'Trainer_full_10x_steps_s0': 10 * config.small_sets.steps}
   small = {name: settings for name, settings in configs.items() if name != 'Trainer_full_s0'}
   assert set(small) == {'Trainer_random_1_s0', 'Trainer_random_50_s0', 'Trainer_nfr_1_s0',
                         'Trainer_nfr_50_s0', 'Trainer_kipset_0_s0',
@@ -180,7 +194,7 @@ def test_trainers_and_tuner_read_with_the_ingested_schema():
   pipeline = create_pipeline(config_lib.preset('tune'), PATHS)
   schema_gen = next(c for c in pipeline.components if c.id == 'ImportSchemaGen')
   readers = [c for c in pipeline.components if c.id.startswith('Trainer_') or c.id == 'Tuner']
-  assert len(readers) == 6  # the Tuner; full, full_same_steps, random_1, nfr_1, kip_1
+  assert len(readers) == 7  # the Tuner; full, full_same_steps, full_3x_steps, 3 sets
   for component in readers:
     assert component.inputs['schema'] is schema_gen.outputs['schema'], component.id
     # The Tuner's objective is valid's; a Trainer also records its eval learning curve.

@@ -1,5 +1,7 @@
 """The equal-work comparison's pieces against hand-computed values."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from tfx_distill.components.report.equal_work import compare, mean_curve, verdict
@@ -33,11 +35,21 @@ def test_compare_reads_images_and_seconds_off_the_full_curve():
   assert out['speedup_to_accuracy_seconds'] == pytest.approx(seconds / 0.25)
   assert out['full_accuracy_at_same_images'] is None  # 50 images: before the curve
   assert out['faster_than_full'] is True
-  assert 'NOT' not in verdict({'training_set': 'x', 'accuracy': 0.7,
-                               'images_processed': 50.0, **out})
+  assert 'NOT' not in verdict(SimpleNamespace(training_set='x', accuracy=0.7,
+                                              images_processed=50.0, **out))
   slow = compare(0.7, 1000.0, 5.0, {'full': full})
   assert slow['faster_than_full'] is False and slow['speedup_to_accuracy'] < 1
-  assert 'NOT faster' in verdict({'training_set': 'x', 'accuracy': 0.7,
-                                  'images_processed': 1000.0, **slow})
+  assert 'NOT faster' in verdict(SimpleNamespace(training_set='x', accuracy=0.7,
+                                                 images_processed=1000.0, **slow))
   missing = compare(None, 100.0, 1.0, {'full': full})
   assert missing['faster_than_full'] is None and missing['full_images_to_accuracy_reason']
+  # Above every full-data curve: not compared (every curve was cut short), never faster.
+  beyond = compare(0.95, 100.0, 1.0, {'full': full, 'longer': full + [
+      point(None, 3000, 0.93, 30.0)]})
+  assert beyond['faster_than_full'] is None and beyond['speedup_to_accuracy'] is None
+  assert beyond['full_images_to_accuracy_reason'] == (
+      'no full-data run reaches 95.0%; the longest, longer, ends at 93.0% after 3,000 '
+      'images')
+  assert verdict(SimpleNamespace(training_set='x', **beyond)) == (
+      'x: not compared (no full-data run reaches 95.0%; the longest, longer, ends at '
+      '93.0% after 3,000 images)')

@@ -7,8 +7,8 @@ import pytest
 
 from tfx_distill.blessing.result import (FLOOR, MAX_DROP, MAX_ECE, MISSING, PASSED, SLICE,
                                          UNKNOWN, Failure, Thresholds, blessing_decision)
-from tfx_distill.components.report.summary import (ModelResult, describe_set, mean_std,
-                                                   summarise)
+from tfx_distill.components.report.summary import (ModelResult, break_even, describe_set,
+                                                   mean_std, summarise)
 from tfx_distill.contracts import identity
 
 SETS = {'full': identity.full(), 'full_same_steps': identity.full(identity.SMALL_SET),
@@ -100,7 +100,7 @@ def test_summarise_rows():
                   thresholds=THRESHOLDS),
       result('random_50', 0, accuracy=0.95, images=500),
   ]
-  rows = summarise(results, pushed={'full': '/serving/full/1'})
+  rows = [r.to_json() for r in summarise(results, pushed={'full': '/serving/full/1'})]
   assert [r['training_set'] for r in rows] == ['full', 'random_1', 'kip_1', 'random_50']
   full, random_1, kip_1, random_50 = rows
   assert full['accuracy'] == pytest.approx(0.97)
@@ -140,7 +140,7 @@ def test_small_sets_against_the_fewer_images_of_the_two_full_runs():
                          fit_seconds=20.0),
              result('kip_10', 0, accuracy=0.99, images_processed=1000,
                          fit_seconds=5.0)]
-  rows = {r['training_set']: r for r in summarise(results)}
+  rows = {r.training_set: r.to_json() for r in summarise(results)}
   assert list(rows) == ['full', 'full_same_steps', 'nfr_1', 'kip_10', 'nfr_50']
   nfr_1, nfr_50, kip_10 = rows['nfr_1'], rows['nfr_50'], rows['kip_10']
   # 90%: full_same_steps at 1,000 images (full only at 10 ** 3.667 = 4,642).
@@ -153,10 +153,39 @@ def test_small_sets_against_the_fewer_images_of_the_two_full_runs():
   assert nfr_50['speedup_to_accuracy'] == pytest.approx(0.1)
   assert nfr_50['faster_than_full'] is False
   assert nfr_50['full_accuracy_at_same_images'] == pytest.approx(0.96)
-  # 99%: neither full run gets there.
-  assert kip_10['full_images_to_accuracy'] is None and kip_10['faster_than_full'] is True
+  # 99%: no full run gets there: not compared (both were cut short), never faster.
+  assert kip_10['full_images_to_accuracy'] is None and kip_10['faster_than_full'] is None
   assert kip_10['full_images_to_accuracy_reason'] == (
-      'the full-data runs (full, full_same_steps) never reach 99.0% (best 96.0%)')
+      'no full-data run reaches 99.0%; the longest, full_same_steps, ends at 96.0% after '
+      '10,000 images')
   assert rows['full']['faster_than_full'] is None
   assert rows['full_same_steps']['method'] == 'full, small-set recipe'
 
+
+
+def test_break_even():
+  # 85 s to distil, 5 s a fit on the set, 13 s for the full data to the same accuracy:
+  # n trainings cost 85 + 5n on the set and 13n on the full data: 85 <= 8n from n = 11.
+  assert break_even(85.0, 5.0, 13.0) == 11
+  assert 85.0 + 5.0 * 11 <= 13.0 * 11 and 85.0 + 5.0 * 10 > 13.0 * 10
+  assert break_even(0.0, 5.0, 13.0) == 1  # free to make: the first training pays
+  assert break_even(85.0, 13.0, 13.0) is None  # no faster a training: never
+  assert break_even(None, 5.0, 13.0) is None
+
+
+def test_rows_carry_the_cost_and_break_even_of_their_sets():
+  full = curve((100, 0.4), (1000, 0.8), (10000, 0.95))  # 0.01 s an image
+  results = [result('full', 0, accuracy=0.97, eval_curve=full),
+             result('nfr_10', 0, accuracy=0.80, images_processed=100, fit_seconds=2.0),
+             result('random_10', 0, accuracy=0.95, images_processed=100000,
+                    fit_seconds=50.0)]
+  rows = {r.training_set: r for r in summarise(
+      results, distill_seconds={'nfr_10': 30.0, 'random_10': 0.5})}
+  nfr = rows['nfr_10']
+  # The full data reaches 80% after 1,000 images: 10 s; the set takes 2 s a training.
+  assert nfr.speedup_to_accuracy_seconds == pytest.approx(5.0)
+  assert (nfr.distill_seconds, nfr.cost_seconds) == (30.0, 32.0)
+  assert nfr.break_even_trainings == 4  # 30 + 2n <= 10n from n = 3.75
+  slow = rows['random_10']
+  assert slow.faster_than_full is False and slow.break_even_trainings is None
+  assert rows['full'].break_even_trainings is None and rows['full'].distill_seconds is None
