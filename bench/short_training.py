@@ -47,7 +47,7 @@ from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vecto
 from tfx_distill.contracts.options import FLAG  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.learning_curve import images_to_accuracy  # pylint: disable=wrong-import-position
 from tfx_distill.contracts.sources import SAMPLE_PATH  # pylint: disable=wrong-import-position
-from tfx_distill.trainer import data as data_lib, fit as fit_lib, model as model_lib, recipe  # pylint: disable=wrong-import-position
+from tfx_distill.trainer import fit as fit_lib  # pylint: disable=wrong-import-position
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # pylint: disable=wrong-import-position
 
 POOL_SIZE = 8000
@@ -77,20 +77,9 @@ def random_subset(pool_y, ipc, seed):
 
 
 def train(images01, vectors, test_x, test_y, settings: TrainSettings):
-  """Trains one network through run_fn's training core (trainer/fit.py); returns the
-  training record's essentials."""
-  plain = bool(np.allclose(vectors, plain_label_vectors(np.argmax(vectors, axis=1)),
-                           atol=data_lib.PLAIN_TOLERANCE))
-  loss = model_lib.loss_for(settings.label_loss, plain)
-  images = np.clip(images01, 0.0, 1.0)[..., None].astype(np.float32)
-  plan = recipe.plan_for(settings, len(images))
-  examples = fit_lib.examples_from_arrays(images, np.argmax(vectors, axis=1), vectors)
-  trained = fit_lib.fit(examples, loss, settings, plan, curve=(test_x[..., None], test_y))
-  points = trained.curve['points']
-  return {'accuracy': points[-1]['accuracy'],
-          'images_processed': trained.images_processed,
-          'fit_seconds': trained.times.seconds, 'steps': trained.times.steps,
-          'batch_size': plan.batch_size, 'loss': loss, 'curve': points}
+  """Trains one network through run_fn's training core (trainer/fit.py,
+  `train_arrays`); returns the training record's essentials."""
+  return fit_lib.train_arrays(images01, vectors, test_x, test_y, settings)
 
 
 def row_sets(spec, pool_x, pool_y, args):

@@ -51,3 +51,7 @@ def pusher(training_set: str) -> str:
 
 def set_publisher(training_set: str) -> str:
   return f'SetPublisher_{training_set}'
+
+
+def transfer(training_set: str) -> str:
+  return f'Transfer_{training_set}'

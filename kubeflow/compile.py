@@ -18,6 +18,7 @@ from tfx import v1 as tfx
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
 from tfx_distill.components.distiller.component import Distiller
+from tfx_distill.components.transfer.component import Transfer
 from tfx_distill.contracts import identity, node_ids
 from tfx_distill.contracts.errors import check
 from tfx_distill.kubeflow.deployment import Deployment, Resources
@@ -41,13 +42,14 @@ def resource_spec(resources: Resources) -> ResourceSpec:
 
 
 def request_resources(pipeline: tfx.dsl.Pipeline, deployment: Deployment) -> int:
-  """Gives each Distiller, each Tuner and each Trainer that trains inside its step (not
-  as a Vertex CustomJob) the resources of `deployment`; returns how many nodes ask."""
+  """Gives each Distiller, each Tuner, each Transfer and each Trainer that trains inside
+  its step (not as a Vertex CustomJob) the resources of `deployment`; returns how many
+  nodes ask."""
   count = 0
   for node in pipeline.components:
     if isinstance(node, Distiller):
       resources = deployment.distiller
-    elif isinstance(node, tfx.components.Tuner) or (
+    elif isinstance(node, (tfx.components.Tuner, Transfer)) or (
         isinstance(node, tfx.components.Trainer) and deployment.vertex_training is None):
       resources = deployment.trainer
     else:

@@ -45,25 +45,33 @@ from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.files import digest, file_entries
 
 PACKAGE = 'tfx_distill'
-# The module each step's executor (or run_fn) lives in.
-STEP_MODULES = {
-    'ingest': 'tfx_distill.components.ingest.executor',
-    'distiller': 'tfx_distill.components.distiller.executor',
-    'kip_import': 'tfx_distill.components.kip_import.executor',
-    'data_gate': 'tfx_distill.components.data_gate.executor',
-    'schema_import': 'tfx_distill.components.data_gate.schema_import',
-    'trainer': 'tfx_distill.trainer.task',
-    'tuner': 'tfx_distill.trainer.tuner',
-    'pusher': 'tfx_distill.components.pusher.executor',
-    'set_publisher': 'tfx_distill.components.set_publisher.executor',
-    'report': 'tfx_distill.components.report.executor',
-}
+COMPONENTS = f'{PACKAGE}.components'
+# The Trainer's and the Tuner's module code, which their components name by string.
+MODULE_CODE = {'training': ('tfx_distill.trainer.task',),
+               'tuner': ('tfx_distill.trainer.tuner',)}
+
+
+def step_modules() -> Dict[str, Tuple[str, ...]]:
+  """{step: the modules whose code it runs}, derived: every component folder with an
+  executor (`components/<step>/`), all of its modules (a folder is its component's
+  code), and the Trainer's and the Tuner's module code."""
+  folder = os.path.dirname(module_path(f'{COMPONENTS}.__init__') or
+                           module_path(COMPONENTS))
+  steps = {}
+  for name in sorted(os.listdir(folder)):
+    if os.path.isfile(os.path.join(folder, name, 'executor.py')):
+      steps[name] = tuple(f'{COMPONENTS}.{name}.{module[:-3]}'
+                          for module in sorted(os.listdir(os.path.join(folder, name)))
+                          if module.endswith('.py') and module != '__init__.py')
+  for step, modules in MODULE_CODE.items():
+    steps[step] = modules + steps.get(step, ())
+  return steps
 
 
 @dataclasses.dataclass(frozen=True)
 class CacheKeys:
   """The fingerprints of one pipeline build: `data` of the ingest source, `kip_sets`
-  one per --kip-set file, `code` {step: code version} (steps of STEP_MODULES)."""
+  one per --kip-set file, `code` {step: code version} (steps of `step_modules`)."""
   data: str = ''
   kip_sets: Tuple[str, ...] = ()
   code: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -160,7 +168,12 @@ def code_version(files: Mapping[str, str], version: str) -> str:
 
 
 def code_versions() -> Dict[str, str]:
-  """{step: code version} for every step of STEP_MODULES."""
+  """{step: code version} for every step of `step_modules`."""
   version = importlib.metadata.version(DISTRIBUTION)
-  return {step: code_version(step_files(module), version)
-          for step, module in STEP_MODULES.items()}
+  versions = {}
+  for step, modules in step_modules().items():
+    files = {}
+    for module in modules:
+      files.update(step_files(module))
+    versions[step] = code_version(files, version)
+  return versions

@@ -30,6 +30,7 @@ from tfx_distill.components.data_gate.settings import ValidationSettings
 from tfx_distill.components.distiller.methods import DistillConfig, check_candidate
 from tfx_distill.contracts.errors import ConfigError, check
 from tfx_distill.components.ingest.settings import IngestSettings
+from tfx_distill.components.transfer import variants as variants_lib
 from tfx_distill.contracts.options import option
 from tfx_distill.pipeline.beam import DirectBeam
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
@@ -108,14 +109,20 @@ class PipelineConfig:
       "sets' recipe for these multiples of their work, each with its own schedule "
       '(full_3x_steps, ...): a small set is compared with the fewest images any '
       "full-data run needs ('' for none)")
+  transfer: str = option(
+      '', '--architectures',
+      'also train every small set, and the full data at equal work, on these networks '
+      'and with these recipes (the same small-set recipe otherwise; the transfer table): '
+      f'any of {variants_lib.ALL}')
   enable_cache: bool = option(True, '--cache', 'reuse cached executions (--no-cache: '
                               're-execute every component)')
   beam_args: Tuple[str, ...] = DirectBeam().beam_args()  # see pipeline/beam.py
 
   def validate(self) -> 'PipelineConfig':
     """Raises ConfigError naming the first bad value; returns self."""
-    for section in (self.ingest, self.train, self.small_sets, self.eval, self.validation):
-      section.validate()
+    for name in settings_sections():
+      if name != 'distill':  # validated below, for the methods that run
+        getattr(self, name).validate()
     # The settings of the methods that run (a flag may give a method that does not run
     # a value it refuses, e.g. --clip none, which nfr does not take).
     for candidate in self.candidates:
@@ -130,6 +137,7 @@ class PipelineConfig:
               for part in self.longer_full_runs.split(',') if part.strip()),
           'longer_full_runs must be whole multiples above 1, e.g. 3,10, got '
           f'{self.longer_full_runs!r}')
+    variants_lib.parse(self.transfer)
     check(PIPELINE_NAME.match(self.pipeline_name) is not None,
           'the pipeline name must match [a-z0-9][a-z0-9-]* and have at most 128 '
           f'characters (Kubeflow, Vertex), got {self.pipeline_name!r}')
@@ -150,6 +158,13 @@ class PipelineConfig:
     return self.name or default_pipeline_name(self.preset, self.ingest.data)
 
 
+def settings_sections() -> Dict[str, type]:
+  """{PipelineConfig field: its settings class} of every settings group it composes
+  (its fields whose type is a dataclass), in field order."""
+  return {f.name: f.type for f in dataclasses.fields(PipelineConfig)
+          if dataclasses.is_dataclass(f.type)}
+
+
 def replace(config: PipelineConfig, **sections) -> PipelineConfig:
   """Returns config with fields of its sections replaced, e.g.
   replace(c, train={'epochs': 2}, kip_sets=('a.npz',)); `distill` takes field names
@@ -168,7 +183,8 @@ def replace(config: PipelineConfig, **sections) -> PipelineConfig:
 
 PRESETS: Dict[str, PipelineConfig] = {
     # About a minute on 2 cores: 2,000 digits, two epochs, a random, a (5-step) nfr and
-    # a (5-step) KIP set of one image per class, 30 steps on each.
+    # a (5-step) KIP set of one image per class, 30 steps on each; the full data also
+    # for 3x their work; no transfer (--architectures mlp adds the MLP).
     'smoke': PipelineConfig(
         preset='smoke',
         ingest=IngestSettings(max_examples=2000),
@@ -193,6 +209,7 @@ PRESETS: Dict[str, PipelineConfig] = {
                           max_ece=0.05),
         candidates=(Candidate('random', 1), Candidate('random', 50),
                     Candidate('nfr', 1), Candidate('nfr', 50)),
+        transfer=variants_lib.ALL,
     ),
 }
 PRESETS['tune'] = dataclasses.replace(PRESETS['smoke'], preset='tune', enable_tuner=True)

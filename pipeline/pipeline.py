@@ -29,6 +29,8 @@ from tfx_distill.components.report.component import report_of
 from tfx_distill.components.set_publisher.component import SetPublisher
 from tfx_distill.components.source_fingerprint.component import SourceFingerprint
 from tfx_distill.components.training.component import Trainer
+from tfx_distill.components.transfer import variants as variants_lib
+from tfx_distill.components.transfer.component import Transfer
 from tfx_distill.pipeline.cache_keys import CacheKeys, code_versions
 from tfx_distill.pipeline.config import PipelineConfig, PipelinePaths
 from tfx_distill.blessing.eval_config import candidate_eval_config, full_eval_config
@@ -78,7 +80,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   else:
     # The established schema (curated once), and statistics computed with it.
     schema_gen = ImportSchemaGen(validation.schema_file,
-                                 code_version=keys.code_of('schema_import'))
+                                 code_version=keys.code_of('data_gate'))
     tune(schema_gen, runtime, 'validation.schema_file')
     statistics_gen = StatisticsGen(examples, config.pipeline_name,
                                    schema=schema_gen.outputs['schema'])
@@ -179,7 +181,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       trainer = Trainer(
           examples=train_examples, schema=schema, hyperparameters=hyperparameters,
           custom_config={**settings.to_custom_config(),
-                         CODE_VERSION: keys.code_of('trainer')},
+                         CODE_VERSION: keys.code_of('training')},
           training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name,
           epochs=0 if small else runtime.get('train.epochs', settings.epochs),
           small_steps=runtime.get('small_sets.steps', settings.small_set.steps)
@@ -191,6 +193,15 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       trainer.add_upstream_node(data_gate)
       components.append(trainer)
       models[(training_set, k)] = trainer.outputs['model']
+
+  transfer = variants_lib.parse(config.transfer)
+  for training_set, train_examples, settings in training_sets:
+    if transfer and training_set.recipe == identity.SMALL_SET and training_set.work == 1:
+      # The set (and the full data at equal work) on other networks and recipes.
+      node = Transfer(train_examples, settings, transfer, config.seeds, training_set,
+                      config.pipeline_name, code_version=keys.code_of('transfer'))
+      node.add_upstream_node(data_gate)
+      components.append(node.with_id(node_ids.transfer(training_set.name)))
 
   # The latest full-data model blessed by an earlier run, as the full model's baseline:
   # locally by producer (the Trainer and Evaluator of the full set); compiled for
@@ -215,24 +226,21 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
       continue  # a longer full-data curve: its learning curve is what the report reads
     if training_set == full:
       # The full-data model against its floor and the latest blessed full model.
-      evaluator = Evaluator(
-          examples=examples, model=model,
-          baseline_model=latest_blessed.outputs['model'] if k == 0 else None,
-          eval_config=full_eval_config(evaluation),
-          min_accuracy=runtime.get('eval.full_min_accuracy',
-                                   evaluation.full_min_accuracy),
-          max_drop=runtime.get('eval.full_max_drop', evaluation.full_max_drop),
-          training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name)
+      baseline = latest_blessed.outputs['model'] if k == 0 else None
+      eval_config, floor, drop = full_eval_config(evaluation), 'full_min_accuracy', (
+          'full_max_drop')
     else:
       # A small-set model (candidate) against the full-data model (baseline).
-      evaluator = Evaluator(
-          examples=examples, model=model, baseline_model=models[(full, k)],
-          eval_config=candidate_eval_config(evaluation),
-          min_accuracy=runtime.get('eval.candidate_min_accuracy',
-                                   evaluation.candidate_min_accuracy),
-          max_drop=runtime.get('eval.max_drop', evaluation.max_drop),
-          training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name)
-    evaluator = evaluator.with_id(node_ids.evaluator(training_set.name, k))
+      baseline = models[(full, k)]
+      eval_config, floor, drop = candidate_eval_config(evaluation), (
+          'candidate_min_accuracy'), 'max_drop'
+    evaluator = Evaluator(
+        examples=examples, model=model, baseline_model=baseline, eval_config=eval_config,
+        min_accuracy=runtime.get(f'eval.{floor}', getattr(evaluation, floor)),
+        max_drop=runtime.get(f'eval.{drop}', getattr(evaluation, drop)),
+        training_set=training_set, seed_index=k, pipeline_name=config.pipeline_name,
+        code_version=keys.code_of('evaluation')).with_id(
+            node_ids.evaluator(training_set.name, k))
     components.append(evaluator)
     blessings[(training_set, k)] = evaluator.outputs['blessing']
     evaluations[(training_set, k)] = evaluator.outputs['evaluation']

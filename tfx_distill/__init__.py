@@ -18,6 +18,7 @@ _ARTIFACT_TYPES = {
     'DataCheck': 'tfx_distill.components.data_gate.spec',
     'PublishedSet': 'tfx_distill.components.set_publisher.spec',
     'Report': 'tfx_distill.components.report.spec',
+    'TransferResult': 'tfx_distill.components.transfer.spec',
 }
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfx_distill.contracts.example_format import plain_label_vectors
 from tfx_distill.trainer import data, model as model_lib, recipe
 from tfx_distill.trainer.curve import EvalCurve
 from tfx_distill.trainer.settings import TrainSettings
@@ -164,3 +165,26 @@ def fit(examples: tf.data.Dataset, label_loss: str, settings: TrainSettings,
                times.steps, result.epochs_run, plan.images, times.seconds,
                type(strategy).__name__, strategy.num_replicas_in_sync)
   return result
+
+
+def train_arrays(images01: np.ndarray, vectors: np.ndarray, eval_images: np.ndarray,
+                 eval_labels: np.ndarray, settings: TrainSettings) -> dict:
+  """Trains one network on a set held in memory (images (N, 28, 28) in [0, 1], label
+  vectors (N, 10)) through `fit`, as run_fn does (the loss its labels call for, the
+  plan on its size), and records its learning curve on the eval images; returns the
+  record's essentials: accuracy (the curve's end), images processed, fit seconds,
+  steps, batch size, loss, the curve. The transfer component and the benches train
+  with it."""
+  plain = bool(np.allclose(vectors, plain_label_vectors(np.argmax(vectors, axis=1)),
+                           atol=data.PLAIN_TOLERANCE))
+  loss = model_lib.loss_for(settings.label_loss, plain)
+  images = np.clip(images01, 0.0, 1.0)[..., None].astype(np.float32)
+  plan = recipe.plan_for(settings, len(images))
+  examples = examples_from_arrays(images, np.argmax(vectors, axis=1), vectors)
+  trained = fit(examples, loss, settings, plan,
+                curve=(np.asarray(eval_images, np.float32)[..., None], eval_labels))
+  points = trained.curve['points']
+  return {'accuracy': points[-1]['accuracy'],
+          'images_processed': trained.images_processed,
+          'fit_seconds': trained.times.seconds, 'steps': trained.times.steps,
+          'batch_size': plan.batch_size, 'loss': loss, 'curve': points}

@@ -7,7 +7,7 @@ from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
 from tfx_distill.components.distiller import executor
-from tfx_distill.components.distiller.methods import check_candidate, settings_of
+from tfx_distill.components.distiller.methods import settings_of
 from tfx_distill.components.distiller.settings import MethodSettings
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
                                                    DISTILLED_KEY, EXAMPLES_KEY,
@@ -21,7 +21,7 @@ from tfx_distill.contracts.parameters import CODE_VERSION, to_parameters
 
 class Distiller(base_component.BaseComponent):
   """Distils the `train` split of `examples` with `method` (a method of the table,
-  methods.py: nfr | random | first | herding | kip | logreg) and its `settings` into
+  methods.py) and its `settings` into
   `images_per_class` images per class; nfr for networks of the Trainer's
   `architecture`. Its execution parameters are the method's settings fields only."""
 
@@ -36,7 +36,8 @@ class Distiller(base_component.BaseComponent):
     or KIP run's checkpoint survives for the next execution ('' = none); code_version:
     for TFX's cache (pipeline/cache_keys.py); architecture: the Trainer's
     (config.train.architecture)."""
-    check_candidate(method, images_per_class)
+    # The method and its size are checked where a run is configured
+    # (PipelineConfig.validate) and where it runs (distill.distill).
     settings = settings_of(method, settings)
     check(architecture in ARCHITECTURES,
           f'architecture must be one of {ARCHITECTURES}, got {architecture!r}')

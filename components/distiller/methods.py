@@ -18,6 +18,7 @@ TensorFlow; the method modules are imported on first use (`_modules`).
 """
 
 import dataclasses
+import importlib
 import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -79,20 +80,13 @@ METHOD_NAMES = tuple(METHODS)
 DEFAULT_METHOD = 'nfr'
 
 
-def _modules() -> Dict[str, Any]:
-  """The method modules, imported on first use (they import TensorFlow; the command
-  line and the config do without it). Imported by name here, so that the Distiller's
-  code version (pipeline/cache_keys.py, which reads imports) covers them."""
-  # pylint: disable=g-import-not-at-top,import-outside-toplevel
-  from tfx_distill.components.distiller import (baselines, bilevel, herding, kip, nfr,
-                                                nfr_state)
-  return {'baselines': baselines, 'bilevel': bilevel, 'herding': herding, 'kip': kip,
-          'nfr': nfr, 'nfr_state': nfr_state}
-
-
 def _load(dotted: str) -> Any:
+  """'nfr.run_nfr' -> the function, its module (of this package) imported on first use
+  (the method modules import TensorFlow; the command line and the config do without
+  it). The Distiller's code version covers every module of this folder
+  (pipeline/cache_keys.py), so the table alone names them."""
   module, _, name = dotted.partition('.')
-  return getattr(_modules()[module], name)
+  return getattr(importlib.import_module(f'{__package__}.{module}'), name)
 
 
 def method(name: str) -> Method:

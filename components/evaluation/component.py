@@ -15,6 +15,7 @@ from tfx_distill.components.evaluation.spec import (MAX_DROP, MIN_ACCURACY, PIPE
                                                     SEED_INDEX, TRAINING_SET_KEY,
                                                     EvaluationSpec)
 from tfx_distill.contracts.identity import TrainingSet
+from tfx_distill.contracts.parameters import CODE_VERSION
 
 Value = Union[float, data_types.RuntimeParameter]
 
@@ -28,7 +29,8 @@ class Evaluator(tfx.components.Evaluator):
   def __init__(self, examples: types.BaseChannel, model: types.BaseChannel,
                eval_config: tfma.EvalConfig, training_set: TrainingSet, seed_index: int,
                pipeline_name: str, min_accuracy: Value, max_drop: Value,
-               baseline_model: Optional[types.BaseChannel] = None):
+               baseline_model: Optional[types.BaseChannel] = None,
+               code_version: str = ''):
     """eval_config: blessing/eval_config.py's; min_accuracy, max_drop: the run's values
     (or runtime parameters), set in it when it runs."""
     spec = EvaluationSpec(
@@ -39,5 +41,5 @@ class Evaluator(tfx.components.Evaluator):
         blessing=types.Channel(type=standard_artifacts.ModelBlessing),
         **{MIN_ACCURACY: min_accuracy, MAX_DROP: max_drop,
            TRAINING_SET_KEY: training_set.to_json(), PIPELINE_KEY: pipeline_name,
-           SEED_INDEX: seed_index})
+           SEED_INDEX: seed_index, CODE_VERSION: code_version})
     base_component.BaseComponent.__init__(self, spec=spec)  # pylint: disable=non-parent-init-called

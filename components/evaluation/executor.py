@@ -15,6 +15,7 @@ from tfx_distill.components.evaluation.spec import (BLESSING_KEY, EVALUATION_KEY
                                                     MIN_ACCURACY, PIPELINE_KEY, SEED_INDEX,
                                                     TRAINING_SET_KEY)
 from tfx_distill.contracts import identity
+from tfx_distill.contracts.parameters import CODE_VERSION
 
 
 class Executor(evaluator_executor.Executor):
@@ -22,6 +23,7 @@ class Executor(evaluator_executor.Executor):
   def Do(self, input_dict: Dict[str, List[Artifact]],
          output_dict: Dict[str, List[Artifact]], exec_properties: Dict[str, Any]):
     rest = dict(exec_properties)
+    rest.pop(CODE_VERSION, None)
     min_accuracy, max_drop = float(rest.pop(MIN_ACCURACY)), float(rest.pop(MAX_DROP))
     properties = identity.model_properties(
         identity.TrainingSet.from_json(rest.pop(TRAINING_SET_KEY)), rest.pop(PIPELINE_KEY),

@@ -6,6 +6,8 @@ and pipeline, written on the evaluation and the blessing (contracts/identity.py)
 from tfx.types.component_spec import ExecutionParameter
 from tfx.types.standard_component_specs import EvaluatorSpec
 
+from tfx_distill.contracts.parameters import CODE_VERSION, cache_key_parameters
+
 MIN_ACCURACY, MAX_DROP = 'min_accuracy', 'max_drop'
 TRAINING_SET_KEY, PIPELINE_KEY, SEED_INDEX = 'training_set', 'pipeline_name', 'seed_index'
 BLESSING_KEY, EVALUATION_KEY = 'blessing', 'evaluation'
@@ -17,4 +19,5 @@ class EvaluationSpec(EvaluatorSpec):
                 MAX_DROP: ExecutionParameter(type=float),
                 TRAINING_SET_KEY: ExecutionParameter(type=str),
                 PIPELINE_KEY: ExecutionParameter(type=str),
-                SEED_INDEX: ExecutionParameter(type=int)}
+                SEED_INDEX: ExecutionParameter(type=int),
+                **cache_key_parameters(CODE_VERSION)}

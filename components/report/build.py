@@ -71,6 +71,11 @@ def make_sections(collected: Collected, rows: Sequence[dict],
            'accuracy', plots.accuracy_vs_images(rows)),
           ('Accuracy against support size, per method (error bars: std over seeds)',
            plots.accuracy_vs_support(rows))]),
+      ('Other networks and recipes', [
+          ('Each set, and the full data at equal work, trained with the same small-set '
+           'recipe on other networks and with other recipes (mean over seeds; the '
+           'transfer table above): does a set made for one network train another?',
+           plots.transfer_bars(rows, collected.transfer))] if collected.transfer else []),
       ('Distilled images', [
           (f'{name}: {len(split.labels)} images ({_layout(split)}), pixel values on a '
            'fixed [0, 1] gray scale', plots.image_grid(split, name))
@@ -132,6 +137,7 @@ def build_report(refs: Sequence[ArtifactRef], out_dir: str,
   sections = make_sections(collected, rows, notes)
   summary = {
       'rows': [row.to_json() for row in rows],
+      'transfer': collected.transfer,
       'models': models,
       'data_check': collected.data_check,
       'provenance': {**provenance, 'data_source': collected.data_source,

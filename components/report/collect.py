@@ -19,6 +19,7 @@ from tfx_distill.contracts.identity import TrainingSet
 from tfx_distill.blessing.result import Evaluation, Thresholds, read_evaluation
 from tfx_distill.components.report.summary import ModelResult
 from tfx_distill.components.set_publisher.spec import PUBLISHED, PUBLISHED_TO, PublishedSet
+from tfx_distill.components.transfer.spec import RESULT_FILE, TransferResult
 
 EVALUATION = 'ModelEvaluation'
 MODEL_RUN = 'ModelRun'
@@ -28,8 +29,9 @@ EXAMPLES = 'Examples'
 PUSHED_MODEL = 'PushedModel'
 DATA_CHECK = DataCheck.TYPE_NAME
 PUBLISHED_SET = PublishedSet.TYPE_NAME
+TRANSFER = TransferResult.TYPE_NAME
 TYPE_NAMES = (EVALUATION, MODEL_RUN, MODEL, BLESSING, EXAMPLES, PUSHED_MODEL, DATA_CHECK,
-              PUBLISHED_SET)
+              PUBLISHED_SET, TRANSFER)
 
 Key = Tuple[str, int]  # (training set, seed)
 
@@ -58,6 +60,8 @@ class Collected:
   distill_steps: Dict[str, Tuple[int, bool]] = dataclasses.field(default_factory=dict)
   # data name -> the wall seconds its distillation took
   distill_seconds: Dict[str, float] = dataclasses.field(default_factory=dict)
+  # training set -> {variant: its transfer.json entry} (components/transfer)
+  transfer: Dict[str, Dict[str, dict]] = dataclasses.field(default_factory=dict)
   data_source: Optional[str] = None
   data_check: Optional[dict] = None  # the DataGate's data_check.json
   uris: Dict[str, str] = dataclasses.field(default_factory=dict)  # node/key -> uri
@@ -99,6 +103,15 @@ def _read_split(uri: str, split_name: str) -> Optional[Split]:
     return read_split(uri, split_name)
   except (OSError, ValueError, tf.errors.OpError) as error:
     logging.warning('report: cannot read split %s of %s: %s', split_name, uri, error)
+    return None
+
+
+def _json_file(path: str) -> Optional[Any]:
+  try:
+    with tf.io.gfile.GFile(path) as handle:
+      return json.loads(handle.read())
+  except (OSError, ValueError, tf.errors.OpError) as error:
+    logging.warning('report: cannot read %s: %s', path, error)
     return None
 
 
@@ -145,6 +158,11 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
             ref.properties[DISTILL_SECONDS])
       continue
     collected.training_sets[name] = training_set
+    if ref.type_name == TRANSFER:
+      found = _json_file(os.path.join(ref.uri, RESULT_FILE))
+      if found is not None:
+        collected.transfer[name] = found
+      continue
     key = (name, int(ref.properties.get(identity.SEED) or 0))
     collected.uris[f'{name}/{key[1]}/{ref.type_name}'] = ref.uri
     if ref.type_name == EVALUATION:

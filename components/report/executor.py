@@ -9,7 +9,7 @@ from tfx.types import Artifact, artifact_utils
 from tfx_distill.components.report.artifact_refs import from_tfx
 from tfx_distill.components.report.build import build_report
 from tfx_distill.components.report.render import INDEX_HTML
-from tfx_distill.components.report.spec import CONFIG_KEY, REPORT_KEY
+from tfx_distill.components.report.spec import CONFIG_KEY, REPORT_KEY, provenance
 
 
 class Executor(base_executor.BaseExecutor):
@@ -21,16 +21,11 @@ class Executor(base_executor.BaseExecutor):
     refs = [from_tfx(a) for artifacts in input_dict.values() for a in artifacts]
     context = self._context
     pipeline_info = getattr(context, 'pipeline_info', None)
-    provenance = {
-        'pipeline_name': getattr(pipeline_info, 'id', None) or config.get('pipeline_name'),
-        'pipeline_run_id': getattr(context, 'pipeline_run_id', None),
-        'preset': config.get('preset'),
-        'seeds': config.get('seeds'),
-        'config': config,
-        'generated_by': 'Report component',
-    }
+    made_by = provenance(getattr(pipeline_info, 'id', None),
+                         getattr(context, 'pipeline_run_id', None), config,
+                         generated_by='Report component')
     report = artifact_utils.get_single_instance(output_dict[REPORT_KEY])
-    summary = build_report(refs, report.uri, provenance)
+    summary = build_report(refs, report.uri, made_by)
     report.set_string_custom_property('index', INDEX_HTML)
     report.set_int_custom_property('models', len(summary['models']))
     report.set_int_custom_property(

@@ -12,7 +12,7 @@ from tfx_distill.contracts.errors import DataError
 from tfx_distill.components.report.artifact_refs import from_mlmd
 from tfx_distill.components.report.collect import ArtifactRef
 from tfx_distill.components.report.render import INDEX_HTML
-from tfx_distill.components.report.spec import Report
+from tfx_distill.components.report.spec import Report, provenance
 
 PIPELINE_RUN = 'pipeline_run'
 PIPELINE = 'pipeline'
@@ -69,13 +69,7 @@ def run_provenance(store, run: metadata_store_pb2.Context) -> Dict[str, Any]:
   if executions:
     names = [c.name for c in store.get_contexts_by_execution(executions[0].id)
              if c.type_id in {t.id for t in store.get_context_types() if t.name == PIPELINE}]
-  return {
-      'pipeline_name': names[0] if names else config.get('pipeline_name'),
-      'pipeline_run_id': run.name,
-      'preset': config.get('preset'),
-      'seeds': config.get('seeds'),
-      'config': config or None,
-  }
+  return provenance(names[0] if names else None, run.name, config)
 
 
 def run_names(metadata_path: str) -> Set[str]:

@@ -247,3 +247,31 @@ def per_class_bars(per_class: Dict[str, List[Optional[float]]]) -> str:
               bbox_to_anchor=(0.5, -0.13))
   axes.grid(True, axis='y', alpha=0.3)
   return to_data_uri(figure)
+
+
+def transfer_bars(rows: Sequence[Row], transfer: Dict[str, Dict[str, dict]]) -> str:
+  """Grouped bars: per network or recipe, each training set's accuracy (mean over its
+  seeds), the run's own network and recipe first; reference sets hatched."""
+  names = [row.training_set for row in rows if row.training_set in transfer]
+  variants = list(transfer[names[0]])
+  labels = ["the run's"] + [transfer[names[0]][v]['what'] for v in variants]
+  by_name = {row.training_set: row for row in rows}
+  figure, axes = plt.subplots(figsize=(max(7.0, 1.6 * len(labels)), 4.8))
+  width = 0.8 / len(names)
+  colours = method_colours(rows)
+  for index, name in enumerate(names):
+    row = by_name[name]
+    heights = [_percent(row.accuracy or 0.0)] + [
+        _percent(float(np.mean(transfer[name][v]['accuracies']))) for v in variants]
+    colour = 'grey' if row.kind == FULL else colours[row.method]
+    axes.bar(np.arange(len(labels)) + (index - (len(names) - 1) / 2) * width, heights,
+             width, label=name, color=colour, hatch='//' if row.reference else None,
+             alpha=0.6 + 0.4 * (row.images_per_class or 0) / max(
+                 (r.images_per_class or 0 for r in rows), default=1))
+  axes.set_xticks(range(len(labels)), labels, rotation=15, fontsize=8)
+  axes.set_ylabel('accuracy on the eval split (%)')
+  axes.set_ylim(0, 100)
+  axes.set_title('Other networks and recipes: the same sets, the same evaluation')
+  axes.grid(True, axis='y', alpha=0.3)
+  axes.legend(fontsize=7, ncol=2, loc='lower right')
+  return to_data_uri(figure)

@@ -91,7 +91,11 @@ def _provenance_items(provenance: Dict[str, Any], keys: Sequence[str]) -> List[t
 def markdown(summary: Dict[str, Any]) -> str:
   """The summary table and provenance as Markdown (templates/summary.md.j2)."""
   rows = _rows(summary)
+  transfer_columns, transfer_rows, _ = schema.transfer_table(rows, summary.get('transfer')
+                                                             or {})
   return _environment().get_template('summary.md.j2').render(
+      transfer_columns=transfer_columns,
+      transfer_rows=[[cell.replace('|', '/') for cell in line] for line in transfer_rows],
       columns=schema.headers(schema.SUMMARY), legend=LEGEND, notes=summary['notes'],
       rows=_text_table(schema.SUMMARY, rows), verdicts=verdicts(rows),
       set_columns=schema.headers(schema.SETS), sets=_text_table(schema.SETS, rows),
@@ -104,9 +108,12 @@ def page(summary: Dict[str, Any], sections: Sequence[Tuple[str, Sequence[Tuple[s
   is an <img> with a data: URI."""
   provenance = summary['provenance']
   rows = _rows(summary)
+  transfer_columns, transfer_rows, _ = schema.transfer_table(rows, summary.get('transfer')
+                                                             or {})
   with open(os.path.join(TEMPLATES, 'style.css'), encoding='utf-8') as f:
     style = f.read()
   return _environment().get_template('index.html.j2').render(
+      transfer_columns=transfer_columns, transfer_rows=transfer_rows,
       style=markupsafe.Markup(style),
       columns=schema.headers(schema.SUMMARY),
       rows=[{'css': {True: 'blessed', False: 'not-blessed'}.get(row.blessed, ''),

@@ -226,3 +226,50 @@ def headers(columns: Sequence[Column]) -> List[str]:
 def cells(columns: Sequence[Column], row) -> List[dict]:
   """[{'text', 'kind'}] of one row, in the columns' order."""
   return [{'text': column.cell(row), 'kind': column.kind_of(row)} for column in columns]
+
+
+# ------------------------------------------------------------- the transfer table
+
+
+def _mean_std(values: Sequence[float]):
+  values = [float(v) for v in values if v is not None]
+  if not values:
+    return None, None
+  mean = sum(values) / len(values)
+  if len(values) < 2:
+    return mean, None
+  return mean, (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+
+
+def transfer_table(rows: Sequence[Row], transfer: dict):
+  """(headers, rows of cell texts, {(training set, variant): gap in points against the
+  reference set of its size}) of every set trained with other networks and recipes
+  (components/transfer): its accuracy with the run's own network and recipe, then with
+  each variant (mean ± std over seeds), a distilled set's with its gap to the
+  reference family (random real images) of its size on the same variant."""
+  names = [row.training_set for row in rows if row.training_set in transfer]
+  if not names:
+    return [], [], {}
+  variants = list(transfer[names[0]])
+  what = {v: transfer[names[0]][v]['what'] for v in variants}
+  by_name = {row.training_set: row for row in rows}
+  reference = {row.images_per_class: row.training_set for row in rows
+               if row.reference and row.training_set in transfer}
+  headers = (['Training set', "The run's network and recipe (%)"]
+             + [f'{what[v]} (%)' for v in variants])
+  gaps, cells = {}, []
+  for name in names:
+    row = by_name[name]
+    line = [name, with_std(row.accuracy, row.accuracy_std, scale=100)]
+    other = (reference.get(row.images_per_class)
+             if row.kind == 'distilled' and not row.reference else None)
+    for variant in variants:
+      mean, std = _mean_std(transfer[name][variant]['accuracies'])
+      text = with_std(mean, std, scale=100)
+      if other is not None and mean is not None:
+        base, _ = _mean_std(transfer[other][variant]['accuracies'])
+        gaps[(name, variant)] = 100 * (mean - base)
+        text += f' ({gaps[(name, variant)]:+.1f} vs {other})'
+      line.append(text)
+    cells.append(line)
+  return headers, cells, gaps

@@ -15,25 +15,16 @@ import dataclasses
 import os
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from tfx_distill.components.data_gate.settings import INFER, PACKAGED, ValidationSettings
+from tfx_distill.components.data_gate.settings import INFER, PACKAGED
 from tfx_distill.components.distiller import methods
-from tfx_distill.components.ingest.settings import IngestSettings
 from tfx_distill.contracts.sources import SOURCES
 from tfx_distill.contracts.options import CHOICES, FLAG, HELP, PARSE, flagged_fields
 from tfx_distill.pipeline import config as config_lib
-from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
-# (PipelineConfig field, its settings class); '' is PipelineConfig's own fields;
-# the distill flags are the fields of every method's settings (`section_fields`).
-SECTIONS = {
-    'ingest': IngestSettings,
-    'distill': methods.DistillConfig,
-    'train': TrainSettings,
-    'small_sets': SmallSetTraining,
-    'eval': config_lib.EvalSettings,
-    'validation': ValidationSettings,
-    '': config_lib.PipelineConfig,
-}
+# (PipelineConfig field, its settings class), derived from PipelineConfig's fields; ''
+# is PipelineConfig's own fields; the distill flags are the fields of every method's
+# settings (`section_fields`).
+SECTIONS = {**config_lib.settings_sections(), '': config_lib.PipelineConfig}
 ALL_SECTIONS = tuple(SECTIONS)
 DISTILL_SECTIONS = ('ingest', 'distill', 'train')
 # Of these sections, `distill` takes only the named fields.

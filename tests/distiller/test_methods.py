@@ -12,7 +12,7 @@ from tfx_distill.components.distiller.distilled_set import DistilledSet
 from tfx_distill.components.distiller.spec import DistillerSpec, spec_class
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.contracts.options import FLAG
-from tfx_distill.pipeline.cache_keys import imported_modules, step_files
+from tfx_distill.pipeline.cache_keys import imported_modules, step_files, step_modules
 
 DISTILLER = os.path.dirname(methods.__file__)
 PACKAGE = 'tfx_distill.components.distiller'
@@ -73,7 +73,9 @@ def test_no_module_but_the_table_imports_kip():
 
 
 def test_the_distillers_code_version_covers_every_method_module():
-  files = step_files(f'{PACKAGE}.executor')
+  files = {}
+  for module in step_modules()['distiller']:
+    files.update(step_files(module))
   for entry in methods.METHODS.values():
     for dotted in (entry.run, entry.state):
       if dotted:

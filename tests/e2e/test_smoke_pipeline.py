@@ -17,7 +17,7 @@ import pytest
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.pipeline.config import preset
 from tfx_distill.pipeline.local_runner import local_paths
-from tests.shared import SMOKE_MAX_DROP, write_published_kip_set
+from tests.shared import SMOKE_MAX_DROP, SMOKE_TRANSFER, write_published_kip_set
 
 CLI = [sys.executable, '-m', 'tfx_distill.pipeline.cli']
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -255,6 +255,28 @@ def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_r
   assert '- random_1: ' in text and '- kip_1: ' in text  # the verdicts, in words
 
 
+def test_every_small_set_and_full_same_steps_trained_on_the_transfer_networks(smoke_run):
+  """--architectures mlp (tests/shared.py): a Transfer node per small set and for
+  full_same_steps, its result in the report, the MLP trained with the sets' recipe."""
+  store = metadata_store(smoke_run.root)
+  report, = artifacts_of(store, 'tfx_distill.Report', 'Report')
+  with open(os.path.join(report.uri, 'summary.json'), encoding='utf-8') as handle:
+    summary = json.load(handle)
+  expected = {'full_same_steps', 'random_1', 'nfr_1', 'kip_1', 'kipset_0'}
+  assert set(summary['transfer']) == expected
+  for name in expected:
+    result, = artifacts_of(store, 'tfx_distill.TransferResult', f'Transfer_{name}')
+    assert result.custom_properties['training_set'].string_value == name
+    with open(os.path.join(result.uri, 'transfer.json'), encoding='utf-8') as handle:
+      trained = json.load(handle)
+    assert trained == summary['transfer'][name] and list(trained) == [SMOKE_TRANSFER]
+    mlp = trained[SMOKE_TRANSFER]
+    assert len(mlp['accuracies']) == 1 and 0.0 <= mlp['accuracies'][0] <= 1.0
+    assert mlp['images_processed'] == 300  # the sets' 30 steps at batch 10
+  with open(os.path.join(report.uri, 'index.html'), encoding='utf-8') as handle:
+    assert 'mlp network' in handle.read()
+
+
 def test_blessing_gate_pushes_only_blessed_models(smoke_run):
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
   root = smoke_run.root
@@ -456,7 +478,7 @@ def test_a_worse_full_model_is_not_blessed_or_pushed(smoke_run, tmp_path):
   shutil.copytree(smoke_run.root, root)
   result = run_cli('run', '--preset', 'smoke', '--pipeline-root', root, '--max-drop', '0.05',
                    '--candidates', 'random:1', '--epochs', '1', '--full-min-accuracy', '0',
-                   '--max-ece', '0.001', '--no-equal-work-baseline')
+                   '--max-ece', '0.001', '--no-equal-work-baseline', '--architectures=')
   assert result.returncode == 0, result.stderr[-3000:]
   store = metadata_store(root)
 

@@ -22,6 +22,7 @@ from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.set_publisher.spec import PublishedSet
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.components.report.spec import Report
+from tfx_distill.components.transfer.spec import TransferResult
 
 from tfx_distill.kubeflow.compile import kfp_package_path
 from tfx_distill.kubeflow.deployment import Deployment
@@ -100,8 +101,10 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
 
 @pytest.mark.parametrize('target', ['vertex', 'kubeflow'])
 def test_every_executor_and_artifact_type_imports(tmp_path, target):
-  # kip_sets adds KipImport, so every custom component of the repository is compiled.
-  config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('gs://b/kip.npz',))
+  # kip_sets adds KipImport and transfer the Transfers, so every custom component of the
+  # repository is compiled.
+  config = config_lib.replace(config_lib.preset('smoke'), kip_sets=('gs://b/kip.npz',),
+                              transfer='mlp')
   job = compile_job(config, deployment(target), str(tmp_path / 'j.json'))
   found = executors(job)
   custom = {path for path in found.values() if path.startswith('tfx_distill.components.')}
@@ -126,7 +129,7 @@ def test_every_executor_and_artifact_type_imports(tmp_path, target):
             for spec in definitions.get('artifacts', {}).values()}
   custom_types = {t for t in titles if t not in compiler_utils.TITLE_TO_CLASS_PATH}
   assert custom_types == {KipSet.TYPE_NAME, DataCheck.TYPE_NAME, PublishedSet.TYPE_NAME,
-                          Report.TYPE_NAME}
+                          Report.TYPE_NAME, TransferResult.TYPE_NAME}
   for title in custom_types:
     assert issubclass(import_utils.import_class_by_path(title), Artifact), title
 

@@ -1,5 +1,5 @@
 """Heavy steps get the hardware they need when compiled: the Distillers, and the
-Trainers (and Tuner) that train inside the pipeline, carry resource requests in the
+Trainers (and Tuner and Transfers) that train inside the pipeline, carry resource requests in the
 compiled spec (vCPU and memory limits, accelerator type and count), from the preset or
 the command line; Trainers that run as Vertex CustomJobs take their machines from the
 worker pools instead."""
@@ -40,24 +40,33 @@ def test_vertex_distillers_get_the_gpu_and_the_presets_machine(tmp_path):
                           '--distiller-memory', '48G')
   assert code == 0
   asked = resources(job)
-  distillers = {t for t in job['pipelineSpec']['root']['dag']['tasks']
-                if t.startswith('Distiller_')}
-  assert len(distillers) == 4 and set(asked) == distillers  # Trainers: Vertex CustomJobs
+  tasks = job['pipelineSpec']['root']['dag']['tasks']
+  distillers = {t for t in tasks if t.startswith('Distiller_')}
+  transfers = {t for t in tasks if t.startswith('Transfer_')}
+  # Trainers: Vertex CustomJobs; Transfers train in their step, on the Trainer's machine.
+  assert len(distillers) == 4 and len(transfers) == 5  # the 4 sets and full_same_steps
+  assert set(asked) == distillers | transfers
   assert PRESET_RESOURCES['demo']['distiller'].cpu == 8
   for task in distillers:
     assert asked[task] == {'cpuLimit': 8.0, 'memoryLimit': 48.0,
                            'accelerator': {'type': 'NVIDIA_TESLA_T4', 'count': '1'}}
+  trainer = PRESET_RESOURCES['demo']['trainer']
+  for task in transfers:
+    assert asked[task] == {'cpuLimit': trainer.cpu, 'memoryLimit': trainer.memory_gb}
 
 
 def test_kubeflow_trainers_training_in_the_step_get_theirs(tmp_path):
   code, job = compile_cli(tmp_path, '--target', 'kubeflow', '--preset', 'tune',
-                          '--trainer-cpu', '4', '--trainer-memory', '16Gi',
-                          '--trainer-accelerator', 'nvidia.com/gpu:2')
+                          '--architectures', 'mlp', '--trainer-cpu', '4',
+                          '--trainer-memory', '16Gi', '--trainer-accelerator',
+                          'nvidia.com/gpu:2')
   assert code == 0
   asked = resources(job)
   steps = {t for t in job['pipelineSpec']['root']['dag']['tasks']
-           if t.startswith('Trainer_') or t == 'Tuner'}
-  assert len(steps) == 6 and set(asked) == steps  # smoke/tune: no preset resources
+           if t.startswith(('Trainer_', 'Transfer_')) or t == 'Tuner'}
+  # tune: the Tuner, 6 Trainers (3 sets, the full data and its 2 equal-work runs) and
+  # the 4 Transfers (the MLP) of the small sets and full_same_steps; no preset resources.
+  assert len(steps) == 11 and set(asked) == steps
   for task in steps:
     assert asked[task] == {'cpuLimit': 4.0, 'memoryLimit': pytest.approx(2**34 / 1e9),
                            'accelerator': {'type': 'nvidia.com/gpu', 'count': '2'}}
@@ -69,7 +78,8 @@ def test_preset_defaults_without_flags(tmp_path):
   asked = resources(job)
   assert asked['Distiller_nfr_50'] == {'cpuLimit': 16.0, 'memoryLimit': 64.0}
   assert asked['Trainer_full_s2'] == {'cpuLimit': 8.0, 'memoryLimit': 32.0}
-  assert not {t for t in asked if not t.startswith(('Distiller_', 'Trainer_'))}
+  assert asked['Transfer_nfr_50'] == asked['Trainer_full_s2']
+  assert not {t for t in asked if not t.startswith(('Distiller_', 'Trainer_', 'Transfer_'))}
 
 
 @pytest.mark.parametrize('args,message', [

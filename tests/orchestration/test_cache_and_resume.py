@@ -29,7 +29,7 @@ from tests.run_history import runs
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Without full_same_steps: caching and resuming do not depend on which sets train.
 RUN = [sys.executable, '-m', 'tfx_distill.pipeline.cli', 'run', '--preset', 'smoke',
-       '--candidates', 'random:1', '--no-equal-work-baseline']
+       '--candidates', 'random:1', '--no-equal-work-baseline', '--architectures=']
 CHANGED_EPOCHS = 30  # long enough a Trainer to kill it in the middle
 KILLED_NODE = 'Trainer_full_s0'
 
@@ -110,7 +110,7 @@ def pipeline_graph():
   """{node id: ids of the nodes downstream of it, transitively}, and the resolvers."""
   config = config_lib.replace(config_lib.preset('smoke'),
                               candidates=(config_lib.Candidate('random', 1),),
-                              equal_work_baseline=False)
+                              equal_work_baseline=False, transfer='')
   pipeline = create_pipeline(config, local_paths('/tmp/unused'))
   downstream = {}
   for node in pipeline.components:

@@ -79,7 +79,7 @@ def history(tmp_path_factory):
   write_kip_set(kip_set, 1)
   keys_new_kip = cache_keys(config.ingest, config.kip_sets)
   states.append(run_partial(config, root, keys_new_kip))
-  new_trainer = dict(keys_new_kip.code, trainer=keys_new_kip.code['trainer'] + '-edited')
+  new_trainer = dict(keys_new_kip.code, training=keys_new_kip.code['training'] + '-edited')
   states.append(run_partial(config, root,
                             dataclasses.replace(keys_new_kip, code=new_trainer)))
   return {'states': states, 'keys': [keys, keys_new_data, keys_new_kip], 'root': root}

@@ -10,13 +10,15 @@ from tfx_distill.components.data_gate.spec import DataCheck
 from tfx_distill.components.report.component import Report
 from tfx_distill.components.report.executor import Executor
 from tfx_distill.components.set_publisher.spec import PublishedSet
+from tfx_distill.components.transfer.spec import TransferResult
 from tests.report.fake_run import make_run
 
 CONFIG = {'name': 'tfx-distill', 'preset': 'test', 'seeds': 2}
 
 
 def tfx_artifact(ref):
-  types = {DataCheck.TYPE_NAME: DataCheck, PublishedSet.TYPE_NAME: PublishedSet}
+  types = {DataCheck.TYPE_NAME: DataCheck, PublishedSet.TYPE_NAME: PublishedSet,
+           TransferResult.TYPE_NAME: TransferResult}
   artifact = (types[ref.type_name]() if ref.type_name in types
               else getattr(standard_artifacts, ref.type_name)())
   artifact.uri = ref.uri

@@ -66,7 +66,7 @@ def test_table_and_every_image_load(report_dir, tmp_path):
   images = re.search(r'data-images="(\d+)"', dom)
   loaded = re.search(r'data-loaded="(\d+)"', dom)
   assert images and loaded, 'the check script did not run'
-  assert int(images.group(1)) == 12
+  assert int(images.group(1)) == 13  # 12 plots and the transfer plot
   assert loaded.group(1) == images.group(1)
   # The table fits the page (body margins of 2em included).
   width = re.search(r'data-table-width="(\d+)"', dom)

@@ -105,9 +105,10 @@ def test_html_is_self_contained(report_dir):
     page = handle.read()
   assert '<table id="summary">' in page
   sources = re.findall(r'<img src="([^"]*)"', page)
-  # 2 summary plots, 2 image grids, 2 label heatmaps, learning curves, confusion
-  # matrices, 3 prediction grids, per-class bars.
-  assert len(sources) == 12
+  # 2 summary plots, the transfer bars, 2 image grids, 2 label heatmaps, learning
+  # curves, confusion matrices, 3 prediction grids, per-class bars.
+  assert len(sources) == 13
+  assert '<table id="transfer">' in page
   assert all(src.startswith('data:image/png;base64,') for src in sources)
   assert 'http://' not in page and 'https://' not in page
 

@@ -3,6 +3,8 @@ columns) and the pages made from them."""
 
 import dataclasses
 
+import pytest
+
 from tfx_distill.components.report import schema
 from tfx_distill.components.report.render import markdown, page
 from tfx_distill.components.report.schema import Row, with_std
@@ -108,3 +110,26 @@ def test_markdown_and_html_escape():
   assert 'r&lt;1&gt;' in html and 'n &amp; m' in html and 'a &lt;caption&gt;' in html
   assert html.count('<img ') == 1
   assert '<td class="num slower">not faster: 0.25x, 0.21x</td>' in html
+
+
+def test_the_transfer_table_gives_each_distilled_set_its_gap_to_the_reference():
+  def row(name, kind='distilled', reference=False, images_per_class=10, accuracy=0.9):
+    return dataclasses.replace(ROW, training_set=name, kind=kind, reference=reference,
+                               images_per_class=images_per_class, accuracy=accuracy,
+                               accuracy_std=None)
+  rows = [row('full_same_steps', kind='full', images_per_class=None, accuracy=0.96),
+          row('random_10', reference=True, accuracy=0.906), row('nfr_10', accuracy=0.964)]
+  transfer = {'full_same_steps': {'mlp': {'what': 'mlp network', 'accuracies': [0.89]}},
+              'random_10': {'mlp': {'what': 'mlp network', 'accuracies': [0.87, 0.89]}},
+              'nfr_10': {'mlp': {'what': 'mlp network', 'accuracies': [0.84, 0.83]}}}
+  headers, cells, gaps = schema.transfer_table(rows, transfer)
+  assert headers == ['Training set', "The run's network and recipe (%)",
+                     'mlp network (%)']
+  assert cells == [['full_same_steps', '96.0', '89.0'],
+                   ['random_10', '90.6', '88.0 ± 1.4'],
+                   ['nfr_10', '96.4', '83.5 ± 0.7 (-4.5 vs random_10)']]
+  assert gaps == {('nfr_10', 'mlp'): pytest.approx(-4.5)}
+  summary = {'rows': [r.to_json() for r in rows], 'transfer': transfer,
+             'provenance': {}, 'notes': []}
+  assert '| nfr_10 | 96.4 | 83.5 ± 0.7 (-4.5 vs random_10) |' in markdown(summary)
+  assert '<table id="transfer">' in page(summary, [])

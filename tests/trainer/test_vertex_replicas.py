@@ -17,7 +17,6 @@ is launched here instead of on Vertex."""
 
 import json
 import os
-import socket
 import subprocess
 from unittest import mock
 
@@ -33,6 +32,8 @@ from tfx_distill.components.training.spec import RUN_FN
 from tfx_distill.contracts import identity
 
 from tests.kubeflow.vertex_launcher import VERTEX_SIM
+# Vertex's pool order (chief, worker, ps, evaluator), and free local ports.
+from tests.kubeflow.vertex_sim.local_custom_job import TASK_TYPES, free_ports
 from tests.trainer.conftest import SCHEMA_DIR, TRAIN_IMAGES
 
 IMAGE = 'europe-docker.pkg.dev/p/tfx-distill/tfx-distill:1'
@@ -40,19 +41,6 @@ TIMEOUT = 300
 # Tiny training: 40 images at batch 8 on 2 replicas, 1 epoch.
 TRAINER = {'epochs': 1, 'patience': 1, 'batch_size': 8, 'width': 8, 'seed': 1,
            'verbose': 0, 'strategy': 'auto'}
-# Pool order is Vertex's: pool 0 is the chief, pool 1 the workers, pool 2 parameter
-# servers, pool 3 the evaluator.
-TASK_TYPES = ('chief', 'worker', 'ps', 'evaluator')
-
-
-def free_ports(count):
-  sockets = [socket.socket() for _ in range(count)]
-  for sock in sockets:
-    sock.bind(('127.0.0.1', 0))
-  ports = [sock.getsockname()[1] for sock in sockets]
-  for sock in sockets:
-    sock.close()
-  return ports
 
 
 class LocalCustomJob:
