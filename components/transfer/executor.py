@@ -59,6 +59,6 @@ class Executor(base_executor.BaseExecutor):
     result = artifact_utils.get_single_instance(output_dict[RESULT_KEY])
     tf.io.gfile.makedirs(result.uri)
     with tf.io.gfile.GFile(os.path.join(result.uri, RESULT_FILE), 'w') as handle:
-      handle.write(json.dumps(results, indent=1, sort_keys=True))
+      handle.write(json.dumps(results, indent=1))  # in --architectures' order
     identity.write(result, {**training_set.properties(),
                             identity.PIPELINE: exec_properties[PIPELINE_KEY]})
