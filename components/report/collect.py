@@ -116,12 +116,7 @@ def _json_file(path: str) -> Optional[Any]:
 
 
 def _data_check(uri: str) -> Optional[dict]:
-  try:
-    with tf.io.gfile.GFile(os.path.join(uri, CHECK_FILE)) as handle:
-      return json.loads(handle.read())
-  except (OSError, ValueError, tf.errors.OpError) as error:
-    logging.warning('report: cannot read the data check in %s: %s', uri, error)
-    return None
+  return _json_file(os.path.join(uri, CHECK_FILE))
 
 
 def collect(refs: Sequence[ArtifactRef]) -> Collected:

@@ -5,7 +5,8 @@ A new column is one entry in a table below (and a field of Row, if it shows new 
 """
 
 import dataclasses
-from typing import Any, Callable, List, Optional, Sequence, Union
+import math
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 
 @dataclasses.dataclass
@@ -231,14 +232,17 @@ def cells(columns: Sequence[Column], row) -> List[dict]:
 # ------------------------------------------------------------- the transfer table
 
 
-def _mean_std(values: Sequence[float]):
-  values = [float(v) for v in values if v is not None]
-  if not values:
+def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Optional[float]]:
+  """Mean and sample standard deviation (ddof=1) of the values that are not None;
+  std is None with fewer than two values, both are None with none."""
+  present = [float(v) for v in values if v is not None and not math.isnan(v)]
+  if not present:
     return None, None
-  mean = sum(values) / len(values)
-  if len(values) < 2:
+  mean = sum(present) / len(present)
+  if len(present) < 2:
     return mean, None
-  return mean, (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+  variance = sum((v - mean) ** 2 for v in present) / (len(present) - 1)
+  return mean, math.sqrt(variance)
 
 
 def transfer_table(rows: Sequence[Row], transfer: dict):
@@ -264,10 +268,10 @@ def transfer_table(rows: Sequence[Row], transfer: dict):
     other = (reference.get(row.images_per_class)
              if row.kind == 'distilled' and not row.reference else None)
     for variant in variants:
-      mean, std = _mean_std(transfer[name][variant]['accuracies'])
+      mean, std = mean_std(transfer[name][variant]['accuracies'])
       text = with_std(mean, std, scale=100)
       if other is not None and mean is not None:
-        base, _ = _mean_std(transfer[other][variant]['accuracies'])
+        base, _ = mean_std(transfer[other][variant]['accuracies'])
         gaps[(name, variant)] = 100 * (mean - base)
         text += f' ({gaps[(name, variant)]:+.1f} vs {other})'
       line.append(text)

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
 from tfx_distill.components.report import equal_work
-from tfx_distill.components.report.schema import Row
+from tfx_distill.components.report.schema import Row, mean_std
 from tfx_distill.contracts import identity
 from tfx_distill.contracts.identity import TrainingSet
 
@@ -46,19 +46,6 @@ class ModelResult:
     """(sentence, which threshold decided: one of PASSED, FLOOR, MAX_DROP, ...)."""
     return blessing_decision(self.validation_ok, self.failures, self.thresholds,
                              self.accuracy)
-
-
-def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Optional[float]]:
-  """Mean and sample standard deviation (ddof=1) of the values that are not None;
-  std is None with fewer than two values, both are None with none."""
-  present = [float(v) for v in values if v is not None and not math.isnan(v)]
-  if not present:
-    return None, None
-  mean = sum(present) / len(present)
-  if len(present) < 2:
-    return mean, None
-  variance = sum((v - mean) ** 2 for v in present) / (len(present) - 1)
-  return mean, math.sqrt(variance)
 
 
 def describe_set(training_set: TrainingSet) -> Tuple[str, Optional[int]]:
