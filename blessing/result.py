@@ -1,5 +1,5 @@
 """What an Evaluator decided, read back: one Evaluator output (a ModelEvaluation uri)
-read with TFMA into plain values (overall and per-label accuracy, the confusion matrix,
+read with TFMA into plain values (accuracy overall and per class, the confusion matrix,
 the thresholds applied and the ones that failed), and which threshold decided the
 blessing, in words. The report and the SetPublisher read evaluations through it."""
 
@@ -12,7 +12,7 @@ from tensorflow_model_analysis.writers import eval_config_writer
 
 from tfx_distill.blessing.ece_metric import ECE_NAME as CALIBRATION_ERROR
 from tfx_distill.blessing.eval_config import ACCURACY
-from tfx_distill.contracts.example_format import LABEL_KEY, NUM_CLASSES
+from tfx_distill.contracts.example_format import NUM_CLASSES
 
 EXAMPLE_COUNT = 'example_count'
 CONFUSION_PLOT = 'multiClassConfusionMatrixAtThresholds'
@@ -106,7 +106,7 @@ class Evaluation(NamedTuple):
   baseline_accuracy: Optional[float]
   calibration_error: Optional[float]  # top-1 expected calibration error, overall
   example_count: Optional[int]
-  per_class_accuracy: Optional[List[float]]  # accuracy on each label's slice
+  per_class_accuracy: Optional[List[Optional[float]]]  # recall: the confusion's rows
   confusion: Optional[np.ndarray]  # (10, 10) counts, rows = true label
   validation_ok: Optional[bool]
   failures: Tuple[Failure, ...]
@@ -213,18 +213,25 @@ def confusion_matrix(plots: Dict[str, Any]) -> Optional[np.ndarray]:
   return matrix
 
 
+def per_class_accuracy(confusion: Optional[np.ndarray]) -> Optional[List[Optional[float]]]:
+  """The accuracy on each true label (its recall): the diagonal over the row's sum,
+  None for a label with no example; None without a matrix."""
+  if confusion is None:
+    return None
+  totals = confusion.sum(axis=1)
+  return [float(confusion[c, c] / totals[c]) if totals[c] else None
+          for c in range(NUM_CLASSES)]
+
+
 def read_evaluation(uri: str) -> Evaluation:
   """Reads the candidate's metrics, plots and validation from an evaluation uri."""
   config = eval_config_writer.load_eval_run(uri)[0]
   candidate, baseline = model_names(config)
   result = tfma.load_eval_result(uri, model_name=candidate or None)
-  overall, per_label = {}, {}
+  overall = {}
   for slice_key, metrics in result.slicing_metrics:
-    values = metrics.get('', {}).get('', {})
     if not slice_key:
-      overall = values
-    elif len(slice_key) == 1 and slice_key[0][0] == LABEL_KEY:
-      per_label[int(slice_key[0][1])] = _value(values, ACCURACY)
+      overall = metrics.get('', {}).get('', {})
   confusion = None
   for slice_key, plots in result.plots or []:
     if not slice_key:
@@ -243,7 +250,6 @@ def read_evaluation(uri: str) -> Evaluation:
       accuracy=_value(overall, ACCURACY), baseline_accuracy=baseline_accuracy,
       calibration_error=_value(overall, CALIBRATION_ERROR),
       example_count=None if count is None else int(count),
-      per_class_accuracy=([per_label.get(c) for c in range(NUM_CLASSES)]
-                          if per_label else None),
+      per_class_accuracy=per_class_accuracy(confusion),
       confusion=confusion, validation_ok=validation_ok, failures=failures,
       thresholds=thresholds_of(config, baseline is not None))

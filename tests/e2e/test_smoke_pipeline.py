@@ -14,6 +14,8 @@ import sys
 import numpy as np
 import pytest
 
+from tfx_distill.blessing.multiclass_metrics import log_loss
+from tfx_distill.blessing.result import read_evaluation
 from tfx_distill.components.distiller.spec import KipSet
 from tfx_distill.pipeline.config import preset
 from tfx_distill.pipeline.local_runner import local_paths
@@ -113,8 +115,7 @@ def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
   candidate, = artifacts_of(store, 'ModelEvaluation', 'Evaluator_random_1_s0')
   result = tfma.load_eval_result(candidate.uri, model_name='candidate')
   baseline = tfma.load_eval_result(candidate.uri, model_name='baseline')
-  slices = {tuple(s) for s, _ in result.slicing_metrics}
-  assert () in slices and (('label', 3),) in slices
+  assert [tuple(s) for s, _ in result.slicing_metrics] == [()]  # one slice: the split
   overall = dict(result.slicing_metrics)[()]['']['']
   accuracy = overall['sparse_categorical_accuracy']['doubleValue']
   full_accuracy = dict(baseline.slicing_metrics)[()]['']['']['sparse_categorical_accuracy']
@@ -129,6 +130,13 @@ def test_evaluator_compares_candidate_with_full_baseline(smoke_run):
                                                        abs=1e-6)
   assert overall['expected_calibration_error']['doubleValue'] == pytest.approx(
       top1_ece(labels, random_1), abs=1e-6)
+  assert overall['sparse_categorical_crossentropy']['doubleValue'] == pytest.approx(
+      np.mean(log_loss(labels, random_1.astype(np.float64))), abs=1e-5)
+  # Per-class accuracy, read off TFMA's confusion matrix, is the served model's.
+  read = read_evaluation(candidate.uri)
+  present = [c for c in range(10) if np.any(labels == c)]
+  assert [read.per_class_accuracy[c] for c in present] == pytest.approx(
+      [np.mean(random_1.argmax(1)[labels == c] == c) for c in present], abs=1e-6)
   # One image per class is far from the full train split, which the floor blessed.
   assert full_accuracy['doubleValue'] > max(0.5, accuracy + 0.1)
   assert overall['sparse_categorical_accuracy_diff']['doubleValue'] == pytest.approx(

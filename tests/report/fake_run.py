@@ -80,12 +80,12 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
     handle.write(eval_config_writer._serialize_eval_run(  # pylint: disable=protected-access
         config, '', 'tfrecord', {candidate: '/m', **({'baseline': '/b'} if has_baseline else {})}))
   metrics = []
-  for label, value in [(None, accuracy)] + list(enumerate(per_class)):
+  for label, value in [(None, accuracy)]:  # the overall slice only, as the Evaluator's
     entry = metrics_for_slice_pb2.MetricsForSlice(slice_key=_slice_key(label))
     entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, candidate),
                                      value=_double(value))
     entry.metric_keys_and_values.add(key=_metric_key('example_count', candidate),
-                                     value=_double(100.0 if label is None else 10.0))
+                                     value=_double(100.0))
     entry.metric_keys_and_values.add(key=_metric_key(ECE, candidate), value=_double(ece))
     if has_baseline:
       entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, 'baseline'),
