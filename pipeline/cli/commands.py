@@ -20,7 +20,6 @@ def run(args: argparse.Namespace) -> int:
   console = getattr(args, 'console', None) or Console()
   with console.pipeline_run() as on_start:
     run_ = run_local(config, root, runner=args.runner, on_start=on_start)
-  print(f'pipeline: {config.pipeline_name}')
   print(f'pipeline root: {run_.paths.pipeline_root}')
   print(f'metadata: {run_.paths.metadata_path}')
   print(f'pushed models: {run_.paths.serving_root}')
