@@ -30,3 +30,25 @@ def smoke_run(tmp_path_factory):
   """The smoke preset run once per session by the command line (tests/shared.py)."""
   from tests import shared  # pylint: disable=g-import-not-at-top
   return shared.smoke_run(tmp_path_factory)
+
+
+# The files that take longest (seconds of one worker, `make test` of 2026-12-07), started
+# first: pytest-xdist's --dist loadfile hands files out in collection order, so a long
+# file collected late would run on alone at the end. The rest keep their order.
+SLOWEST_FIRST = (
+    'tests/kubeflow/test_image_run.py',  # ~450 s: every task of the compiled pipeline
+    'tests/e2e/test_smoke_pipeline.py',  # ~450 s: makes the shared smoke run
+    'tests/orchestration/test_cache_and_resume.py',  # ~250 s: four runs of the CLI
+    'tests/kubeflow/test_image_install.py',  # ~100 s: pip's resolution against PyPI
+    'tests/kubeflow/test_compile.py',
+    'tests/kubeflow/test_data_fingerprint.py',
+    'tests/kubeflow/test_model_registry.py',
+    'tests/orchestration/test_cache_keys.py',
+)
+
+
+def pytest_collection_modifyitems(items):
+  def rank(item):
+    path = os.path.relpath(str(item.fspath), os.path.dirname(os.path.dirname(__file__)))
+    return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+  items.sort(key=rank)  # stable: each file's tests stay in their order
