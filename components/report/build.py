@@ -92,7 +92,7 @@ def make_sections(collected: Collected, rows: Sequence[dict],
            plots.confusion_matrices(matrices))] if matrices else []),
       ('Predictions', _prediction_figures(collected, order, notes)),
       ('Per-class accuracy', [
-          ('Accuracy on each label slice (mean over seeds)',
+          ('Accuracy on each true class, the confusion matrix\'s rows (mean over seeds)',
            plots.per_class_bars(per_class_mean))] if per_class_mean else []),
   ]
   return [(title, figures) for title, figures in sections if figures]

@@ -230,7 +230,8 @@ def prediction_grid(images: np.ndarray, labels: np.ndarray, probabilities: np.nd
 
 
 def per_class_bars(per_class: Dict[str, List[Optional[float]]]) -> str:
-  """Accuracy on each label's slice, grouped by class, one bar per training set."""
+  """Accuracy on each class (the confusion matrix's rows), grouped by class, one bar per
+  training set."""
   names = list(per_class)
   figure, axes = plt.subplots(figsize=(10, 4))
   width = 0.8 / max(1, len(names))
@@ -239,10 +240,10 @@ def per_class_bars(per_class: Dict[str, List[Optional[float]]]) -> str:
     axes.bar(np.arange(NUM_CLASSES) + (index - (len(names) - 1) / 2) * width, values,
              width=width, label=name)
   axes.set_xticks(range(NUM_CLASSES))
-  axes.set_xlabel('class (label slice)')
+  axes.set_xlabel('true class')
   axes.set_ylabel('accuracy (%)')
   axes.set_ylim(0, 100)
-  axes.set_title('Per-class accuracy (TFMA label slices)')
+  axes.set_title('Per-class accuracy (recall, from TFMA\'s confusion matrix)')
   axes.legend(fontsize=8, ncol=min(6, len(names)), loc='upper center',
               bbox_to_anchor=(0.5, -0.13))
   axes.grid(True, axis='y', alpha=0.3)
