@@ -17,6 +17,7 @@ from tensorflow_model_analysis.proto import config_pb2
 
 from tfx_distill.blessing.ece import (DEFAULT_BINS, bin_statistics,
                                       expected_calibration_error)
+from tfx_distill.blessing.multiclass_metrics import labelled_probabilities
 
 ECE_NAME = 'expected_calibration_error'
 
@@ -57,15 +58,9 @@ class _EceCombiner(beam.CombineFn):
 
   def add_input(self, accumulator: np.ndarray,
                 element: metric_types.StandardMetricInputs) -> np.ndarray:
-    for label, prediction, _ in metric_util.to_label_prediction_example_weight(
-        element, eval_config=self._eval_config, model_name=self._key.model_name,
-        output_name=self._key.output_name, flatten=False, allow_none=True):
-      if label is None or prediction is None:
-        continue
-      label = np.asarray(label).reshape(-1)
-      cls = int(label[0]) if label.size == 1 else int(np.argmax(label))
-      probabilities = np.asarray(prediction, np.float64).reshape(1, -1)
-      accumulator += bin_statistics(np.array([cls]), probabilities, self._num_bins)
+    for label, probabilities in labelled_probabilities(element, self._eval_config,
+                                                       self._key):
+      accumulator += bin_statistics(label, probabilities, self._num_bins)
     return accumulator
 
   def merge_accumulators(self, accumulators: Iterable[np.ndarray]) -> np.ndarray:

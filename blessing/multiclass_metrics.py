@@ -11,7 +11,7 @@ reading of them). They are not registered with TFMA: a config without the module
 means Keras' metric.
 """
 
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple
 
 import apache_beam as beam
 import numpy as np
@@ -36,6 +36,22 @@ def log_loss(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
   return -np.log(np.clip(picked, EPSILON, 1 - EPSILON))
 
 
+def labelled_probabilities(element: metric_types.StandardMetricInputs,
+                           eval_config: Optional[config_pb2.EvalConfig],
+                           key: metric_types.MetricKey) -> Iterator[Tuple[np.ndarray,
+                                                                          np.ndarray]]:
+  """(label (1,), probabilities (1, classes)) of each example of a TFMA input, the label
+  an integer class (a one-hot or score vector's argmax); skips examples without both."""
+  for label, prediction, _ in metric_util.to_label_prediction_example_weight(
+      element, eval_config=eval_config, model_name=key.model_name,
+      output_name=key.output_name, flatten=False, allow_none=True):
+    if label is None or prediction is None:
+      continue
+    label = np.asarray(label).reshape(-1)
+    cls = int(label[0]) if label.size == 1 else int(np.argmax(label))
+    yield np.array([cls]), np.asarray(prediction, np.float64).reshape(1, -1)
+
+
 class _MeanCombiner(beam.CombineFn):
   """The mean of per_example(labels, probabilities) over a slice's examples."""
 
@@ -51,15 +67,9 @@ class _MeanCombiner(beam.CombineFn):
 
   def add_input(self, accumulator: np.ndarray,
                 element: metric_types.StandardMetricInputs) -> np.ndarray:
-    for label, prediction, _ in metric_util.to_label_prediction_example_weight(
-        element, eval_config=self._eval_config, model_name=self._key.model_name,
-        output_name=self._key.output_name, flatten=False, allow_none=True):
-      if label is None or prediction is None:
-        continue
-      label = np.asarray(label).reshape(-1)
-      cls = int(label[0]) if label.size == 1 else int(np.argmax(label))
-      probabilities = np.asarray(prediction, np.float64).reshape(1, -1)
-      accumulator += (self._per_example(np.array([cls]), probabilities)[0], 1.0)
+    for label, probabilities in labelled_probabilities(element, self._eval_config,
+                                                       self._key):
+      accumulator += (self._per_example(label, probabilities)[0], 1.0)
     return accumulator
 
   def merge_accumulators(self, accumulators: Iterable[np.ndarray]) -> np.ndarray:
