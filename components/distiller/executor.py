@@ -24,6 +24,7 @@ from tfx_distill.contracts import identity, kip_format
 from tfx_distill.contracts.artifacts import read_examples, write_examples
 from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
+from tfx_distill.components.distiller.keep_best import initial_support_warning
 from tfx_distill.components.distiller.methods import method as method_entry
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
                                                    DISTILL_CPU_SECONDS, DISTILL_RESULT_KEY,
@@ -76,6 +77,8 @@ class Executor(base_executor.BaseExecutor):
           'the set is the best one so far (raise --time-budget or lower --steps for all '
           'steps)', method, images_per_class, duration(budget),
           int(result.info.get('steps', 0)), steps)
+    if result.info.get('returned_initial_support'):
+      logging.warning(initial_support_warning(method, images_per_class, result.info))
     kip_set = artifact_utils.get_single_instance(output_dict[KIP_SET_KEY])
     kip_format.save(os.path.join(kip_set.uri, KIP_SET_FILE), result.images, result.labels)
     distilled = artifact_utils.get_single_instance(output_dict[DISTILLED_KEY])

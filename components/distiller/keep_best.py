@@ -11,6 +11,11 @@ too). Scores (`keep_best`):
 - krr_pool: mean KRR accuracy under the features of the current pool models;
 - krr_fixed: the same under `eval_models` fixed fresh networks;
 - none: no scoring, the last iterate is returned.
+
+When the best score is the initial support's (step 0: real pool images, herded), the
+run returns real images, not a distilled set: `initial_support_warning` says so, on
+the terminal (the Distiller's executor, `tfx-distill distill`) and the set's record
+(`returned_initial_support`, `returned_step`: the artifact, kip_set.json).
 """
 
 import math
@@ -125,3 +130,14 @@ class Scorer:
         params = [tf.constant(a) for a in p]
         models.append((params, batched(self.feature_fn, params, self.images)))
     return float(np.mean([self.krr_accuracy(p, f, images, labels) for p, f in models]))
+
+
+def initial_support_warning(method: str, images_per_class: int, info: dict) -> str:
+  """The one line that says a run returned its initial support (real images)."""
+  scores = ''
+  if 'best_score' in info and 'last_score' in info:
+    scores = (f' (held-out score {info["best_score"]:.3f} at step 0, '
+              f'{info["last_score"]:.3f} at the last scored step)')
+  return (f'Distiller {method} {images_per_class} per class: keep-best returned the '
+          f'initial support, real pool images, not a distilled set: no distilled step '
+          f'scored higher{scores}; --keep-best none returns the last iterate')

@@ -247,18 +247,21 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   clock.update()
   if checkpoint is not None:
     clock.call(checkpoint, state)
+  returned_step = state.step
   if scorer is not None:
-    images, labels = state.best_images, state.best_labels
+    images, labels, returned_step = state.best_images, state.best_labels, state.best_step
     if state.step % s.eval_every != 0:  # the last iterate competes too
       score, last = evaluate(keep=False)
       if score > state.best_score:
-        images, labels = last, state.labels
+        images, labels, returned_step = last, state.labels, state.step
   else:
     images, labels = np.clip(state.images, 0.0, 1.0), state.labels
   clock.update()
   info = {'steps': float(state.step), 'nfr_time_s': float(state.elapsed_s),
           'nfr_cpu_s': float(state.cpu_s), 'stopped_by_budget': float(stopped_by_budget),
-          'holdout_images': float(len(held))}
+          'holdout_images': float(len(held)), 'returned_step': float(returned_step),
+          # keep-best scored no distilled step above the herded real images it began from
+          'returned_initial_support': float(returned_step == 0 and state.step > 0)}
   info.update({key: float(metrics[name]) for key, name in
                (('final_loss', 'loss'), ('final_target_acc', 'target_acc'))
                if name in metrics})

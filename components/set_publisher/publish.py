@@ -29,8 +29,8 @@ FORMAT = ('KIP .npz (numpy.load(path, allow_pickle=False)): images float32 '
           f'{MNIST_MEAN}) / {MNIST_STD}; labels float32 (N, 10), the label vectors '
           '(learned by kip; plain labels are one-hot - 0.1)')
 # Distiller results recorded as counts and flags (the artifact stores every one as float).
-INT_RESULTS = ('steps',)
-BOOL_RESULTS = ('stopped_by_budget',)
+INT_RESULTS = ('steps', 'returned_step')
+BOOL_RESULTS = ('stopped_by_budget', 'returned_initial_support')
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,6 +34,7 @@ def distill(args: argparse.Namespace) -> int:
   from tfx_distill.contracts import kip_format  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller import checkpoint  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller.distill import distill as distill_set  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller.keep_best import initial_support_warning  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.progress import ProgressLine  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
@@ -51,6 +52,9 @@ def distill(args: argparse.Namespace) -> int:
       checkpoint=lambda state: checkpoint.save_checkpoint(path, state, key),
       resume=resume, architecture=architecture)
   kip_format.save(args.out, result.images, result.labels)
+  if result.info.get('returned_initial_support'):
+    print(f'warning: {initial_support_warning(args.method, args.ipc, result.info)}',
+          file=sys.stderr)
   summary = ', '.join(f'{k} {v:.4g}' for k, v in sorted(result.info.items()))
   print(f'wrote {args.out}: {len(result.images)} images ({summary})', file=sys.stderr)
   return 0

@@ -113,3 +113,28 @@ def test_another_pool_or_setting_does_not_resume_a_checkpoint(tmp_path):
   assert len(paths) == 4
   assert execution_checkpoint(directory, settings, 'random', 1, examples.uri) is None
   assert execution_checkpoint('', settings, 'kip', 1, examples.uri) is None
+
+
+def test_a_run_that_returns_its_initial_support_says_so(tmp_path, monkeypatch):
+  """Keep-best returned step 0 (real images): a warning names it, and the set's record
+  (the artifacts' properties, which kip_set.json copies) carries it."""
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller import executor as executor_lib  # pylint: disable=g-import-not-at-top
+  examples, _ = write_ingested(tmp_path)
+  real = executor_lib.distill
+
+  def initial_support(*args, **kwargs):
+    result = real(*args, **kwargs)
+    result.info.update(returned_step=0.0, returned_initial_support=1.0, best_score=0.9,
+                       last_score=0.8)
+    return result
+
+  warned = []
+  monkeypatch.setattr(executor_lib, 'distill', initial_support)
+  monkeypatch.setattr(logging, 'warning', lambda message, *a: warned.append(message % a))
+  settings = KipSettings(steps=2, target_batch=30, num_networks=1, width=16)
+  _, kip_set = run_executor(tmp_path, examples, settings, 'initial')
+  (line,) = [w for w in warned if 'initial support' in w]
+  assert line.startswith('Distiller kip 1 per class: keep-best returned the initial support')
+  assert kip_set.get_float_custom_property('returned_initial_support') == 1.0
+  assert kip_set.get_float_custom_property('returned_step') == 0.0

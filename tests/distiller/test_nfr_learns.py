@@ -128,6 +128,13 @@ def test_keep_best_returns_the_support_of_the_best_score(narrow, monkeypatch, sc
     assert same == (step == kept_step), step
   on_grid = max(score for step, score in scores.items() if step % 2 == 0)
   assert result.info['best_score'] == on_grid
+  # The record says which step it returned, and whether that is the initial support
+  # (real images: the executor and `tfx-distill distill` then warn).
+  assert result.info['returned_step'] == kept_step
+  assert result.info['returned_initial_support'] == float(kept_step == 0)
+  assert ('initial support' in keep_best.initial_support_warning('nfr', 1, result.info)
+          and '0.900 at step 0' in keep_best.initial_support_warning(
+              'nfr', 1, {'best_score': 0.9, 'last_score': 0.4}))
 
 
 def test_fit_score_rises_with_training_on_the_right_labels(narrow):

@@ -140,3 +140,20 @@ def test_the_pipelines_distiller_makes_the_clis_nfr_set_for_its_architecture(tmp
       tmp_path / 'kip_set' / KIP_SET_FILE).read_bytes()
   assert kip_set.get_string_custom_property('architecture') == 'kip_convnet'
   assert kip_set.get_float_custom_property('steps') == 2.0
+
+
+def test_a_set_that_is_its_initial_support_is_named_so(tmp_path, monkeypatch, capsys):
+  """When keep-best returns step 0 (real images), the command says so in one line."""
+  from tfx_distill.components.distiller import distill as distill_lib  # pylint: disable=g-import-not-at-top
+  real = distill_lib.distill
+
+  def initial_support(*args, **kwargs):
+    result = real(*args, **kwargs)
+    result.info.update(returned_step=0.0, returned_initial_support=1.0)
+    return result
+
+  monkeypatch.setattr(distill_lib, 'distill', initial_support)
+  assert distill(tmp_path / 'a.npz', '--steps', '2') == 0
+  (line,) = [l for l in capsys.readouterr().err.splitlines() if l.startswith('warning:')]
+  assert line.startswith('warning: Distiller kip 1 per class: keep-best returned the '
+                         'initial support')
