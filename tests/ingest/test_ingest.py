@@ -92,3 +92,16 @@ def test_fashion_mnist_idx_from_debian():
   assert len(splits['train'].labels) == 54000 and len(splits['valid'].labels) == 6000
   assert len(splits['eval'].labels) == 10000
   assert np.bincount(splits['train'].labels).tolist() == [5400] * 10
+
+
+def test_the_fashion_presets_data_is_debians_fashion_mnist():
+  """`--preset fashion` reads 10,000 of Debian's 60,000 Fashion-MNIST training images,
+  every class alike."""
+  from tfx_distill.pipeline.config import FASHION_MNIST, preset  # pylint: disable=g-import-not-at-top
+  import os  # pylint: disable=g-import-not-at-top
+  if not os.path.isdir(FASHION_MNIST):
+    pytest.skip('dataset-fashion-mnist is not installed (make system-deps)')
+  splits = build_splits(preset('fashion').ingest)
+  assert sum(len(split.labels) for split in splits.values()) == 10000
+  counts = np.bincount(np.concatenate([split.labels for split in splits.values()]))
+  assert counts.tolist() == [1000] * 10

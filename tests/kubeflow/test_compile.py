@@ -76,7 +76,9 @@ def test_every_preset_compiles_to_a_strict_pipeline_job(tmp_path, preset, target
   json_format.ParseDict(job['pipelineSpec'], pipeline_spec_pb2.PipelineSpec())
   assert parsed.runtime_config.gcs_output_directory == ROOT
   # One history per preset and data source (issue 21): the pipeline's own name.
-  assert parsed.display_name == config.pipeline_name == f'tfx-distill-{preset}-sample'
+  source = 'sample' if config.ingest.data == 'sample' else 'idx-fashion-mnist-'
+  assert parsed.display_name == config.pipeline_name
+  assert config.pipeline_name.startswith(f'tfx-distill-{preset}-{source}')
   assert job['pipelineSpec']['pipelineInfo']['name'] == config.pipeline_name
   tasks = set(job['pipelineSpec']['root']['dag']['tasks'])
   trainers = {t for t in tasks if t.startswith('Trainer_')}
