@@ -38,8 +38,9 @@ def _overall_threshold(threshold: tfma.MetricThreshold) -> tfma.PerSliceMetricTh
 def eval_config(min_accuracy: float, max_drop: Optional[float],
                 max_ece: Optional[float] = None) -> tfma.EvalConfig:
   """Accuracy, expected calibration error, cross-entropy, the confusion matrix and the
-  example count, on the whole eval split. Per-class accuracy (recall) and precision are
-  read off the confusion matrix (blessing/result.py), not computed again; accuracy and
+  example count, on the whole eval split. Per-class accuracy (recall) is read off the
+  confusion matrix (blessing/result.py), not computed again (precision is its columns
+  the same way; nothing reads it); accuracy and
   cross-entropy are NumPy metrics (multiclass_metrics.py). With Keras' metrics, a slice
   per label and binarized metrics for ten classes, an evaluation took 43 s instead of
   11-12 s (two models, 2,000 digits: bench/evaluator_cost.py).

@@ -79,19 +79,17 @@ def write_evaluation(uri: str, accuracy: float, baseline_accuracy: Optional[floa
   with open(os.path.join(uri, 'eval_config.json'), 'w') as handle:
     handle.write(eval_config_writer._serialize_eval_run(  # pylint: disable=protected-access
         config, '', 'tfrecord', {candidate: '/m', **({'baseline': '/b'} if has_baseline else {})}))
-  metrics = []
-  for label, value in [(None, accuracy)]:  # the overall slice only, as the Evaluator's
-    entry = metrics_for_slice_pb2.MetricsForSlice(slice_key=_slice_key(label))
-    entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, candidate),
-                                     value=_double(value))
-    entry.metric_keys_and_values.add(key=_metric_key('example_count', candidate),
-                                     value=_double(100.0))
-    entry.metric_keys_and_values.add(key=_metric_key(ECE, candidate), value=_double(ece))
-    if has_baseline:
-      entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, 'baseline'),
-                                       value=_double(baseline_accuracy))
-    metrics.append(entry)
-  _write_records(os.path.join(uri, 'metrics-00000-of-00001.tfrecord'), metrics)
+  entry = metrics_for_slice_pb2.MetricsForSlice(  # the overall slice only, as the
+      slice_key=_slice_key(None))                # Evaluator writes it
+  entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, candidate),
+                                   value=_double(accuracy))
+  entry.metric_keys_and_values.add(key=_metric_key('example_count', candidate),
+                                   value=_double(100.0))
+  entry.metric_keys_and_values.add(key=_metric_key(ECE, candidate), value=_double(ece))
+  if has_baseline:
+    entry.metric_keys_and_values.add(key=_metric_key(ACCURACY, 'baseline'),
+                                     value=_double(baseline_accuracy))
+  _write_records(os.path.join(uri, 'metrics-00000-of-00001.tfrecord'), [entry])
   confusion = metrics_for_slice_pb2.PlotsForSlice(slice_key=_slice_key(None))
   matrix = confusion.plot_keys_and_values.add(
       key=metrics_for_slice_pb2.PlotKey(name='multi_class_confusion_matrix_plot',
