@@ -5,9 +5,11 @@ tasks reported; its output artifacts: fresh URIs under the pipeline root, typed 
 component declares them), then runs the task's container command and args, with the
 ExecutorInput in place of `{{$}}`, in a subprocess started as the image starts it
 (tests/kubeflow/image.py: `python` is the image's interpreter, with the package
-installed from its wheel, run from the image's working directory with its ENV), and
-reads back the ExecutorOutput the entry point wrote. `run_all` runs every task of the
-job in dependency order, two at a time.
+installed from its wheel, run from the image's working directory with its ENV), or,
+with `forked=True`, forked from a server started in the same way that has imported
+the entry point (tests/kubeflow/step_server.py), and reads back the ExecutorOutput the
+entry point wrote. `run_all` runs every task of the job in dependency order, two at a
+time.
 
 The bucket: the spec's gs:// paths (the pipeline root the job was compiled for, hence
 the serving and published-set roots) stand for a local folder: every parameter value
@@ -51,6 +53,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.extensions.google_cloud_ai_platform.constants import ENABLE_VERTEX_KEY
 
 from tests.kubeflow.image import Image
+from tests.kubeflow.step_server import StepServer
 
 PROJECT_NUMBER = '123456789'
 VERTEX_SIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'vertex_sim')
@@ -139,9 +142,11 @@ class VertexRun:
                metadata: Optional[VertexMetadata] = None,
                image: Optional[Image] = None,
                bucket: Optional[Dict[str, str]] = None,
-               replica_processes: bool = True):
+               replica_processes: bool = True, forked: bool = False):
     """image: the image the tasks run in (required to run container tasks); bucket:
-    {gs:// prefix of the spec: the local folder standing for it}."""
+    {gs:// prefix of the spec: the local folder standing for it}; forked: the first
+    container task starts as a fresh process, the others as forks of a server that
+    has imported their entry point (tests/kubeflow/step_server.py)."""
     self.job = job
     self.spec = job['pipelineSpec']
     self.job_name = job_name
@@ -153,6 +158,9 @@ class VertexRun:
     self.image = image
     self.bucket = dict(bucket or {})
     self.replica_processes = replica_processes
+    self.forked = forked
+    self._servers: Dict[Tuple[Tuple[str, str], ...], StepServer] = {}
+    self._started = 0  # container tasks
     self.job_id = uuid.uuid4().hex
     self.produced: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
     self.parameter_outputs: Dict[Tuple[str, str], Any] = {}
@@ -309,11 +317,32 @@ class VertexRun:
                    REPLICAS_IN_PROCESS='0' if self.replica_processes else '1')
     self.logs[name] = os.path.join(task_dir, 'task.log')
     self.seconds[name] = -time.monotonic()
+    command = self.command(name, executor_input)
+    self._started += 1
+    if self.forked and self._started > 1 and command[:2] == [self.image.interpreter, '-m']:
+      open(self.logs[name], 'w', encoding='utf-8').close()
+      return executor_input, self._server(command[2], extra).start(
+          command[3:], self.image.environ(**extra), self.logs[name])
     with open(self.logs[name], 'w', encoding='utf-8') as log:
-      process = subprocess.Popen(
-          self.command(name, executor_input), cwd=self.image.workdir,
-          env=self.image.environ(**extra), stdout=log, stderr=subprocess.STDOUT)
+      process = subprocess.Popen(command, cwd=self.image.workdir,
+                                 env=self.image.environ(**extra), stdout=log,
+                                 stderr=subprocess.STDOUT)
     return executor_input, process
+
+  def _server(self, module: str, extra: Dict[str, str]) -> StepServer:
+    """The server forking `python -m module` in the environment `extra` makes."""
+    key = (('module', module),) + tuple(sorted(extra.items()))
+    if key not in self._servers:
+      self._servers[key] = StepServer(
+          self.image.interpreter, self.image.workdir, self.image.environ(**extra),
+          module, os.path.join(self.root, f'step_server_{len(self._servers)}.log'))
+    return self._servers[key]
+
+  def close(self) -> None:
+    """Stops the step servers."""
+    for server in self._servers.values():
+      server.close()
+    self._servers.clear()
 
   def finish(self, name: str, executor_input: Dict[str, Any],
              process: subprocess.Popen, timeout: int = 900) -> Dict[str, Any]:
@@ -384,6 +413,7 @@ class VertexRun:
       for _, process in running.values():
         if process.poll() is None:
           process.kill()
+      self.close()
     return done
 
 
