@@ -16,7 +16,8 @@ to the step's status file.
 
 So a forked step differs from a fresh `python -m` only in what was imported before
 the step began: third-party libraries (the package itself is imported by the child,
-from the same path). tests/kubeflow/test_image_run.py starts its first step fresh.
+from the same path). tests/kubeflow/vertex_launcher.py starts the first step of each
+server fresh, while the server imports.
 """
 
 import json
@@ -116,25 +117,34 @@ class ForkedStep:
 
 
 class StepServer:
-  """One server: the image's `interpreter`, in `workdir`, with `env`, having imported
-  `module`. `start` forks a step of that module."""
+  """One server: the image's `interpreter`, in `workdir`, with `env`, importing
+  `module` from the moment it is made. `start` forks a step of that module (waiting
+  for the import to finish, the first time)."""
 
   def __init__(self, interpreter: str, workdir: str, env: Dict[str, str], module: str,
                log: str):
     """log: where the server's own output goes."""
     self.module = module
+    self._log = log
+    self._ready = False
     with open(log, 'w', encoding='utf-8') as handle:
       self._process = subprocess.Popen(
           [interpreter, '-c', SERVER, module], cwd=workdir, env=env, text=True,
           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=handle)
+
+  def _wait_ready(self) -> None:
+    if self._ready:
+      return
     if self._process.stdout.readline().strip() != 'ready':
       self._process.wait(timeout=60)
-      with open(log, encoding='utf-8') as handle:
-        raise RuntimeError(f'the step server for {module} did not start: '
+      with open(self._log, encoding='utf-8') as handle:
+        raise RuntimeError(f'the step server for {self.module} did not start: '
                            f'{handle.read()[-3000:]}')
+    self._ready = True
 
   def start(self, args: List[str], env: Dict[str, str], log: str) -> ForkedStep:
     """Forks `python -m MODULE ARGS` with `env`, its output appended to `log`."""
+    self._wait_ready()
     status = f'{log}.status'
     if os.path.exists(status):
       os.remove(status)

@@ -43,7 +43,8 @@ def ingest_cache_key(compiled, image, name, **parameters):
   """Ingest's cache key in a new run of the compiled job (the tasks it waits for run
   first, through the entry point, in the image)."""
   job, root, _ = compiled
-  run = VertexRun(job, str(root / 'pipeline_root'), name, parameters, image=image)
+  run = VertexRun(job, str(root / 'pipeline_root'), name, parameters, image=image,
+                  forked=True)
   upstream = job['pipelineSpec']['root']['dag']['tasks'][node_ids.INGEST].get(
       'dependentTasks', [])
   if upstream:

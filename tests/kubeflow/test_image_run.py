@@ -10,9 +10,10 @@ put there, the ENV. From there:
   one), with other values of every runtime parameter than the local run's;
 - every task of the compiled spec runs in dependency order with the task's container
   command and arguments from the image's working directory
-  (tests/kubeflow/vertex_launcher.py; the first as a fresh process, the others forked
-  from the image's interpreter once it has imported the entry point's libraries, which
-  saves about 7 CPU seconds a task: tests/kubeflow/step_server.py): the importers, the resolvers (their compiled
+  (tests/kubeflow/vertex_launcher.py; the first of each environment, plain or a
+  Vertex Trainer's, as a fresh process, the others forked from the image's interpreter
+  once it has imported the entry point's libraries, which saves about 7 CPU seconds a
+  task: tests/kubeflow/step_server.py): the importers, the resolvers (their compiled
   queries against a local metadata store), SourceFingerprint, the data checks and the
   DataGate, the Distillers, the Trainers (each a Vertex CustomJob whose replica runs
   here with the command TFX gives it, in the task's process; a chief and a worker as

@@ -37,12 +37,14 @@ Metadata filter; a clause it cannot translate fails the test instead of being dr
 Of the matching artifacts the latest created is taken.
 """
 
+import atexit
 import hashlib
 import itertools
 import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
@@ -144,9 +146,10 @@ class VertexRun:
                bucket: Optional[Dict[str, str]] = None,
                replica_processes: bool = True, forked: bool = False):
     """image: the image the tasks run in (required to run container tasks); bucket:
-    {gs:// prefix of the spec: the local folder standing for it}; forked: the first
-    container task starts as a fresh process, the others as forks of a server that
-    has imported their entry point (tests/kubeflow/step_server.py)."""
+    {gs:// prefix of the spec: the local folder standing for it}; forked: container
+    tasks start as forks of a server that has imported their entry point
+    (tests/kubeflow/step_server.py; one server per entry point and environment in a
+    test process, shared by its runs), but for the first of each, which starts fresh."""
     self.job = job
     self.spec = job['pipelineSpec']
     self.job_name = job_name
@@ -159,8 +162,6 @@ class VertexRun:
     self.bucket = dict(bucket or {})
     self.replica_processes = replica_processes
     self.forked = forked
-    self._servers: Dict[Tuple[Tuple[str, str], ...], StepServer] = {}
-    self._started = 0  # container tasks
     self.job_id = uuid.uuid4().hex
     self.produced: Dict[Tuple[str, str], Optional[Dict[str, Any]]] = {}
     self.parameter_outputs: Dict[Tuple[str, str], Any] = {}
@@ -318,31 +319,17 @@ class VertexRun:
     self.logs[name] = os.path.join(task_dir, 'task.log')
     self.seconds[name] = -time.monotonic()
     command = self.command(name, executor_input)
-    self._started += 1
-    if self.forked and self._started > 1 and command[:2] == [self.image.interpreter, '-m']:
-      open(self.logs[name], 'w', encoding='utf-8').close()
-      return executor_input, self._server(command[2], extra).start(
-          command[3:], self.image.environ(**extra), self.logs[name])
+    if self.forked and command[:2] == [self.image.interpreter, '-m']:
+      server = _server(self.image, command[2], extra)
+      if server is not None:
+        open(self.logs[name], 'w', encoding='utf-8').close()
+        return executor_input, server.start(command[3:], self.image.environ(**extra),
+                                            self.logs[name])
     with open(self.logs[name], 'w', encoding='utf-8') as log:
       process = subprocess.Popen(command, cwd=self.image.workdir,
                                  env=self.image.environ(**extra), stdout=log,
                                  stderr=subprocess.STDOUT)
     return executor_input, process
-
-  def _server(self, module: str, extra: Dict[str, str]) -> StepServer:
-    """The server forking `python -m module` in the environment `extra` makes."""
-    key = (('module', module),) + tuple(sorted(extra.items()))
-    if key not in self._servers:
-      self._servers[key] = StepServer(
-          self.image.interpreter, self.image.workdir, self.image.environ(**extra),
-          module, os.path.join(self.root, f'step_server_{len(self._servers)}.log'))
-    return self._servers[key]
-
-  def close(self) -> None:
-    """Stops the step servers."""
-    for server in self._servers.values():
-      server.close()
-    self._servers.clear()
 
   def finish(self, name: str, executor_input: Dict[str, Any],
              process: subprocess.Popen, timeout: int = 900) -> Dict[str, Any]:
@@ -413,8 +400,33 @@ class VertexRun:
       for _, process in running.values():
         if process.poll() is None:
           process.kill()
-      self.close()
     return done
+
+
+# Step servers of this test process, one per interpreter, module and environment,
+# stopped when it exits.
+_SERVERS: Dict[Tuple[str, str, str], StepServer] = {}
+
+
+def _server(image: Image, module: str, extra: Dict[str, str]) -> Optional[StepServer]:
+  """The server forking `python -m module` in the image with the environment `extra`
+  makes (image.environ); None the first time a task asks for it (that task starts
+  fresh, while the server imports the module)."""
+  key = (image.interpreter, module, json.dumps(extra, sort_keys=True))
+  if key in _SERVERS:
+    return _SERVERS[key]
+  log = tempfile.NamedTemporaryFile(prefix='step_server_', suffix='.log', delete=False)
+  log.close()
+  _SERVERS[key] = StepServer(image.interpreter, image.workdir, image.environ(**extra),
+                             module, log.name)
+  return None
+
+
+@atexit.register
+def _stop_servers():
+  for server in _SERVERS.values():
+    server.close()
+  _SERVERS.clear()
 
 
 def _wait_any(running: Dict[str, Tuple[Any, subprocess.Popen]], timeout: int) -> str:
