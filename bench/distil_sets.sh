@@ -7,9 +7,10 @@
 #
 #   bench/distil_sets.sh [IPC ...]                 (default: 1 10)
 #   POOL=fashion bench/distil_sets.sh [IPC ...]
+#   KEEP_BEST=none bench/distil_sets.sh 50         (the last iterate, as the demo's sets)
 #
 # writes bench/results/sets/pool8k.npz and bench/results/sets/nfr_<ipc>_d<seed>.npz
-# (not committed), then, e.g.:
+# (with KEEP_BEST=none: nfr_<ipc>_last_d<seed>.npz; not committed), then, e.g.:
 #   .venv/bin/python bench/short_training.py --sets "$(ls bench/results/sets/nfr_*_d[0-9].npz | paste -sd,)" --tag final
 # POOL=fashion: Fashion-MNIST from Debian's IDX files (dataset-fashion-mnist; pool: the
 # first 8,000 training images, test: the first 2,000 test images), in
@@ -39,11 +40,17 @@ np.savez(sys.argv[1], x_train=train[0], y_train=train[1], x_test=test[0], y_test
 PY
 ipcs=("$@")
 [ ${#ipcs[@]} -gt 0 ] || ipcs=(1 10)
+keep_best=() suffix=
+if [ -n "${KEEP_BEST:-}" ]; then
+  keep_best=(--keep-best "$KEEP_BEST")
+  [ "$KEEP_BEST" = none ] && suffix=_last || suffix="_$KEEP_BEST"
+fi
 for ipc in "${ipcs[@]}"; do
   for seed in 0 1 2; do
-    /usr/bin/time -f "nfr_${ipc}_d${seed}: %e s wall, %U s user" \
+    name="nfr_${ipc}${suffix}_d${seed}"
+    /usr/bin/time -f "$name: %e s wall, %U s user" \
       .venv/bin/tfx-distill distill --data "npz:$out/pool8k.npz" --eval-source test \
-      --valid-fraction 0.01 --ipc "$ipc" --seed "$seed" --out "$out/nfr_${ipc}_d${seed}.npz" \
-      2> >(grep -E '^wrote|wall' >&2)
+      --valid-fraction 0.01 --ipc "$ipc" --seed "$seed" "${keep_best[@]}" \
+      --out "$out/$name.npz" 2> >(grep -E '^wrote|wall|warning' >&2)
   done
 done

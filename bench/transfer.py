@@ -42,8 +42,9 @@ SEED_CNN = 'seed_cnn'
 
 
 def size_of(row: str):
-  """Images per class of a row named random:N or NAME_N (None for the full pool)."""
-  found = re.search(r'(?::|_)(\d+)$', row)
+  """Images per class of a row named random:N, NAME_N or NAME_N_WORD (None for the full
+  pool)."""
+  found = re.search(r'(?::|_)(\d+)(?:_[a-z]+)?$', row)
   return int(found.group(1)) if found else None
 
 

@@ -34,6 +34,7 @@ from absl import logging
 
 from tfx_distill.contracts.example_format import plain_label_vectors
 from tfx_distill.trainer import data, model as model_lib, recipe
+from tfx_distill.trainer import curve as curve_lib
 from tfx_distill.trainer.curve import EvalCurve
 from tfx_distill.trainer.settings import TrainSettings
 from tfx_distill.trainer.timing import EpochTimer, FitTimes, timed_fit
@@ -168,23 +169,27 @@ def fit(examples: tf.data.Dataset, label_loss: str, settings: TrainSettings,
 
 
 def train_arrays(images01: np.ndarray, vectors: np.ndarray, eval_images: np.ndarray,
-                 eval_labels: np.ndarray, settings: TrainSettings) -> dict:
+                 eval_labels: np.ndarray, settings: TrainSettings,
+                 record_curve: bool = True) -> dict:
   """Trains one network on a set held in memory (images (N, 28, 28) in [0, 1], label
   vectors (N, 10)) through `fit`, as run_fn does (the loss its labels call for, the
-  plan on its size), and records its learning curve on the eval images; returns the
-  record's essentials: accuracy (the curve's end), images processed, fit seconds,
-  steps, batch size, loss, the curve. The transfer component and the benches train
-  with it."""
+  plan on its size), and records its learning curve on the eval images (or, with
+  `record_curve=False`, measures the end only); returns the record's essentials:
+  accuracy (the curve's end), images processed, fit seconds, steps, batch size, loss,
+  the curve ([] without one). The transfer component and the benches train with it."""
   plain = bool(np.allclose(vectors, plain_label_vectors(np.argmax(vectors, axis=1)),
                            atol=data.PLAIN_TOLERANCE))
   loss = model_lib.loss_for(settings.label_loss, plain)
   images = np.clip(images01, 0.0, 1.0)[..., None].astype(np.float32)
   plan = recipe.plan_for(settings, len(images))
   examples = examples_from_arrays(images, np.argmax(vectors, axis=1), vectors)
+  eval_images = np.asarray(eval_images, np.float32)[..., None]
   trained = fit(examples, loss, settings, plan,
-                curve=(np.asarray(eval_images, np.float32)[..., None], eval_labels))
-  points = trained.curve['points']
-  return {'accuracy': points[-1]['accuracy'],
+                curve=(eval_images, eval_labels) if record_curve else None)
+  points = trained.curve['points'] if record_curve else []
+  end = points[-1]['accuracy'] if record_curve else curve_lib.accuracy(
+      trained.model, eval_images, eval_labels)
+  return {'accuracy': end,
           'images_processed': trained.images_processed,
           'fit_seconds': trained.times.seconds, 'steps': trained.times.steps,
           'batch_size': plan.batch_size, 'loss': loss, 'curve': points}

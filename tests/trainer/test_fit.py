@@ -105,3 +105,17 @@ def test_fit_result_reports_early_stopping_and_the_curve(tmp_path):
   assert trained.curve['images'] == 50
   assert trained.curve['points'][-1]['images_processed'] == trained.images_processed
   assert np.isfinite(trained.model.count_params())
+
+
+def test_train_arrays_without_the_curve_measures_the_same_end():
+  """record_curve=False (bench/tuning_proxy.py) trains the same model and reports the
+  accuracy the curve's last point reports, with no curve."""
+  images, labels = sample_digits(40)
+  test_images, test_labels = sample_digits(300, start=2000)
+  settings = from_config({**BASE, 'epochs': 2, 'patience': 0, 'batch_size': 16})
+  vectors = np.eye(10, dtype=np.float32)[labels]
+  runs = [fit_lib.train_arrays(images, vectors, test_images, test_labels, settings,
+                               record_curve=record) for record in (True, False)]
+  assert runs[0]['curve'] and runs[1]['curve'] == []
+  assert runs[1]['accuracy'] == runs[0]['accuracy']
+  assert runs[1]['images_processed'] == runs[0]['images_processed'] == 80
