@@ -13,7 +13,8 @@ import os
 import time
 from typing import Callable, Optional, Sequence
 
-from tfx import v1 as tfx
+from tfx.orchestration import metadata
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from tfx_distill.contracts.errors import ConfigError
 from tfx_distill.components.report import mlmd
@@ -76,8 +77,8 @@ def run_local(config: PipelineConfig, root: str, runner: str = 'local',
     os.makedirs(paths.pipeline_root, exist_ok=True)
     pipeline = create_pipeline(
         config, paths,
-        metadata_connection_config=tfx.orchestration.metadata
-        .sqlite_metadata_connection_config(paths.metadata_path),
+        metadata_connection_config=metadata.sqlite_metadata_connection_config(
+            paths.metadata_path),
         cache_keys=keys)
     earlier_runs = mlmd.run_names(paths.metadata_path)
     if on_start is not None:
@@ -87,6 +88,6 @@ def run_local(config: PipelineConfig, root: str, runner: str = 'local',
       from tfx.orchestration.beam.beam_dag_runner import BeamDagRunner  # pylint: disable=g-import-not-at-top
       BeamDagRunner().run(pipeline)
     else:
-      tfx.orchestration.LocalDagRunner().run(pipeline)
+      LocalDagRunner().run(pipeline)
     (this_run,) = mlmd.run_names(paths.metadata_path) - earlier_runs
   return LocalRun(paths, mlmd.report_index(paths.metadata_path, this_run))

@@ -4,7 +4,14 @@
 from typing import Any, List, Mapping, Optional
 
 from ml_metadata.proto import metadata_store_pb2
-from tfx import v1 as tfx
+from tfx.components import ExampleValidator, SchemaGen, Tuner
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy)
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import pusher_pb2, trainer_pb2
+from tfx.types import standard_artifacts
+from tfx.types.channel import Channel
 
 from tfx_distill.contracts import identity, node_ids
 from tfx_distill.components.data_gate.component import DataGate
@@ -44,7 +51,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                     beam_pipeline_args: Optional[List[str]] = None,
                     cache_keys: Optional[CacheKeys] = None,
                     fingerprint_at_run_time: bool = False,
-                    runtime: Optional[Mapping[str, Any]] = None) -> tfx.dsl.Pipeline:
+                    runtime: Optional[Mapping[str, Any]] = None) -> Pipeline:
   """The whole experiment: ingest, validate, distil, train, evaluate, push (models, and
   the distilled sets of pushed candidates). Nothing trains before the DataGate passed.
 
@@ -74,7 +81,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   if validation.schema_file == INFER:
     # Statistics of every split, and a schema inferred from them (a first run's).
     statistics_gen = StatisticsGen(examples, config.pipeline_name)
-    schema_gen = tfx.components.SchemaGen(
+    schema_gen = SchemaGen(
         statistics=statistics_gen.outputs['statistics'], infer_feature_shape=True)
     components += [ingest, statistics_gen, schema_gen]
   else:
@@ -93,7 +100,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   previous = latest_statistics(statistics_gen.id).with_id(node_ids.LATEST_STATISTICS)
   statistics_gen.add_upstream_node(previous)
   # Anomalies of every split against the schema.
-  example_validator = tfx.components.ExampleValidator(statistics=statistics, schema=schema)
+  example_validator = ExampleValidator(statistics=statistics, schema=schema)
   # The schema's skew comparators, eval split against train split, and its drift
   # comparators, every split against the last run's (TFX's DistributionValidator).
   skew_check = SchemaDistributionValidator(
@@ -114,10 +121,10 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   hyperparameters = None
   if config.enable_tuner:
     # Searches learning rate, dropout and width for the full-data model.
-    tuner = tfx.components.Tuner(
+    tuner = Tuner(
         tuner_fn=TUNER_FN, examples=examples, schema=schema,
-        train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
-        eval_args=tfx.proto.EvalArgs(splits=[VALID]),
+        train_args=trainer_pb2.TrainArgs(splits=[TRAIN]),
+        eval_args=trainer_pb2.EvalArgs(splits=[VALID]),
         custom_config={**config.train.to_custom_config(),
                        CODE_VERSION: keys.code_of('tuner')})
     tuner.add_upstream_node(data_gate)
@@ -187,8 +194,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
           small_steps=runtime.get('small_sets.steps', settings.small_set.steps)
           if small else 0,
           seed=runtime.get('train.seed', settings.seed),
-          train_args=tfx.proto.TrainArgs(splits=[TRAIN]),
-          eval_args=tfx.proto.EvalArgs(splits=[VALID, EVAL]),
+          train_args=trainer_pb2.TrainArgs(splits=[TRAIN]),
+          eval_args=trainer_pb2.EvalArgs(splits=[VALID, EVAL]),
       ).with_id(node_ids.trainer(training_set.name, k))
       trainer.add_upstream_node(data_gate)
       components.append(trainer)
@@ -207,12 +214,12 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   # locally by producer (the Trainer and Evaluator of the full set); compiled for
   # Kubeflow/Vertex, whose resolver query drops the producer, by the blessing's
   # training set, seed index and pipeline (kubeflow/compile.py, `restrict_queries`).
-  latest_blessed = tfx.dsl.Resolver(
-      strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-      model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model,
+  latest_blessed = Resolver(
+      strategy_class=LatestBlessedModelStrategy,
+      model=Channel(type=standard_artifacts.Model,
                             producer_component_id=node_ids.trainer(full.name, 0),
                             output_key='model'),
-      model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing,
+      model_blessing=Channel(type=standard_artifacts.ModelBlessing,
                                      producer_component_id=node_ids.evaluator(
                                          full.name, 0),
                                      output_key='blessing'),
@@ -252,8 +259,8 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # Pushes the seed-0 model of this training set only if it was blessed.
     pusher = Pusher(
         model=models[(training_set, 0)], model_blessing=blessings[(training_set, 0)],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(
                 base_directory=f'{paths.serving_root}/{name}')),
         custom_config={CODE_VERSION: keys.code_of('pusher')},
     ).with_id(node_ids.pusher(name))
@@ -270,7 +277,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
   components.append(report_of(components, config, keys.code_of('report')).with_id(
       node_ids.REPORT))
 
-  return tfx.dsl.Pipeline(
+  return Pipeline(
       pipeline_name=config.pipeline_name, pipeline_root=paths.pipeline_root,
       components=components, enable_cache=config.enable_cache,
       metadata_connection_config=metadata_connection_config,

@@ -32,14 +32,16 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from absl import logging
-from tfx import v1 as tfx
 from tfx.components.distribution_validator import executor as dv_executor
 from tfx.components.distribution_validator.executor import (ARTIFACT_PROPERTY_BLESSED_KEY,
                                                              DEFAULT_FILE_NAME,
                                                              NO_BASELINE_STATS)
 from tfx.dsl.components.base import base_component, executor_spec
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
 from tfx.proto import distribution_validator_pb2
 from tfx.types import Artifact, artifact_utils, channel_utils, standard_artifacts
+from tfx.types.channel import Channel
 from tfx.types import standard_component_specs as keys
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 from tfx.utils import io_utils, json_utils
@@ -140,7 +142,7 @@ class SchemaDistributionValidator(base_component.BaseComponent):
     }))
 
 
-class LatestIfAnyStrategy(tfx.dsl.experimental.LatestArtifactStrategy):
+class LatestIfAnyStrategy(LatestArtifactStrategy):
   """TFX's LatestArtifactStrategy, except that it resolves to no artifact, instead of
   failing the resolver's execution, when there is none yet (a first run). The
   Kubeflow v2 compiler accepts LatestArtifactStrategy itself only; kubeflow/compile.py
@@ -151,12 +153,12 @@ class LatestIfAnyStrategy(tfx.dsl.experimental.LatestArtifactStrategy):
     return self._resolve(input_dict)
 
 
-def latest_statistics(statistics_gen_id: str) -> tfx.dsl.Resolver:
+def latest_statistics(statistics_gen_id: str) -> Resolver:
   """The newest statistics StatisticsGen (node `statistics_gen_id`) made before this
   run, or none (see the module docstring: the caller makes StatisticsGen wait for it)."""
-  return tfx.dsl.Resolver(
+  return Resolver(
       strategy_class=LatestIfAnyStrategy,
-      statistics=tfx.dsl.Channel(type=standard_artifacts.ExampleStatistics,
+      statistics=Channel(type=standard_artifacts.ExampleStatistics,
                                  producer_component_id=statistics_gen_id,
                                  output_key=STATISTICS_OUTPUT))
 

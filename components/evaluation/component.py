@@ -4,7 +4,7 @@ from typing import Optional, Union
 
 import tensorflow_model_analysis as tfma
 from tfx import types
-from tfx import v1 as tfx
+from tfx.components.evaluator.component import Evaluator as TfxEvaluator
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.orchestration import data_types
 from tfx.types import standard_artifacts
@@ -20,7 +20,7 @@ from tfx_distill.contracts.parameters import CODE_VERSION
 Value = Union[float, data_types.RuntimeParameter]
 
 
-class Evaluator(tfx.components.Evaluator):
+class Evaluator(TfxEvaluator):
   """TFX's Evaluator of one model, against `baseline_model` when given."""
 
   SPEC_CLASS = EvaluationSpec

@@ -3,7 +3,7 @@ an executor whose pushes are atomic and never share a version (`push.py`); and t
 of the Pusher that also uploads to the Vertex AI Model Registry (its model's evaluation
 as one more input, for the accuracy it labels the upload with)."""
 
-from tfx import v1 as tfx
+from tfx.components.pusher.component import Pusher as TfxPusher
 from tfx.dsl.components.base import executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter
@@ -12,7 +12,7 @@ from tfx.types.standard_component_specs import PusherSpec
 from tfx_distill.components.pusher import executor
 
 
-class Pusher(tfx.components.Pusher):
+class Pusher(TfxPusher):
   """Pushes a blessed model to `push_destination.filesystem.base_directory/<version>`."""
 
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)

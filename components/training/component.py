@@ -3,7 +3,7 @@
 from typing import Any, Dict, Optional, Union
 
 from tfx import types
-from tfx import v1 as tfx
+from tfx.components.trainer.component import Trainer as TfxTrainer
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.orchestration import data_types
 from tfx.proto import trainer_pb2
@@ -19,7 +19,7 @@ from tfx_distill.contracts.identity import TrainingSet
 Value = Union[int, data_types.RuntimeParameter]
 
 
-class Trainer(tfx.components.Trainer):
+class Trainer(TfxTrainer):
   """TFX's Trainer running `trainer.task.run_fn` on one training set (a TFX Trainer:
   kubeflow/vertex_training.py gives it TFX's Vertex AI Training executor)."""
 
