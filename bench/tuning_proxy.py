@@ -156,6 +156,21 @@ def summarise(data):
   return out
 
 
+def spearman_within(data, name, key):
+  """{value of config[key]: mean over seeds of the proxy's Spearman with the truth over
+  the configurations that have that value}."""
+  records = data['records']
+  out = {}
+  for value in sorted({r['config'][key] for r in records}):
+    rho = []
+    for seed in sorted({r['seed'] for r in records}):
+      rs = [r for r in records if r['seed'] == seed and r['config'][key] == value]
+      rho.append(spearman([r[name]['accuracy'] for r in rs],
+                          [r['truth']['accuracy'] for r in rs]))
+    out[value] = float(np.mean(rho))
+  return out
+
+
 def table(summary, data):
   lines = ['| proxy | Spearman with the truth | top-1 regret (points) | images processed a '
            'configuration | fit seconds a configuration |', '|---|---|---|---|---|']
@@ -173,6 +188,11 @@ def table(summary, data):
                f'{max(accuracies):.1f}%; per seed, Spearman: ' + '; '.join(
                    f"{n} {', '.join(f'{v:.3f}' for v in row['spearman'])}"
                    for n, row in summary.items() if n != 'truth'))
+  lines.append('')
+  lines.append('Spearman within the configurations of one dropout (mean over seeds): ' +
+               '; '.join(f"{n} " + ', '.join(
+                   f'{v:.3f} at {k}' for k, v in spearman_within(data, n, 'dropout').items())
+                         for n in summary if n != 'truth'))
   return '\n'.join(lines)
 
 
@@ -206,10 +226,11 @@ def main(argv=None):
   summary = summarise(data)
   grid = ', '.join(f'{k} {v}' for k, v in GRID.items())
   commands = '\n'.join(f'    {c}' for c in data.get('commands', []) + [command])
+  took = 'merged' if args.merge else f'{time.time() - started:.0f} s'
   text = (f'# tuning_proxy {args.tag}\n\n{commands}\n\n{len(configurations())} '
           f'configurations ({grid}; width as a fraction of the seed CNN\'s); '
           f"seeds {sorted({r['seed'] for r in data['records']})}; "
-          f'{time.time() - started:.0f} s\n\n{table(summary, data)}\n')
+          f'{took}\n\n{table(summary, data)}\n')
   os.makedirs(RESULTS_DIR, exist_ok=True)
   out = os.path.join(RESULTS_DIR, f'tuning_proxy_{args.tag}')
   with open(out + '.md', 'w') as f:
