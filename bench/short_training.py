@@ -197,15 +197,21 @@ def main(argv=None):
                   if f.metadata.get(FLAG) and f.metadata.get(FLAG) not in given]
   # The recipe in full, so that the command means the same under later defaults.
   command = ' '.join(['.venv/bin/python', 'bench/short_training.py', *given, *recipe_flags])
-  os.makedirs(RESULTS_DIR, exist_ok=True)
-  out = os.path.join(RESULTS_DIR, f'short_training_{args.tag}')
   text = (f'# short_training {args.tag}\n\n    {command}\n\nsmall-set recipe: '
           f'{dataclasses.asdict(small)}; {time.time() - started:.0f} s\n\n{table(rows)}\n')
+  write_results(f'short_training_{args.tag}', text, {
+      'command': command, 'small_set': dataclasses.asdict(small), 'rows': rows})
+
+
+def write_results(name, text, record):
+  """Writes bench/results/NAME.md (the text) and NAME.json (the record); prints the
+  text."""
+  os.makedirs(RESULTS_DIR, exist_ok=True)
+  out = os.path.join(RESULTS_DIR, name)
   with open(out + '.md', 'w') as f:
     f.write(text)
   with open(out + '.json', 'w') as f:
-    json.dump({'command': command, 'small_set': dataclasses.asdict(small),
-               'rows': rows}, f, indent=1)
+    json.dump(record, f, indent=1)
   print(text)
 
 

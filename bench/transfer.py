@@ -23,7 +23,6 @@ writes bench/results/transfer_<tag>.{md,json}.
 
 import argparse
 import dataclasses
-import json
 import os
 import re
 import sys
@@ -37,7 +36,6 @@ import short_training  # noqa: E402  (the pool, the rows' sets, the same trainin
 from tfx_distill.components.transfer import variants as variants_lib  # noqa: E402
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # noqa: E402
 
-RESULTS_DIR = short_training.RESULTS_DIR
 SEED_CNN = 'seed_cnn'
 
 
@@ -118,15 +116,9 @@ def main(argv=None):
           f'{dataclasses.asdict(small)}; {args.seeds} network seeds; '
           f'{time.time() - started:.0f} s\n\n{table(cells, rows, gaps)}\n\n'
           f'set >= random + 2 points: {len(met)} of {len(gaps)} cells\n')
-  os.makedirs(RESULTS_DIR, exist_ok=True)
-  out = os.path.join(RESULTS_DIR, f'transfer_{args.tag}')
-  with open(out + '.md', 'w') as f:
-    f.write(text)
-  with open(out + '.json', 'w') as f:
-    json.dump({'command': command, 'small_set': dataclasses.asdict(small),
-               'cells': cells, 'margins': {f'{r} {v}': g for (r, v), g in gaps.items()}},
-              f, indent=1)
-  print(text)
+  short_training.write_results(f'transfer_{args.tag}', text, {
+      'command': command, 'small_set': dataclasses.asdict(small), 'cells': cells,
+      'margins': {f'{r} {v}': g for (r, v), g in gaps.items()}})
 
 
 if __name__ == '__main__':

@@ -231,13 +231,8 @@ def main(argv=None):
           f'configurations ({grid}; width as a fraction of the seed CNN\'s); '
           f"seeds {sorted({r['seed'] for r in data['records']})}; "
           f'{took}\n\n{table(summary, data)}\n')
-  os.makedirs(RESULTS_DIR, exist_ok=True)
-  out = os.path.join(RESULTS_DIR, f'tuning_proxy_{args.tag}')
-  with open(out + '.md', 'w') as f:
-    f.write(text)
-  with open(out + '.json', 'w') as f:
-    json.dump({'command': command, **data, 'summary': summary}, f, indent=1)
-  print(text)
+  short_training.write_results(f'tuning_proxy_{args.tag}', text,
+                               {'command': command, **data, 'summary': summary})
 
 
 if __name__ == '__main__':
