@@ -32,14 +32,15 @@ def smoke_run(tmp_path_factory):
   return shared.smoke_run(tmp_path_factory)
 
 
-# The files that take longest (seconds of one worker, `make test` of 2026-12-07), started
-# first: pytest-xdist's --dist loadfile hands files out in collection order, so a long
-# file collected late would run on alone at the end. The rest keep their order.
+# The files that take longest (seconds of one worker, idle `make test` of 2026-12-07
+# after the image run's tasks were forked), started first: pytest-xdist's --dist
+# loadfile hands files out in collection order, so a long file collected late would run
+# on alone at the end. The rest keep their order.
 SLOWEST_FIRST = (
-    'tests/kubeflow/test_image_run.py',  # ~450 s: every task of the compiled pipeline
-    'tests/e2e/test_smoke_pipeline.py',  # ~450 s: makes the shared smoke run
-    'tests/orchestration/test_cache_and_resume.py',  # ~250 s: four runs of the CLI
-    'tests/kubeflow/test_image_install.py',  # ~100 s: pip's resolution against PyPI
+    'tests/kubeflow/test_image_run.py',  # ~145 s: every task of the compiled pipeline
+    'tests/e2e/test_smoke_pipeline.py',  # ~220 s: makes the shared smoke run
+    'tests/orchestration/test_cache_and_resume.py',  # ~145 s: four runs of the CLI
+    'tests/kubeflow/test_image_install.py',  # ~40 s: pip's resolution against PyPI
     'tests/kubeflow/test_compile.py',
     'tests/kubeflow/test_data_fingerprint.py',
     'tests/kubeflow/test_model_registry.py',
