@@ -137,21 +137,27 @@ def run(args):
   return {'proxies': list(sets), 'records': results}
 
 
+def per_seed(records, name, measure):
+  """[measure(the proxy's accuracies, the truth's) over `records` of one seed], seed by
+  seed."""
+  out = []
+  for seed in sorted({r['seed'] for r in records}):
+    rs = [r for r in records if r['seed'] == seed]
+    out.append(measure([r[name]['accuracy'] for r in rs],
+                       [r['truth']['accuracy'] for r in rs]))
+  return out
+
+
 def summarise(data):
-  """{proxy: {spearman, regret: (mean, std), per seed, images, seconds}}."""
+  """{proxy: {spearman, regret: per seed; images, seconds: means}}."""
   records = data['records']
-  seeds = sorted({r['seed'] for r in records})
   out = {}
   for name in ['truth'] + data['proxies']:
-    by_seed = {s: [r for r in records if r['seed'] == s] for s in seeds}
     row = {'images': float(np.mean([r[name]['images_processed'] for r in records])),
            'seconds': float(np.mean([r[name]['fit_seconds'] for r in records]))}
     if name != 'truth':
-      rho = [spearman([r[name]['accuracy'] for r in rs], [r['truth']['accuracy'] for r in rs])
-             for rs in by_seed.values()]
-      regret = [top1_regret([r[name]['accuracy'] for r in rs],
-                            [r['truth']['accuracy'] for r in rs]) for rs in by_seed.values()]
-      row.update(spearman=rho, regret=regret)
+      row.update(spearman=per_seed(records, name, spearman),
+                 regret=per_seed(records, name, top1_regret))
     out[name] = row
   return out
 
@@ -160,15 +166,9 @@ def spearman_within(data, name, key):
   """{value of config[key]: mean over seeds of the proxy's Spearman with the truth over
   the configurations that have that value}."""
   records = data['records']
-  out = {}
-  for value in sorted({r['config'][key] for r in records}):
-    rho = []
-    for seed in sorted({r['seed'] for r in records}):
-      rs = [r for r in records if r['seed'] == seed and r['config'][key] == value]
-      rho.append(spearman([r[name]['accuracy'] for r in rs],
-                          [r['truth']['accuracy'] for r in rs]))
-    out[value] = float(np.mean(rho))
-  return out
+  return {value: float(np.mean(per_seed(
+      [r for r in records if r['config'][key] == value], name, spearman)))
+          for value in sorted({r['config'][key] for r in records})}
 
 
 def table(summary, data):

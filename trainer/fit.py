@@ -34,8 +34,7 @@ from absl import logging
 
 from tfx_distill.contracts.example_format import plain_label_vectors
 from tfx_distill.trainer import data, model as model_lib, recipe
-from tfx_distill.trainer import curve as curve_lib
-from tfx_distill.trainer.curve import EvalCurve
+from tfx_distill.trainer.curve import EvalCurve, accuracy
 from tfx_distill.trainer.settings import TrainSettings
 from tfx_distill.trainer.timing import EpochTimer, FitTimes, timed_fit
 
@@ -187,7 +186,7 @@ def train_arrays(images01: np.ndarray, vectors: np.ndarray, eval_images: np.ndar
   trained = fit(examples, loss, settings, plan,
                 curve=(eval_images, eval_labels) if record_curve else None)
   points = trained.curve['points'] if record_curve else []
-  end = points[-1]['accuracy'] if record_curve else curve_lib.accuracy(
+  end = points[-1]['accuracy'] if record_curve else accuracy(
       trained.model, eval_images, eval_labels)
   return {'accuracy': end,
           'images_processed': trained.images_processed,

@@ -318,16 +318,13 @@ class VertexRun:
                    REPLICAS_IN_PROCESS='0' if self.replica_processes else '1')
     self.logs[name] = os.path.join(task_dir, 'task.log')
     self.seconds[name] = -time.monotonic()
-    command = self.command(name, executor_input)
-    if self.forked and command[:2] == [self.image.interpreter, '-m']:
-      server = _server(self.image, command[2], extra)
-      if server is not None:
-        open(self.logs[name], 'w', encoding='utf-8').close()
-        return executor_input, server.start(command[3:], self.image.environ(**extra),
-                                            self.logs[name])
+    command, env = self.command(name, executor_input), self.image.environ(**extra)
+    server = (_server(self.image, command[2], extra)
+              if self.forked and command[:2] == [self.image.interpreter, '-m'] else None)
     with open(self.logs[name], 'w', encoding='utf-8') as log:
-      process = subprocess.Popen(command, cwd=self.image.workdir,
-                                 env=self.image.environ(**extra), stdout=log,
+      if server is not None:
+        return executor_input, server.start(command[3:], env, self.logs[name])
+      process = subprocess.Popen(command, cwd=self.image.workdir, env=env, stdout=log,
                                  stderr=subprocess.STDOUT)
     return executor_input, process
 
