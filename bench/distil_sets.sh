@@ -8,9 +8,11 @@
 #   bench/distil_sets.sh [IPC ...]                 (default: 1 10)
 #   POOL=fashion bench/distil_sets.sh [IPC ...]
 #   KEEP_BEST=none bench/distil_sets.sh 50         (the last iterate, as the demo's sets)
+#   STEPS=1000 bench/distil_sets.sh 10             (1,000 distillation steps, not 200)
 #
 # writes bench/results/sets/pool8k.npz and bench/results/sets/nfr_<ipc>_d<seed>.npz
-# (with KEEP_BEST=none: nfr_<ipc>_last_d<seed>.npz; not committed), then, e.g.:
+# (with KEEP_BEST=none: nfr_<ipc>_last_d<seed>.npz; with STEPS=N: nfr_<ipc>_<N>steps...;
+# not committed) and the time of each beside it (.time), then, e.g.:
 #   .venv/bin/python bench/short_training.py --sets "$(ls bench/results/sets/nfr_*_d[0-9].npz | paste -sd,)" --tag final
 # POOL=fashion: Fashion-MNIST from Debian's IDX files (dataset-fashion-mnist; pool: the
 # first 8,000 training images, test: the first 2,000 test images), in
@@ -41,16 +43,21 @@ PY
 ipcs=("$@")
 [ ${#ipcs[@]} -gt 0 ] || ipcs=(1 10)
 keep_best=() suffix=
+if [ -n "${STEPS:-}" ]; then
+  keep_best+=(--steps "$STEPS")
+  suffix="_${STEPS}steps"
+fi
 if [ -n "${KEEP_BEST:-}" ]; then
-  keep_best=(--keep-best "$KEEP_BEST")
-  [ "$KEEP_BEST" = none ] && suffix=_last || suffix="_$KEEP_BEST"
+  keep_best+=(--keep-best "$KEEP_BEST")
+  [ "$KEEP_BEST" = none ] && suffix="${suffix}_last" || suffix="${suffix}_$KEEP_BEST"
 fi
 for ipc in "${ipcs[@]}"; do
   for seed in 0 1 2; do
     name="nfr_${ipc}${suffix}_d${seed}"
-    /usr/bin/time -f "$name: %e s wall, %U s user" \
+    /usr/bin/time -o "$out/$name.time" -f "$name: %e s wall, %U s user" \
       .venv/bin/tfx-distill distill --data "npz:$out/pool8k.npz" --eval-source test \
       --valid-fraction 0.01 --ipc "$ipc" --seed "$seed" "${keep_best[@]}" \
-      --out "$out/$name.npz" 2> >(grep -E '^wrote|wall|warning' >&2)
+      --out "$out/$name.npz" 2> >(grep -E '^wrote|warning' >&2)
+    cat "$out/$name.time" >&2
   done
 done

@@ -80,6 +80,11 @@ def default_pipeline_name(preset: str, data: str) -> str:
   return slug(f'tfx-distill-{preset}-{source_label(data)}')[:128].rstrip('-')
 
 
+# SmallSetTraining field -> the nfr field of its keep-best fit (a pipeline run sets them).
+KEEP_BEST_RECIPE = {'steps': 'eval_fit_steps', 'batch_size': 'eval_batch',
+                    'learning_rate': 'eval_lr'}
+
+
 @dataclasses.dataclass(frozen=True)
 class PipelineConfig:
   """One whole pipeline run."""
@@ -142,6 +147,16 @@ class PipelineConfig:
           'the pipeline name must match [a-z0-9][a-z0-9-]* and have at most 128 '
           f'characters (Kubeflow, Vertex), got {self.pipeline_name!r}')
     return self
+
+  def distill_settings(self, method: str):
+    """The Distiller's settings of `method`. nfr's keep-best fit trains as this run's
+    Trainer trains every small set: the small-set recipe's steps, batch and peak rate
+    replace its eval_fit_steps, eval_batch and eval_lr."""
+    settings = self.distill.settings(method)
+    if all(hasattr(settings, name) for name in KEEP_BEST_RECIPE.values()):
+      settings = dataclasses.replace(settings, **{
+          ours: getattr(self.small_sets, theirs) for theirs, ours in KEEP_BEST_RECIPE.items()})
+    return settings
 
   @property
   def full_work_multiples(self) -> Tuple[int, ...]:

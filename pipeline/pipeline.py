@@ -152,7 +152,7 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
                                       architecture, methods.method(candidate.method).reference)
     node_id = node_ids.distiller(training_set.name)
     node = Distiller(examples, candidate.method, candidate.images_per_class,
-                     config.distill.settings(candidate.method),
+                     config.distill_settings(candidate.method),
                      checkpoint_dir=paths.checkpoint_dir(node_id),
                      code_version=keys.code_of('distiller'),
                      architecture=architecture).with_id(node_id)

@@ -5,9 +5,13 @@ best-scoring one is kept (the last iterate competes
 too). Scores (`keep_best`):
 
 - fit: accuracy on the held-out images of `eval_models` fresh networks of the Trainer's
-  architecture trained `eval_fit_steps` Adam steps on the support (the Trainer's loss,
-  Adam at model_lr with cosine decay, batch min(n, 256), shifts, dropout; the same
-  initial weights and random draws at every evaluation, so scores compare sets);
+  architecture trained on the support as the Trainer trains a small set
+  (SmallSetTraining: the Trainer's loss, `eval_fit_steps` Adam steps at batch
+  min(n, `eval_batch`), peak rate `eval_lr` with a linear warm-up over a tenth of the
+  steps and cosine decay to 0, shifts of `model_shift` pixels, no dropout; the same
+  initial weights and random draws at every evaluation, so scores compare sets). An
+  earlier score trained at batch 256, 1e-3 and dropout, a recipe the Trainer does not
+  use, and preferred the initial real images at 50 per class;
 - krr_pool: mean KRR accuracy under the features of the current pool models;
 - krr_fixed: the same under `eval_models` fixed fresh networks;
 - none: no scoring, the last iterate is returned.
@@ -28,13 +32,13 @@ from tfx_distill.components.distiller import networks
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.feature_regression import batched, feature_krr
 from tfx_distill.components.distiller.settings import AUTO_HOLDOUT, NfrSettings
-from tfx_distill.components.distiller.model_pool import pool_update_fn
+from tfx_distill.components.distiller.model_pool import make_model_update
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,
                                                              tf_seeds)
 from tfx_distill.contracts.example_format import NUM_CLASSES
 
-FIT_BATCH = 256  # images per step of a keep-best fit (at most)
+WARMUP_FRACTION = 0.1  # SmallSetTraining.warmup_fraction (trainer/settings.py)
 AUTO_SHARE = 5  # holdout auto: a fifth of the pool's smallest class per class,
 AUTO_MAX_PER_CLASS = 100  # at most 100 per class (1000 in all)
 
@@ -67,6 +71,19 @@ def split_holdout(pool_classes: np.ndarray, settings: NfrSettings,
   return rest, held
 
 
+def small_set_rate(step: int, steps: int, peak: float,
+                   warmup_fraction: float = WARMUP_FRACTION) -> float:
+  """The learning rate at `step` (0-based) of `steps` under the Trainer's small-set
+  schedule (trainer/recipe.py, Keras CosineDecay with warm-up): linear from 0 to `peak`
+  over round(warmup_fraction * steps) steps (at most steps - 1), then cosine decay to
+  0 over the rest."""
+  warmup = min(int(round(warmup_fraction * steps)), steps - 1)
+  if warmup > 0 and step < warmup:
+    return peak * step / warmup
+  return peak * 0.5 * (1.0 + math.cos(math.pi * min(step - warmup, steps - warmup)
+                                      / max(1, steps - warmup)))
+
+
 class Scorer:
   """Scores a support (images in pixel/255 space, label vectors) on the held-out pool
   images, by the settings' `keep_best`."""
@@ -76,7 +93,7 @@ class Scorer:
                feature_fn: Callable):
     self.settings, self.architecture = settings, architecture
     self.width = networks.width_of(architecture)
-    self.update_fn = (pool_update_fn(settings, architecture)
+    self.update_fn = (make_model_update(architecture, 0.0, settings.model_shift)
                       if settings.keep_best == 'fit' else None)
     self.logits_fn = tf.function(
         lambda params, images: networks.forward(architecture, params, images)['logits'],
@@ -105,12 +122,12 @@ class Scorer:
     m = [tf.zeros_like(p) for p in params]
     v = [tf.zeros_like(p) for p in params]
     n = len(images)
-    batch = min(n, FIT_BATCH)
+    batch = min(n, s.eval_batch)
     steps = s.eval_fit_steps
     for t in range(1, steps + 1):
       rng = stream(s.seed, EVAL, index, t)
       idx = np.sort(rng.choice(n, batch, replace=False)) if n > batch else np.arange(n)
-      lr = s.model_lr * 0.5 * (1.0 + math.cos(math.pi * (t - 1) / steps))
+      lr = small_set_rate(t - 1, steps, s.eval_lr)
       params, m, v, _ = self.update_fn(params, m, v, tf.constant(t, tf.int32),
                                        tf.constant(lr, tf.float32),
                                        tf.constant(images[idx]), tf.constant(labels[idx]),

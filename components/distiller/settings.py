@@ -202,8 +202,10 @@ class NfrSettings(KernelRegression, SupportOptimisation):
   pixels, dropout when `model_dropout`) after its use and re-initialised every
   `reset_every` updates; the initial support is herded or random real images (`init`);
   every `eval_every` steps the support is scored on `holdout` held-out pool images
-  (never target images; AUTO_HOLDOUT: derived from the pool) by `keep_best` (fit: accuracy of `eval_models` fresh networks
-  trained `eval_fit_steps` steps on it) and the best one is kept."""
+  (never target images; AUTO_HOLDOUT: derived from the pool) by `keep_best` (fit:
+  accuracy of `eval_models` fresh networks trained on it as the Trainer trains a small
+  set: `eval_fit_steps` steps at batch `eval_batch`, peak rate `eval_lr`) and the best
+  one is kept."""
   target_batch: int = own_default(SupportOptimisation, 'target_batch', 200)
   clip: str = own_default(SupportOptimisation, 'clip', 'step')
   features: str = option('flatten_hidden', '--features',
@@ -227,20 +229,33 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                           'score that picks the kept support on held-out pool images: fit '
                           '(fresh networks trained on it), krr_pool / krr_fixed (KRR under '
                           'pool / fixed networks) or none (last)', KEEP_BEST)
-  eval_every: int = option(100, '--eval-every', 'steps between keep-best scores')
+  eval_every: int = option(25, '--eval-every', 'steps between keep-best scores')
   holdout: int = option(AUTO_HOLDOUT, '--holdout',
                         'held-out pool images for keep-best (never target images): auto '
                         '(-1, the default: a fifth of the smallest class of the pool per '
                         'class, at most 100 per class, 1000 in all) or a number (0: none)',
                         parse=parse_holdout)
   eval_models: int = option(1, '--eval-models', 'networks per keep-best score')
-  eval_fit_steps: int = option(300, '--eval-fit-steps', 'Adam steps of each keep-best fit')
+  # keep-best `fit` trains as the Trainer trains a small set (trainer/settings.py,
+  # SmallSetTraining: 300 steps, batch 10, Adam 3e-3 with warm-up and cosine decay, no
+  # dropout, the shifts of model_shift); a pipeline run sets the three below to its
+  # small-set recipe's (PipelineConfig.distill_settings).
+  eval_fit_steps: int = option(300, '--eval-fit-steps',
+                               'Adam steps of each keep-best fit (in a pipeline run: '
+                               '--small-steps)')
+  eval_batch: int = option(10, '--eval-batch',
+                           'batch of each keep-best fit: min(set size, this) (in a '
+                           'pipeline run: --small-batch-size)')
+  eval_lr: float = option(3e-3, '--eval-lr',
+                          'peak learning rate of each keep-best fit (linear warm-up over '
+                          'a tenth of the steps, then cosine decay to 0; in a pipeline '
+                          'run: --small-lr)')
 
   def check(self) -> None:
     check(self.clip in NFR_CLIP_MODES,
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
     check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
-                   'eval_models', 'model_lr')
+                   'eval_models', 'model_lr', 'eval_batch', 'eval_lr')
     check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps')
     check(self.holdout >= 0 or self.holdout == AUTO_HOLDOUT,
           f'distill.holdout must be auto ({AUTO_HOLDOUT}) or >= 0, got {self.holdout}')

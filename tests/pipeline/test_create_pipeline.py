@@ -133,7 +133,7 @@ def test_a_distiller_takes_only_its_methods_settings():
   common = {'method', 'images_per_class', 'architecture', 'checkpoint_dir', 'code_version'}
   for candidate in config.candidates:
     properties = nodes[f'Distiller_{candidate.name}'].exec_properties
-    settings = dataclasses.asdict(config.distill.settings(candidate.method))
+    settings = dataclasses.asdict(config.distill_settings(candidate.method))
     assert set(properties) == common | set(settings), candidate.method
     assert {k: properties[k] for k in settings} == {
         k: int(v) if isinstance(v, bool) else v for k, v in settings.items()}
@@ -141,6 +141,19 @@ def test_a_distiller_takes_only_its_methods_settings():
   assert 'width' not in nodes['Distiller_nfr_1'].exec_properties
   assert set(nodes['Distiller_first_1'].exec_properties) == common
   assert nodes['Distiller_nfr_1'].exec_properties['steps'] == config.distill.nfr.steps
+
+
+def test_keep_best_fits_as_the_runs_trainer_trains_small_sets():
+  """nfr's keep-best fit takes the run's small-set recipe (steps, batch, peak rate),
+  not its own defaults. Mutation caught: pipeline.py given config.distill.settings."""
+  config = config_lib.replace(config_lib.preset('smoke'),
+                              small_sets={'steps': 70, 'batch_size': 20,
+                                          'learning_rate': 1e-3},
+                              candidates=(config_lib.Candidate('nfr', 1),))
+  properties = {c.id: c for c in create_pipeline(config, PATHS).components}[
+      'Distiller_nfr_1'].exec_properties
+  assert (properties['eval_fit_steps'], properties['eval_batch'],
+          properties['eval_lr']) == (70, 20, 1e-3)
 
 
 def custom_configs(pipeline):
