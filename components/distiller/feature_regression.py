@@ -30,16 +30,26 @@ def feature_krr(f_s: tf.Tensor, y_s: tf.Tensor, f_t: tf.Tensor, ridge: float) ->
   return krr_predict(gram(f_t, f_s), gram(f_s, f_s), y_s, ridge)
 
 
-def make_support_grad(architecture: str, kind: str, ridge: float) -> Callable:
-  """tf.function (params, X_s, y_s, X_t, y_t) -> (loss, target accuracy, dL/dX_s,
-  dL/dy_s): the feature-regression loss of the support under one network."""
+def make_support_grad(architecture: str, kind: str, ridge: float,
+                      max_shift: int = 0) -> Callable:
+  """tf.function (params, X_s, y_s, X_t, y_t, seed=None) -> (loss, target accuracy,
+  dL/dX_s, dL/dy_s): the feature-regression loss of the support under one network.
+  With `max_shift` > 0 each support image is first moved by its own random shift of
+  up to max_shift pixels (drawn from `seed`, (2,) int32), inside the gradient, as DSA
+  (Zhao & Bilen 2021) augments the synthetic set: the support is made to train a
+  network that sees it shifted, as the Trainer's small-set recipe does."""
 
   @tf.function(reduce_retracing=True)
-  def support_grad(params, x_s, y_s, x_t, y_t):
+  def support_grad(params, x_s, y_s, x_t, y_t, seed=None):
     f_t = networks.features(architecture, kind, params, x_t)
     with tf.GradientTape() as tape:
       tape.watch([x_s, y_s])
-      f_s = networks.features(architecture, kind, params, x_s)
+      x_in = x_s
+      if max_shift > 0:
+        offsets = tf.random.stateless_uniform([tf.shape(x_s)[0], 2], seed, -max_shift,
+                                              max_shift + 1, dtype=tf.int32)
+        x_in = networks.shift_images(x_s, offsets, max_shift)
+      f_s = networks.features(architecture, kind, params, x_in)
       pred = feature_krr(f_s, y_s, f_t, ridge)
       loss = krr_loss(pred, y_t)
     g_x, g_y = tape.gradient(loss, [x_s, y_s])

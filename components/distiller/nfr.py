@@ -47,7 +47,7 @@ from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
 from tfx_distill.components.distiller.settings import AUTO_HOLDOUT, NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
-                                                             SUPPORT0, stream)
+                                                             SUPPORT0, stream, tf_seeds)
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
@@ -120,10 +120,14 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
   batch = class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
   slot = model_pool.model_slot(state.step, s)
   params = [tf.constant(p) for p in state.params[slot]]
+  # The support's shifts (support_shift): drawn after the batch, so that runs without
+  # them keep their bytes.
+  shift_seed = tf_seeds(rng, 1)[0] if s.support_shift else None
   loss, acc, g_x, g_y = grad_fn(params, tf.constant(state.images),
                                 tf.constant(state.labels),
                                 tf.constant(pool_images[batch]),
-                                tf.constant(plain_label_vectors(pool_classes[batch])))
+                                tf.constant(plain_label_vectors(pool_classes[batch])),
+                                shift_seed)
   t = state.step + 1
   lr = learning_rate(s.learning_rate, state.step, s)
   state.images, state.m_images, state.v_images = adam_update(
@@ -200,7 +204,7 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)
   pool = model_pool.Pool(s, architecture)
-  grad_fn = make_support_grad(architecture, kind, s.ridge)
+  grad_fn = make_support_grad(architecture, kind, s.ridge, s.support_shift)
   feature_fn = make_feature_fn(architecture, kind)
   wall0, cpu0 = time.perf_counter(), time.process_time()  # the pool's stagger counts
   state = (NfrState.from_arrays(resume.to_arrays()) if resume is not None else

@@ -223,6 +223,10 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                                "train the networks with the architecture's dropout")
   model_shift: int = option(2, '--model-shift',
                             'random shifts (pixels) of the images networks train on')
+  support_shift: int = option(0, '--support-shift',
+                              'random shifts (pixels) of the support inside the feature '
+                              'regression, as the small-set recipe shifts it (DSA-style; '
+                              '0: none)')
   init: str = option('herding', '--init',
                      'initial support, herded (pixel space) or random real images', INITS)
   keep_best: str = option('fit', '--keep-best',
@@ -256,10 +260,13 @@ class NfrSettings(KernelRegression, SupportOptimisation):
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
     check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
                    'eval_models', 'model_lr', 'eval_batch', 'eval_lr')
-    check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps')
+    check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps',
+                       'support_shift')
     check(self.holdout >= 0 or self.holdout == AUTO_HOLDOUT,
           f'distill.holdout must be auto ({AUTO_HOLDOUT}) or >= 0, got {self.holdout}')
     check(self.model_shift <= 8, f'distill.model_shift must be <= 8, got {self.model_shift}')
+    check(self.support_shift <= 8,
+          f'distill.support_shift must be <= 8, got {self.support_shift}')
     for name, allowed in (('features', FEATURES), ('init', INITS),
                           ('keep_best', KEEP_BEST)):
       check_choice(self, name, allowed)

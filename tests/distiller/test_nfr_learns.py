@@ -259,3 +259,38 @@ def test_keep_best_scores_on_the_held_out_images(narrow, monkeypatch):
   np.testing.assert_array_equal(scored_images, images.reshape(-1, 28, 28, 1)[held])
   np.testing.assert_array_equal(scored_classes, labels[held])
   assert len(held) and not set(held.tolist()) & set(candidates.tolist())
+
+
+def test_support_shift_moves_the_support_inside_the_gradient():
+  """support_shift: the loss and gradient are those of the support moved by the
+  seed's shifts (the same shifts made by hand, then the unshifted loss's gradient
+  taken through them); without a shift, or with another seed, they differ. Mutations
+  caught: the shift made outside the tape (the gradient then is the shifted images'
+  gradient, not mapped back); the seed ignored."""
+  rng = np.random.default_rng(5)
+  params = [tf.constant(p) for p in networks.init_params('kip_convnet', 4, (5, 0))]
+  x_s = tf.constant(rng.uniform(0, 1, (4, 28, 28, 1)).astype(np.float32))
+  y_s = tf.constant(plain_label_vectors(np.arange(4)))
+  x_t = tf.constant(rng.uniform(0, 1, (6, 28, 28, 1)).astype(np.float32))
+  y_t = tf.constant(plain_label_vectors(rng.integers(0, 10, 6)))
+  seed = tf.constant([7, 11], tf.int32)
+  shifted = make_support_grad('kip_convnet', 'flatten', 1e-6, max_shift=3)
+  plain = make_support_grad('kip_convnet', 'flatten', 1e-6)
+  loss, _, g_x, g_y = shifted(params, x_s, y_s, x_t, y_t, seed)
+  offsets = tf.random.stateless_uniform([4, 2], seed, -3, 4, dtype=tf.int32)
+  assert np.any(offsets.numpy() != 0)
+  with tf.GradientTape() as tape:
+    tape.watch(x_s)
+    moved = networks.shift_images(x_s, offsets, 3)
+    loss_by_hand, _, g_moved, g_y_by_hand = plain(params, moved, y_s, x_t, y_t)
+  np.testing.assert_allclose(float(loss), float(loss_by_hand), rtol=1e-6)
+  np.testing.assert_allclose(g_y.numpy(), g_y_by_hand.numpy(), rtol=1e-4, atol=1e-8)
+  # dL/dx_s = (d moved / d x_s)^T dL/d moved: the shift's transpose applied to g_moved.
+  with tf.GradientTape() as tape:
+    tape.watch(x_s)
+    moved = networks.shift_images(x_s, offsets, 3)
+  by_hand = tape.gradient(moved, x_s, output_gradients=g_moved)
+  np.testing.assert_allclose(g_x.numpy(), by_hand.numpy(), rtol=1e-4, atol=1e-8)
+  assert not np.allclose(g_x.numpy(), plain(params, x_s, y_s, x_t, y_t)[2].numpy())
+  other = shifted(params, x_s, y_s, x_t, y_t, tf.constant([8, 11], tf.int32))
+  assert float(other[0]) != float(loss)
