@@ -1,5 +1,5 @@
-"""The online model pool of nfr: `pool_models` networks of the Trainer's architecture,
-trained on the current support between distillation steps with the Trainer's loss (MSE
+"""The online model pool of nfr: `pool_models` networks of the Trainer's architecture
+(or, with `pool_architectures`, model j of the (j mod their number)-th), trained on the current support between distillation steps with the Trainer's loss (MSE
 on the label vectors, linear head), random shifts and the architecture's dropout, each
 re-initialised after `reset_every` updates. At the start model j is pre-trained for
 j * reset_every / pool_models updates, so the pool always holds networks of different
@@ -7,7 +7,7 @@ ages; step s uses (and then updates) model s mod pool_models.
 
 Weights and Adam moments live in the NfrState as numpy arrays."""
 
-from typing import Callable
+from typing import Callable, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -56,6 +56,13 @@ def pool_update_fn(settings: NfrSettings, architecture: str) -> Callable:
   return make_model_update(architecture, rate, settings.model_shift)
 
 
+def architectures_of(settings: NfrSettings, architecture: str) -> Tuple[str, ...]:
+  """The architecture of each pool model: `pool_architectures` cycled over the
+  `pool_models` slots, or the Trainer's `architecture` for all."""
+  names = settings.pool_architecture_list or (architecture,)
+  return tuple(names[j % len(names)] for j in range(settings.pool_models))
+
+
 def model_slot(step: int, settings: NfrSettings) -> int:
   """The pool model used at a step: round robin."""
   return step % settings.pool_models
@@ -71,15 +78,17 @@ class Pool:
   """Resets, staggers and updates the pool models held in an NfrState."""
 
   def __init__(self, settings: NfrSettings, architecture: str):
-    self.settings, self.architecture = settings, architecture
-    self.width = networks.width_of(architecture)
-    self.update_fn = pool_update_fn(settings, architecture)
+    self.settings = settings
+    self.architectures = architectures_of(settings, architecture)
+    self.update_fns = {name: pool_update_fn(settings, name)
+                       for name in set(self.architectures)}
 
   def fresh(self, state: NfrState, slot: int) -> None:
     """Re-initialises model `slot` (its next generation) and its Adam state."""
     s = self.settings
     generation = int(state.model_generation[slot])
-    params = networks.init_params(self.architecture, self.width,
+    name = self.architectures[slot]
+    params = networks.init_params(name, networks.width_of(name),
                                   (s.seed, INIT, slot, generation))
     state.params[slot] = params
     state.m_params[slot] = [np.zeros_like(p) for p in params]
@@ -96,7 +105,7 @@ class Pool:
            else np.arange(n))
     seeds = tf_seeds(rng, 5)
     t = int(state.model_t[slot]) + 1
-    params, m, v, loss = self.update_fn(
+    params, m, v, loss = self.update_fns[self.architectures[slot]](
         [tf.constant(p) for p in state.params[slot]],
         [tf.constant(p) for p in state.m_params[slot]],
         [tf.constant(p) for p in state.v_params[slot]],

@@ -1,8 +1,9 @@
-"""The Trainer's two architectures (contracts/architectures.py) as raw-TensorFlow
-parameter lists and forward passes, for the nfr Distiller's model pool: the same layers,
-shapes and initialisers as `trainer/model.py` builds in Keras (a test checks that both
-give the same outputs for the same weights), but with weights held as numpy arrays, so
-that pool models can be checkpointed and every random draw is seeded explicitly.
+"""The Trainer's two architectures and two of the transfer architectures (`mlp`,
+`lenet5`; contracts/architectures.py) as raw-TensorFlow parameter lists and forward
+passes, for the nfr Distiller's model pool (`--pool-architectures` mixes them): the same
+layers, shapes and initialisers as `trainer/model.py` builds in Keras (a test checks that
+both give the same outputs for the same weights), but with weights held as numpy arrays,
+so that pool models can be checkpointed and every random draw is seeded explicitly.
 
 Inputs are (B, 28, 28, 1) float32 in pixel/255 space (what the Trainer feeds).
 """
@@ -38,11 +39,34 @@ def _glorot(rng: np.random.Generator, shape: Sequence[int], fan_in: int,
   return rng.uniform(-limit, limit, size=shape).astype(np.float32)
 
 
+def _mlp_shapes(width: int):
+  return [((784, width), 784, width), ((width, width), width, width),
+          ((width, NUM_CLASSES), width, NUM_CLASSES)]
+
+
+def _lenet5_shapes(width: int):
+  c2 = 16 * width // 6
+  return [((5, 5, 1, width), 25, 25 * width), ((5, 5, width, c2), 25 * width, 25 * c2),
+          ((25 * c2, 120), 25 * c2, 120), ((120, 84), 120, 84),
+          ((84, NUM_CLASSES), 84, NUM_CLASSES)]
+
+
+# (kernel shape, fan in, fan out) of each layer of the networks with Keras's default
+# initialisers throughout (Glorot-uniform kernels, zero biases).
+_DENSE_SHAPES = {'mlp': _mlp_shapes, 'lenet5': _lenet5_shapes}
+
+
 def init_params(architecture: str, width: int, seed: Sequence[int]) -> List[np.ndarray]:
   """Fresh weights [kernel, bias, ...] from numpy's generator seeded with `seed`:
   seed_cnn as Keras initialises it (Glorot-uniform kernels, zero biases);
   kip_convnet with He-normal convolutions and a Glorot-uniform readout."""
   rng = np.random.default_rng(list(seed))
+  dense = _DENSE_SHAPES.get(architecture)
+  if dense is not None:
+    params = []
+    for shape, fan_in, fan_out in dense(width):
+      params += [_glorot(rng, shape, fan_in, fan_out), np.zeros(shape[-1], np.float32)]
+    return params
   if architecture == 'seed_cnn':
     w1, w2, wh = width, 2 * width, 4 * width
     flat = 4 * 4 * w2
@@ -68,12 +92,31 @@ def init_params(architecture: str, width: int, seed: Sequence[int]) -> List[np.n
 def forward(architecture: str, params: Params, images: tf.Tensor, rate: float = 0.0,
             seed: Optional[tf.Tensor] = None) -> Dict[str, tf.Tensor]:
   """The network on images (B, 28, 28, 1): {'flatten', 'hidden', 'logits'}
-  (kip_convnet's hidden is its flatten). Dropout (stateless, from `seed` (3, 2) int32)
-  only when rate > 0 and a seed is given, at the places the Keras model has it."""
+  (kip_convnet's hidden is its flatten; mlp's flatten and hidden are its two dense
+  layers; lenet5's are its last convolution's output and its last dense layer). Dropout
+  (stateless, from `seed` (3, 2) int32) only when rate > 0 and a seed is given, at the
+  places the Keras model has it (mlp and lenet5: none in the pool)."""
   def drop(x, k):
     if rate > 0.0 and seed is not None:
       return tf.nn.experimental.stateless_dropout(x, rate, seed[k])
     return x
+
+  if architecture == 'mlp':
+    x = tf.reshape(images, [tf.shape(images)[0], -1])
+    first = tf.nn.relu(tf.matmul(x, params[0]) + params[1])
+    second = tf.nn.relu(tf.matmul(first, params[2]) + params[3])
+    return {'flatten': first, 'hidden': second,
+            'logits': tf.matmul(second, params[4]) + params[5]}
+  if architecture == 'lenet5':
+    x = tf.tanh(tf.nn.conv2d(images, params[0], 1, 'SAME') + params[1])
+    x = tf.nn.avg_pool2d(x, 2, 2, 'VALID')
+    x = tf.tanh(tf.nn.conv2d(x, params[2], 1, 'VALID') + params[3])
+    x = tf.nn.avg_pool2d(x, 2, 2, 'VALID')
+    flat = tf.reshape(x, [tf.shape(x)[0], -1])
+    hidden = tf.tanh(tf.matmul(tf.tanh(tf.matmul(flat, params[4]) + params[5]),
+                               params[6]) + params[7])
+    return {'flatten': flat, 'hidden': hidden,
+            'logits': tf.matmul(hidden, params[8]) + params[9]}
 
   if architecture == 'seed_cnn':
     x = tf.nn.relu(tf.nn.conv2d(images, params[0], 1, 'SAME') + params[1])

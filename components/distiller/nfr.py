@@ -119,6 +119,8 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
   rng = stream(s.seed, STEP, state.step)
   batch = class_balanced_batch(pool_classes, s.target_batch, rng, candidates)
   slot = model_pool.model_slot(state.step, s)
+  if isinstance(grad_fn, dict):  # one per architecture of a mixed pool
+    grad_fn = grad_fn[pool.architectures[slot]]
   params = [tf.constant(p) for p in state.params[slot]]
   # The support's shifts (support_shift): drawn after the batch, so that runs without
   # them keep their bytes.
@@ -204,7 +206,8 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)
   pool = model_pool.Pool(s, architecture)
-  grad_fn = make_support_grad(architecture, kind, s.ridge, s.support_shift)
+  grad_fn = {name: make_support_grad(name, feature_kind(s, name), s.ridge, s.support_shift)
+             for name in set(pool.architectures)}
   feature_fn = make_feature_fn(architecture, kind)
   wall0, cpu0 = time.perf_counter(), time.process_time()  # the pool's stagger counts
   state = (NfrState.from_arrays(resume.to_arrays()) if resume is not None else

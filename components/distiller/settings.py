@@ -14,7 +14,7 @@ them without TensorFlow.
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import Any, Tuple
 
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.options import option
@@ -169,6 +169,9 @@ class LogregSettings(SupportOptimisation):
 
 
 NFR_CLIP_MODES = ('step', 'output')
+# The architectures nfr's pool can hold (components/distiller/networks.py; named here,
+# where no TensorFlow is imported).
+POOL_ARCHITECTURES = ('seed_cnn', 'kip_convnet', 'mlp', 'lenet5')
 FEATURES = ('flatten_hidden', 'hidden', 'flatten')
 INITS = ('herding', 'random')
 KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
@@ -197,7 +200,8 @@ class NfrSettings(KernelRegression, SupportOptimisation):
   that kernel ridge regression on the features (`features`) of partly trained networks
   of the Trainer's architecture predicts class-balanced target batches of
   `target_batch` real images (200: scored as 500 at about 55% of the CPU); images
-  clipped after every step (`clip`); `pool_models` networks, each trained `model_steps`
+  clipped after every step (`clip`); `pool_models` networks (of the Trainer's
+  architecture, or cycling through `pool_architectures`), each trained `model_steps`
   Adam steps of `model_lr` on the support (batch `model_batch`, shifts of `model_shift`
   pixels, dropout when `model_dropout`) after its use and re-initialised every
   `reset_every` updates; the initial support is herded or random real images (`init`);
@@ -223,6 +227,11 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                                "train the networks with the architecture's dropout")
   model_shift: int = option(2, '--model-shift',
                             'random shifts (pixels) of the images networks train on')
+  pool_architectures: str = option(
+      '', '--pool-architectures',
+      "the pool networks' architectures, comma-separated (model j is the (j mod their "
+      "number)-th); any of seed_cnn, kip_convnet, mlp, lenet5 ('': the Trainer's own), "
+      'so that the set is made for several networks')
   support_shift: int = option(0, '--support-shift',
                               'random shifts (pixels) of the support inside the feature '
                               'regression, as the small-set recipe shifts it (DSA-style; '
@@ -255,6 +264,11 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                           'a tenth of the steps, then cosine decay to 0; in a pipeline '
                           'run: --small-lr)')
 
+  @property
+  def pool_architecture_list(self) -> Tuple[str, ...]:
+    """--pool-architectures as a tuple (empty: the Trainer's own architecture)."""
+    return tuple(a.strip() for a in self.pool_architectures.split(',') if a.strip())
+
   def check(self) -> None:
     check(self.clip in NFR_CLIP_MODES,
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
@@ -267,6 +281,12 @@ class NfrSettings(KernelRegression, SupportOptimisation):
     check(self.model_shift <= 8, f'distill.model_shift must be <= 8, got {self.model_shift}')
     check(self.support_shift <= 8,
           f'distill.support_shift must be <= 8, got {self.support_shift}')
+    unknown = [a for a in self.pool_architecture_list if a not in POOL_ARCHITECTURES]
+    check(not unknown, f'distill.pool_architectures: unknown {unknown}; choose from '
+          f'{POOL_ARCHITECTURES}')
+    check(self.keep_best != 'krr_pool' or len(set(self.pool_architecture_list)) <= 1,
+          'distill.keep_best krr_pool scores under the pool networks, which need one '
+          'architecture; give --keep-best fit with several --pool-architectures')
     for name, allowed in (('features', FEATURES), ('init', INITS),
                           ('keep_best', KEEP_BEST)):
       check_choice(self, name, allowed)

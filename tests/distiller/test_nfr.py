@@ -159,3 +159,33 @@ def test_time_budget_records_the_steps_done():
 def test_bad_nfr_settings_are_config_errors(changes, message):
   with pytest.raises(ConfigError, match=message.replace('(', r'\(').replace(')', r'\)')):
     run(dataclasses.replace(TINY, **changes))
+
+
+def test_a_mixed_pool_holds_and_uses_each_architecture(monkeypatch):
+  """--pool-architectures: model j is of the (j mod k)-th architecture, its own weights'
+  shapes, trained and used with its own update and gradient; the run resumes from a
+  checkpoint as a single-architecture one does, and returns another set than the
+  Trainer's architecture alone. Mutations caught: every slot given the first
+  architecture (the MLP's weights never appear); the gradient of the Trainer's
+  architecture used for every slot (the MLP's weights do not fit it: an error)."""
+  monkeypatch.setattr(networks, 'width_of', lambda architecture: 8)
+  settings = dataclasses.replace(TINY, pool_architectures='kip_convnet,mlp',
+                                 pool_models=3, keep_best='none')
+  assert model_pool.architectures_of(settings, 'seed_cnn') == (
+      'kip_convnet', 'mlp', 'kip_convnet')
+  assert model_pool.architectures_of(TINY, 'seed_cnn') == ('seed_cnn', 'seed_cnn')
+  saved = []
+  mixed = run(settings, checkpoint=lambda state: saved.append(state.to_arrays()))
+  state = NfrState.from_arrays(saved[-1])
+  assert [p[0].shape for p in state.params] == [(3, 3, 1, 8), (784, 8), (3, 3, 1, 8)]
+  single = run(dataclasses.replace(settings, pool_architectures=''))
+  assert not np.array_equal(mixed.images, single.images)
+  assert np.isfinite(mixed.images).all() and mixed.info['steps'] == 4
+
+
+def test_pool_architectures_are_checked():
+  with pytest.raises(ConfigError, match='pool_architectures: unknown'):
+    NfrSettings(pool_architectures='seed_cnn,resnet').validate()
+  with pytest.raises(ConfigError, match='krr_pool'):
+    NfrSettings(pool_architectures='seed_cnn,mlp', keep_best='krr_pool').validate()
+  NfrSettings(pool_architectures='seed_cnn,mlp,lenet5').validate()
