@@ -9,6 +9,7 @@
 #   POOL=fashion bench/distil_sets.sh [IPC ...]
 #   KEEP_BEST=none bench/distil_sets.sh 50         (the last iterate, as the demo's sets)
 #   STEPS=1000 bench/distil_sets.sh 10             (1,000 distillation steps, not 200)
+#   TAG=shift2 FLAGS='--support-shift 2' bench/distil_sets.sh 10   (other flags: nfr_10_shift2_d0...)
 #
 # writes bench/results/sets/pool8k.npz and bench/results/sets/nfr_<ipc>_d<seed>.npz
 # (with KEEP_BEST=none: nfr_<ipc>_last_d<seed>.npz; with STEPS=N: nfr_<ipc>_<N>steps...;
@@ -42,13 +43,18 @@ np.savez(sys.argv[1], x_train=train[0], y_train=train[1], x_test=test[0], y_test
 PY
 ipcs=("$@")
 [ ${#ipcs[@]} -gt 0 ] || ipcs=(1 10)
-keep_best=() suffix=
+flags=() suffix=
 if [ -n "${STEPS:-}" ]; then
-  keep_best+=(--steps "$STEPS")
+  flags+=(--steps "$STEPS")
   suffix="_${STEPS}steps"
 fi
+if [ -n "${TAG:-}" ]; then
+  read -r -a extra <<< "${FLAGS:-}"
+  flags+=("${extra[@]}")
+  suffix="${suffix}_$TAG"
+fi
 if [ -n "${KEEP_BEST:-}" ]; then
-  keep_best+=(--keep-best "$KEEP_BEST")
+  flags+=(--keep-best "$KEEP_BEST")
   [ "$KEEP_BEST" = none ] && suffix="${suffix}_last" || suffix="${suffix}_$KEEP_BEST"
 fi
 for ipc in "${ipcs[@]}"; do
@@ -56,7 +62,7 @@ for ipc in "${ipcs[@]}"; do
     name="nfr_${ipc}${suffix}_d${seed}"
     /usr/bin/time -o "$out/$name.time" -f "$name: %e s wall, %U s user" \
       .venv/bin/tfx-distill distill --data "npz:$out/pool8k.npz" --eval-source test \
-      --valid-fraction 0.01 --ipc "$ipc" --seed "$seed" "${keep_best[@]}" \
+      --valid-fraction 0.01 --ipc "$ipc" --seed "$seed" "${flags[@]}" \
       --out "$out/$name.npz" 2> >(grep -E '^wrote|warning' >&2)
     cat "$out/$name.time" >&2
   done
