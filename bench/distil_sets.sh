@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The distilled sets of bench/short_training.py's tables, made with the product's
-# command and its defaults (nfr, 200 steps, keep-best by fitted networks on held-out
-# pool images): the pool is the first 8,000 bundled digits, the test set the last
+# command and its defaults (nfr, 200 steps, the last iterate; before 2026-12-07 nfr
+# kept the support best scored on held-out pool images: KEEP_BEST=fit makes those
+# again): the pool is the first 8,000 bundled digits, the test set the last
 # 2,000 (never seen by the Distiller: it reads the train split; --eval-source test
 # makes those 2,000 the eval split), 3 distillation seeds per size.
 #

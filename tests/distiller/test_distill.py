@@ -15,8 +15,8 @@ from tfx_distill.contracts.example_format import plain_label_vectors
 # --seed 3 make them; nfr on 12 digits per class: 2 per class held out, a pool of 2
 # networks, short fits.
 SMALL = DistillConfig().updated(steps=3, target_batch=50, num_networks=1, seed=3, nfr={
-    'holdout': 20, 'pool_models': 2, 'reset_every': 4, 'eval_every': 2,
-    'eval_fit_steps': 2})
+    'holdout': 20, 'pool_models': 2, 'reset_every': 4, 'keep_best': 'fit',
+    'eval_every': 2, 'eval_fit_steps': 2})
 
 
 def _digits(per_class=12, seed=0):

@@ -20,7 +20,7 @@ from tests.distiller.test_distill import _digits
 
 # 12 digits per class; 2 per class held out; a pool of 2 small networks.
 TINY = NfrSettings(steps=4, target_batch=40, holdout=20, pool_models=2, reset_every=4,
-                   eval_every=2, eval_fit_steps=3, seed=1)
+                   keep_best='fit', eval_every=2, eval_fit_steps=3, seed=1)
 
 
 def run(settings=TINY, checkpoint=None, resume=None, **kwargs):

@@ -29,7 +29,8 @@ WIDTH = 16
 # x 60 steps: one network's score alone is too noisy to compare sets.
 HARD = NfrSettings(steps=30, learning_rate=0.05, target_batch=100, init='random',
                    pool_models=2, reset_every=10, model_lr=0.005, model_shift=0,
-                   holdout=100, eval_every=15, eval_models=2, eval_fit_steps=60, seed=0)
+                   holdout=100, keep_best='fit', eval_every=15, eval_models=2,
+                   eval_fit_steps=60, seed=0)
 
 
 @pytest.fixture
