@@ -37,8 +37,9 @@ from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (EVAL, HOLDOUT, stream,
                                                              tf_seeds)
 from tfx_distill.contracts.example_format import NUM_CLASSES
+from tfx_distill.trainer.settings import SmallSetTraining
 
-WARMUP_FRACTION = 0.1  # SmallSetTraining.warmup_fraction (trainer/settings.py)
+WARMUP_FRACTION = SmallSetTraining.warmup_fraction  # the Trainer's small-set warm-up
 AUTO_SHARE = 5  # holdout auto: a fifth of the pool's smallest class per class,
 AUTO_MAX_PER_CLASS = 100  # at most 100 per class (1000 in all)
 

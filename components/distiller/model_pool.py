@@ -1,6 +1,7 @@
 """The online model pool of nfr: `pool_models` networks of the Trainer's architecture
-(or, with `pool_architectures`, model j of the (j mod their number)-th), trained on the current support between distillation steps with the Trainer's loss (MSE
-on the label vectors, linear head), random shifts and the architecture's dropout, each
+(or, with `pool_architectures`, model j of the (j mod their number)-th), trained on the
+current support between distillation steps with the Trainer's loss (MSE on the label
+vectors, linear head), random shifts and the architecture's dropout, each
 re-initialised after `reset_every` updates. At the start model j is pre-trained for
 j * reset_every / pool_models updates, so the pool always holds networks of different
 ages; step s uses (and then updates) model s mod pool_models.

@@ -39,6 +39,13 @@ def _glorot(rng: np.random.Generator, shape: Sequence[int], fan_in: int,
   return rng.uniform(-limit, limit, size=shape).astype(np.float32)
 
 
+def _seed_cnn_shapes(width: int):
+  w1, w2, wh = width, 2 * width, 4 * width
+  flat = 4 * 4 * w2
+  return [((5, 5, 1, w1), 25, 25 * w1), ((3, 3, w1, w2), 9 * w1, 9 * w2),
+          ((flat, wh), flat, wh), ((wh, NUM_CLASSES), wh, NUM_CLASSES)]
+
+
 def _mlp_shapes(width: int):
   return [((784, width), 784, width), ((width, width), width, width),
           ((width, NUM_CLASSES), width, NUM_CLASSES)]
@@ -53,27 +60,19 @@ def _lenet5_shapes(width: int):
 
 # (kernel shape, fan in, fan out) of each layer of the networks with Keras's default
 # initialisers throughout (Glorot-uniform kernels, zero biases).
-_DENSE_SHAPES = {'mlp': _mlp_shapes, 'lenet5': _lenet5_shapes}
+_GLOROT_LAYERS = {'seed_cnn': _seed_cnn_shapes, 'mlp': _mlp_shapes,
+                  'lenet5': _lenet5_shapes}
 
 
 def init_params(architecture: str, width: int, seed: Sequence[int]) -> List[np.ndarray]:
   """Fresh weights [kernel, bias, ...] from numpy's generator seeded with `seed`:
-  seed_cnn as Keras initialises it (Glorot-uniform kernels, zero biases);
-  kip_convnet with He-normal convolutions and a Glorot-uniform readout."""
+  seed_cnn, mlp and lenet5 as Keras initialises them (Glorot-uniform kernels, zero
+  biases); kip_convnet with He-normal convolutions and a Glorot-uniform readout."""
   rng = np.random.default_rng(list(seed))
-  dense = _DENSE_SHAPES.get(architecture)
-  if dense is not None:
+  layers = _GLOROT_LAYERS.get(architecture)
+  if layers is not None:
     params = []
-    for shape, fan_in, fan_out in dense(width):
-      params += [_glorot(rng, shape, fan_in, fan_out), np.zeros(shape[-1], np.float32)]
-    return params
-  if architecture == 'seed_cnn':
-    w1, w2, wh = width, 2 * width, 4 * width
-    flat = 4 * 4 * w2
-    shapes = [((5, 5, 1, w1), 25, 25 * w1), ((3, 3, w1, w2), 9 * w1, 9 * w2),
-              ((flat, wh), flat, wh), ((wh, NUM_CLASSES), wh, NUM_CLASSES)]
-    params = []
-    for shape, fan_in, fan_out in shapes:
+    for shape, fan_in, fan_out in layers(width):
       params += [_glorot(rng, shape, fan_in, fan_out), np.zeros(shape[-1], np.float32)]
     return params
   params = []
