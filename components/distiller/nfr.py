@@ -16,7 +16,7 @@ architecture predicts real images well. One step:
 
 Every `eval_every` steps the support is scored on held-out pool images and the best
 one is kept (`keep_best.py`). The initial support is herded (pixel space, per class)
-or random real images.
+or random real images; its labels plain, or a teacher's logits (`teacher.py`).
 
 Images are optimised in pixel/255 space (the space the Trainer feeds the network); the
 result is in the published KIP format: images float32 (n, 28, 28, 1) standardised,
@@ -36,7 +36,7 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import herding, model_pool
+from tfx_distill.components.distiller import herding, model_pool, teacher
 from tfx_distill.components.distiller.adam import adam_update
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import DistilledSet
@@ -88,13 +88,20 @@ def initial_indices(pool_images: np.ndarray, pool_classes: np.ndarray,
 
 def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
                   candidates: np.ndarray, settings: NfrSettings,
-                  images_per_class: int, pool: model_pool.Pool) -> NfrState:
-  """Support = real images of every class with plain labels; pool models fresh and
-  staggered."""
+                  images_per_class: int, pool: model_pool.Pool,
+                  architecture: str = 'seed_cnn') -> NfrState:
+  """Support = real images of every class with plain labels (or, with label_init
+  teacher, the logits of a network of `architecture` trained on the candidates); pool
+  models fresh and staggered."""
   idx = initial_indices(pool_images, pool_classes, candidates, settings, images_per_class)
   images = pool_images[idx].astype(np.float32)
   classes = pool_classes[idx].astype(np.int64)
-  labels = plain_label_vectors(classes)
+  if settings.label_init == 'teacher':
+    params = teacher.train_teacher(architecture, pool_images, pool_classes, candidates,
+                                   settings.teacher_steps, settings.seed)
+    labels = teacher.teacher_labels(architecture, params, images)
+  else:
+    labels = plain_label_vectors(classes)
   p = settings.pool_models
   state = NfrState(step=0, images=images, labels=labels, classes=classes,
                    m_images=np.zeros_like(images), v_images=np.zeros_like(images),
@@ -212,7 +219,7 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   wall0, cpu0 = time.perf_counter(), time.process_time()  # the pool's stagger counts
   state = (NfrState.from_arrays(resume.to_arrays()) if resume is not None else
            initial_state(pool_images, pool_classes, candidates, s, images_per_class,
-                         pool))
+                         pool, architecture))
   clock = _Clock(state, wall0, cpu0)
   scorer = (Scorer(s, architecture, kind, pool_images[held], pool_classes[held],
                    feature_fn) if s.keep_best != 'none' and len(held) else None)

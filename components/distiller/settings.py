@@ -177,6 +177,7 @@ NFR_CLIP_MODES = ('step', 'output')
 POOL_ARCHITECTURES = ('seed_cnn', 'kip_convnet', 'mlp', 'lenet5')
 FEATURES = ('flatten_hidden', 'hidden', 'flatten')
 INITS = ('herding', 'random')
+LABEL_INITS = ('plain', 'teacher')
 KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
 # nfr's holdout `auto`: derived from the pool (keep_best.holdout_size): a fifth of its
 # smallest class per class, at most 100 per class (1000 in all, the old fixed default,
@@ -242,6 +243,13 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                               '0: none)')
   init: str = option('herding', '--init',
                      'initial support, herded (pixel space) or random real images', INITS)
+  label_init: str = option('plain', '--label-init',
+                           "initial support labels: plain (one-hot minus 1/10) or "
+                           "teacher (the logits of a network of the Trainer's "
+                           'architecture trained --teacher-steps steps on the target '
+                           'images)', LABEL_INITS)
+  teacher_steps: int = option(300, '--teacher-steps',
+                              'Adam steps (batch 128) of the --label-init teacher')
   # none by default: at 10 and 50 per class the set kept by fit trained the CNN no
   # better than the last iterate under the small-set recipe, and worse under a plain
   # loop, for 60% more time at 10 per class (bench/README.md, "keep-best").
@@ -281,7 +289,7 @@ class NfrSettings(KernelRegression, SupportOptimisation):
     check(self.clip in NFR_CLIP_MODES,
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
     check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
-                   'eval_models', 'model_lr', 'eval_batch', 'eval_lr')
+                   'eval_models', 'model_lr', 'eval_batch', 'eval_lr', 'teacher_steps')
     check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps',
                        'support_shift')
     check(self.holdout >= 0 or self.holdout == AUTO_HOLDOUT,
@@ -296,5 +304,5 @@ class NfrSettings(KernelRegression, SupportOptimisation):
           'distill.keep_best krr_pool scores under the pool networks, which need one '
           'architecture; give --keep-best fit with several --pool-architectures')
     for name, allowed in (('features', FEATURES), ('init', INITS),
-                          ('keep_best', KEEP_BEST)):
+                          ('label_init', LABEL_INITS), ('keep_best', KEEP_BEST)):
       check_choice(self, name, allowed)
