@@ -14,6 +14,10 @@ architecture predicts real images well. One step:
 3. train model j `model_steps` Adam steps on the current support (it is re-initialised
    after `reset_every` updates).
 
+With objective unroll (`unroll.py`) step 1's loss is instead the target loss of a fresh
+network after `unroll_steps` steps of the small-set recipe on the support, and the pool
+is not trained.
+
 Every `eval_every` steps the support is scored on held-out pool images and the best
 one is kept (`keep_best.py`). The initial support is herded (pixel space, per class)
 or random real images; its labels plain, or a teacher's logits (`teacher.py`).
@@ -36,7 +40,7 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from tfx_distill.components.distiller import herding, model_pool, teacher
+from tfx_distill.components.distiller import herding, model_pool, networks, teacher, unroll
 from tfx_distill.components.distiller.adam import adam_update
 from tfx_distill.components.distiller.batches import class_balanced_batch
 from tfx_distill.components.distiller.distilled_set import DistilledSet
@@ -47,7 +51,8 @@ from tfx_distill.components.distiller.keep_best import Scorer, split_holdout
 from tfx_distill.components.distiller.settings import AUTO_HOLDOUT, NfrSettings
 from tfx_distill.components.distiller.nfr_state import NfrState
 from tfx_distill.components.distiller.random_streams import (MODEL, STAGGER, STEP,
-                                                             SUPPORT0, stream, tf_seeds)
+                                                             SUPPORT0, UNROLL, stream,
+                                                             tf_seeds)
 from tfx_distill.contracts.errors import check
 from tfx_distill.contracts.example_format import (NUM_CLASSES, plain_label_vectors,
                                                    standardise)
@@ -112,6 +117,8 @@ def initial_state(pool_images: np.ndarray, pool_classes: np.ndarray,
                    best_images=images.copy(), best_labels=labels.copy())
   for slot in range(p):
     pool.fresh(state, slot)
+    if settings.objective == 'unroll':  # the pool is not used
+      continue
     for u in range(model_pool.stagger_updates(slot, settings)):
       pool.train(state, slot, stream(settings.seed, STAGGER, slot, u))
   return state
@@ -128,10 +135,17 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
   slot = model_pool.model_slot(state.step, s)
   if isinstance(grad_fn, dict):  # one per architecture of a mixed pool
     grad_fn = grad_fn[pool.architectures[slot]]
-  params = [tf.constant(p) for p in state.params[slot]]
-  # The support's shifts (support_shift): drawn after the batch, so that runs without
-  # them keep their bytes.
-  shift_seed = tf_seeds(rng, 1)[0] if s.support_shift else None
+  if s.objective == 'unroll':  # a fresh network each step, trained inside the gradient
+    name = pool.architectures[0]
+    params = [tf.constant(p) for p in networks.init_params(
+        name, networks.width_of(name), (s.seed, UNROLL, state.step))]
+  else:
+    params = [tf.constant(p) for p in state.params[slot]]
+  # The support's shifts (support_shift; with objective unroll, the unrolled steps'
+  # batches and shifts): drawn after the batch, so that runs without them keep their
+  # bytes.
+  shift_seed = (tf_seeds(rng, 1)[0] if s.support_shift or s.objective == 'unroll'
+                else None)
   loss, acc, g_x, g_y = grad_fn(params, tf.constant(state.images),
                                 tf.constant(state.labels),
                                 tf.constant(pool_images[batch]),
@@ -147,7 +161,7 @@ def support_step(state: NfrState, pool_images: np.ndarray, pool_classes: np.ndar
     state.labels, state.m_labels, state.v_labels = adam_update(
         state.labels, g_y.numpy(), state.m_labels, state.v_labels, t, lr)
   model_loss = float('nan')
-  for u in range(s.model_steps):
+  for u in range(s.model_steps if s.objective == 'krr' else 0):  # unroll: no pool
     model_loss = pool.train(state, slot, stream(s.seed, MODEL, state.step, u))
   state.step = t
   return {'loss': float(loss), 'target_acc': float(acc), 'model_loss': model_loss}
@@ -213,8 +227,13 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   check_pool_split(pool_classes, candidates, s, images_per_class)
   kind = feature_kind(s, architecture)
   pool = model_pool.Pool(s, architecture)
-  grad_fn = {name: make_support_grad(name, feature_kind(s, name), s.ridge, s.support_shift)
-             for name in set(pool.architectures)}
+  if s.objective == 'unroll':
+    grad_fn = unroll.make_unroll_grad(architecture, s.unroll_steps, s.eval_batch, s.eval_lr,
+                                      s.eval_fit_steps, s.model_shift)
+  else:
+    grad_fn = {name: make_support_grad(name, feature_kind(s, name), s.ridge,
+                                       s.support_shift)
+               for name in set(pool.architectures)}
   feature_fn = make_feature_fn(architecture, kind)
   wall0, cpu0 = time.perf_counter(), time.process_time()  # the pool's stagger counts
   state = (NfrState.from_arrays(resume.to_arrays()) if resume is not None else

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 # Purposes mixed into the streams (values fixed: they decide the distilled bytes).
-INIT, STEP, MODEL, HOLDOUT, EVAL, SUPPORT0, STAGGER, TEACHER = range(8)
+INIT, STEP, MODEL, HOLDOUT, EVAL, SUPPORT0, STAGGER, TEACHER, UNROLL = range(9)
 
 
 def stream(seed: int, purpose: int, *keys: int) -> np.random.Generator:

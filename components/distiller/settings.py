@@ -178,6 +178,7 @@ POOL_ARCHITECTURES = ('seed_cnn', 'kip_convnet', 'mlp', 'lenet5')
 FEATURES = ('flatten_hidden', 'hidden', 'flatten')
 INITS = ('herding', 'random')
 LABEL_INITS = ('plain', 'teacher')
+OBJECTIVES = ('krr', 'unroll')
 KEEP_BEST = ('fit', 'krr_pool', 'krr_fixed', 'none')
 # nfr's holdout `auto`: derived from the pool (keep_best.holdout_size): a fifth of its
 # smallest class per class, at most 100 per class (1000 in all, the old fixed default,
@@ -241,6 +242,14 @@ class NfrSettings(KernelRegression, SupportOptimisation):
                               'random shifts (pixels) of the support inside the feature '
                               'regression, as the small-set recipe shifts it (DSA-style; '
                               '0: none)')
+  objective: str = option('krr', '--objective',
+                          'what the support is fitted to: krr (kernel ridge regression on '
+                          'pool networks\' features, FRePo) or unroll (the target loss of a '
+                          'fresh network after --unroll-steps steps of the small-set recipe '
+                          '(--eval-batch, --eval-lr, --eval-fit-steps, --model-shift), '
+                          'back-propagated through its Adam steps)', OBJECTIVES)
+  unroll_steps: int = option(20, '--unroll-steps',
+                             'small-set steps unrolled by --objective unroll')
   init: str = option('herding', '--init',
                      'initial support, herded (pixel space) or random real images', INITS)
   label_init: str = option('plain', '--label-init',
@@ -289,7 +298,8 @@ class NfrSettings(KernelRegression, SupportOptimisation):
     check(self.clip in NFR_CLIP_MODES,
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
     check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
-                   'eval_models', 'model_lr', 'eval_batch', 'eval_lr', 'teacher_steps')
+                   'eval_models', 'model_lr', 'eval_batch', 'eval_lr', 'teacher_steps',
+                   'unroll_steps')
     check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps',
                        'support_shift')
     check(self.holdout >= 0 or self.holdout == AUTO_HOLDOUT,
@@ -303,6 +313,10 @@ class NfrSettings(KernelRegression, SupportOptimisation):
     check(self.keep_best != 'krr_pool' or len(set(self.pool_architecture_list)) <= 1,
           'distill.keep_best krr_pool scores under the pool networks, which need one '
           'architecture; give --keep-best fit with several --pool-architectures')
+    check(self.objective != 'unroll' or not self.pool_architecture_list,
+          'distill.objective unroll trains the Trainer\'s architecture; drop '
+          '--pool-architectures')
     for name, allowed in (('features', FEATURES), ('init', INITS),
-                          ('label_init', LABEL_INITS), ('keep_best', KEEP_BEST)):
+                          ('label_init', LABEL_INITS), ('objective', OBJECTIVES),
+                          ('keep_best', KEEP_BEST)):
       check_choice(self, name, allowed)
