@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The distilled sets of bench/short_training.py's tables, made with the product's
-# command and its defaults (nfr, 200 steps, the last iterate; before 2026-12-07 nfr
+# command and its defaults (nfr, the last iterate, auto steps: 1,000 below 10 per class and
+# 200 from 10 since 2026-12-08, 200 at every size before, so nfr_1_last_d* made before
+# are 200-step sets (nfr_1_1000steps_last_d* the 1,000-step ones); before 2026-12-07 nfr
 # kept the support best scored on held-out pool images: KEEP_BEST=fit makes those
 # again): the pool is the first 8,000 bundled digits, the test set the last
 # 2,000 (never seen by the Distiller: it reads the train split; --eval-source test

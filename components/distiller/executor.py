@@ -26,6 +26,7 @@ from tfx_distill.components.distiller.checkpoint import execution_checkpoint
 from tfx_distill.components.distiller.distill import distill
 from tfx_distill.components.distiller.keep_best import initial_support_warning
 from tfx_distill.components.distiller.methods import method as method_entry
+from tfx_distill.components.distiller.settings import steps_of
 from tfx_distill.components.distiller.spec import (ARCHITECTURE_KEY, CHECKPOINT_DIR_KEY,
                                                    DISTILL_CPU_SECONDS, DISTILL_RESULT_KEY,
                                                    DISTILL_SECONDS,
@@ -59,7 +60,7 @@ class Executor(base_executor.BaseExecutor):
       logging.info('distill %s: resuming from step %d (%s)', method, resume.step,
                    checkpoint.path)
     spent = resume.elapsed_s if resume else 0.0
-    steps = getattr(settings, 'steps', 0)
+    steps = steps_of(settings, images_per_class)
     budget = getattr(settings, 'time_budget_s', 0.0)
     progress = ProgressLine(steps, start_step=resume.step if resume else 0,
                             budget_s=max(budget - spent, 0.0) if budget else 0.0)

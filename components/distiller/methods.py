@@ -135,9 +135,10 @@ def applies_to(name: str) -> str:
   defaults: Dict[Any, List[str]] = {}
   for m in names:
     defaults.setdefault(getattr(METHODS[m].settings(), name), []).append(m)
+  shown = lambda value: 'auto' if value == -1 else value  # AUTO_STEPS, AUTO_HOLDOUT
   if len(defaults) == 1:
-    return f'{", ".join(names)}; default {next(iter(defaults))}'
-  return '; '.join(f'{", ".join(ms)} {value}' for value, ms in defaults.items())
+    return f'{", ".join(names)}; default {shown(next(iter(defaults)))}'
+  return '; '.join(f'{", ".join(ms)} {shown(value)}' for value, ms in defaults.items())
 
 
 # ------------------------------------------------------------------- the pipeline config

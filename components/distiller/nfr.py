@@ -33,6 +33,7 @@ continues exactly (unless a time budget stopped it). The learning-rate schedule 
 `steps`: a checkpoint resumed with other `steps` continues on the new schedule.
 """
 
+import dataclasses
 import math
 import time
 from typing import Callable, Dict, Optional
@@ -218,8 +219,8 @@ def run_nfr(job: Job, settings: NfrSettings, *, log_every: int = LOG_EVERY,
   this call after that step, as a pre-emption would (the schedule still spans
   `steps`). Stops after `steps` steps or when `time_budget_s` (over resumed runs) is
   spent."""
-  s = settings
   images_per_class, architecture = job.images_per_class, job.architecture
+  s = settings = dataclasses.replace(settings, steps=settings.steps_for(images_per_class))
   progress, checkpoint, resume = job.progress, job.checkpoint, job.resume
   pool_images = np.asarray(job.images01, np.float32).reshape(-1, 28, 28, 1)
   pool_classes = np.asarray(job.labels, np.int64)

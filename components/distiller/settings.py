@@ -67,6 +67,20 @@ class Seeded(MethodSettings):
   seed: int = option(0, '--seed', 'seed of the initial set, target batches and networks')
 
 
+AUTO_STEPS = -1  # nfr's steps from the set's size (NfrSettings.steps_for)
+
+
+def parse_steps(text: str) -> int:
+  """`--steps`: 'auto' -> AUTO_STEPS, else a number of steps."""
+  if text.strip().lower() == 'auto':
+    return AUTO_STEPS
+  try:
+    return int(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(
+        f'expected auto or a number of steps, got {text!r}') from None
+
+
 @dataclasses.dataclass(frozen=True)
 class SupportOptimisation(Seeded):
   """Methods that learn the support set (kip, logreg, nfr): `steps` Adam steps of
@@ -74,9 +88,11 @@ class SupportOptimisation(Seeded):
   images; `clip` keeps the images in the valid pixel range at the output, after every
   step, or never; `time_budget_s` (0 = none) stops early and keeps the best set."""
   steps: int = option(200, '--steps',
-                      'optimisation steps (nfr on 2 CPU cores: about 0.15 s a step at 10 '
-                      'per class, 0.6 s at 50; at 10 per class 200 steps were as good as '
-                      '500 to 2,000, bench/README.md)')
+                      'optimisation steps, or auto (nfr\'s default: 1,000 below 10 images '
+                      'per class, 200 from 10, the best of 200 to 2,000 steps measured at '
+                      '1 and 10 per class, bench/README.md); nfr on 2 CPU cores takes '
+                      'about 0.07 s a step at 1 per class, 0.15 s at 10, 0.6 s at 50',
+                      parse=parse_steps)
   learning_rate: float = option(0.01, '--lr', 'Adam learning rate on the support set')
   target_batch: int = option(1000, '--target-batch', 'real images per step')
   clip: str = option('output', '--clip',
@@ -86,12 +102,38 @@ class SupportOptimisation(Seeded):
                                 'seconds (0 = no limit); stops early and keeps the best set')
 
   def check(self) -> None:
-    check_non_negative(self, 'steps')
+    check(self.steps >= 0 or (self.steps == AUTO_STEPS and isinstance(self, AutoSteps)),
+          f'distill.steps must be >= 0{" or auto" if isinstance(self, AutoSteps) else ""}'
+          f', got {"auto" if self.steps == AUTO_STEPS else self.steps}')
     check_positive(self, 'learning_rate')
     check_choice(self, 'clip', CLIP_MODES)
     check(self.target_batch >= MIN_TARGET_BATCH,
           f'distill.target_batch must be >= {MIN_TARGET_BATCH}, got {self.target_batch}')
     check_non_negative(self, 'time_budget_s')
+
+
+class AutoSteps:
+  """Mixin of the methods whose steps may be AUTO_STEPS (nfr): `steps_for` resolves it
+  from the set's size."""
+  # The best of 200, 500, 1,000 and 2,000 nfr steps (bench/README.md, "Distillation
+  # steps against accuracy"): at 1 per class 1,000 (89.6% against 85.6 at 200); at 10
+  # per class 200 (96.5, flat to 1,000, then falling).
+  AUTO_STEPS_BELOW_10 = 1000
+  AUTO_STEPS_FROM_10 = 200
+
+  def steps_for(self, images_per_class: int) -> int:
+    """The steps a set of `images_per_class` gets: `steps`, or by size when auto."""
+    if self.steps != AUTO_STEPS:
+      return self.steps
+    return self.AUTO_STEPS_BELOW_10 if images_per_class < 10 else self.AUTO_STEPS_FROM_10
+
+
+def steps_of(settings: MethodSettings, images_per_class: int) -> int:
+  """The steps a method's run on `images_per_class` takes (auto resolved; 0 for
+  methods without steps)."""
+  if isinstance(settings, AutoSteps):
+    return settings.steps_for(images_per_class)
+  return getattr(settings, 'steps', 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,7 +241,7 @@ def parse_holdout(text: str) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class NfrSettings(KernelRegression, SupportOptimisation):
+class NfrSettings(AutoSteps, KernelRegression, SupportOptimisation):
   """nfr (neural feature regression with an online model pool, FRePo-style): `steps`
   Adam steps of `learning_rate` (cosine decay) on the support images (and labels) so
   that kernel ridge regression on the features (`features`) of partly trained networks
@@ -216,6 +258,7 @@ class NfrSettings(KernelRegression, SupportOptimisation):
   accuracy of `eval_models` fresh networks trained on it as the Trainer trains a small
   set: `eval_fit_steps` steps at batch `eval_batch`, peak rate `eval_lr`) and the best
   one is kept."""
+  steps: int = own_default(SupportOptimisation, 'steps', AUTO_STEPS)
   target_batch: int = own_default(SupportOptimisation, 'target_batch', 200)
   clip: str = own_default(SupportOptimisation, 'clip', 'step')
   features: str = option('flatten_hidden', '--features',

@@ -35,6 +35,7 @@ def distill(args: argparse.Namespace) -> int:
   from tfx_distill.components.distiller import checkpoint  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller.distill import distill as distill_set  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.distiller.keep_best import initial_support_warning  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.distiller.settings import steps_of  # pylint: disable=g-import-not-at-top
   from tfx_distill.components.ingest.ingest import build_splits  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.progress import ProgressLine  # pylint: disable=g-import-not-at-top
   config = config_from_args(args)
@@ -48,7 +49,7 @@ def distill(args: argparse.Namespace) -> int:
   resume = checkpoint.load_checkpoint(path, key) if args.resume else None
   result = distill_set(
       train.images, train.labels, args.method, args.ipc, settings,
-      progress=ProgressLine(getattr(settings, 'steps', 0)),
+      progress=ProgressLine(steps_of(settings, args.ipc)),
       checkpoint=lambda state: checkpoint.save_checkpoint(path, state, key),
       resume=resume, architecture=architecture)
   kip_format.save(args.out, result.images, result.labels)

@@ -41,7 +41,7 @@ def test_methods_have_their_own_defaults_and_no_placeholders():
   assert (config.logreg.target_batch, config.logreg.clip) == (1000, 'output')
   assert methods.field_names('first') == ()
   assert 'width' in methods.field_names('kip') and 'width' not in methods.field_names('nfr')
-  assert methods.applies_to('steps') == 'nfr, kip, logreg; default 200'
+  assert methods.applies_to('steps') == 'nfr auto; kip, logreg 200'
   assert methods.applies_to('target_batch') == 'nfr 200; kip, logreg 1000'
   assert methods.applies_to('width') == 'kip; default 128'
 
