@@ -64,6 +64,11 @@ def architectures_of(settings: NfrSettings, architecture: str) -> Tuple[str, ...
   return tuple(names[j % len(names)] for j in range(settings.pool_models))
 
 
+def pool_width(architecture: str, settings: NfrSettings) -> int:
+  """A pool network's width: its architecture's own times `pool_width_scale`."""
+  return max(1, int(round(networks.width_of(architecture) * settings.pool_width_scale)))
+
+
 def model_slot(step: int, settings: NfrSettings) -> int:
   """The pool model used at a step: round robin."""
   return step % settings.pool_models
@@ -89,7 +94,7 @@ class Pool:
     s = self.settings
     generation = int(state.model_generation[slot])
     name = self.architectures[slot]
-    params = networks.init_params(name, networks.width_of(name),
+    params = networks.init_params(name, pool_width(name, s),
                                   (s.seed, INIT, slot, generation))
     state.params[slot] = params
     state.m_params[slot] = [np.zeros_like(p) for p in params]

@@ -276,6 +276,10 @@ class NfrSettings(AutoSteps, KernelRegression, SupportOptimisation):
                                "train the networks with the architecture's dropout")
   model_shift: int = option(2, '--model-shift',
                             'random shifts (pixels) of the images networks train on')
+  pool_width_scale: float = option(1.0, '--pool-width-scale',
+                                   "the pool networks' width as a multiple of their "
+                                   "architecture's own (the Trainer's): 2 doubles every "
+                                   'layer (about 2.5x the time of a seed_cnn step)')
   pool_architectures: str = option(
       '', '--pool-architectures',
       "the pool networks' architectures, comma-separated (model j is the (j mod their "
@@ -340,7 +344,8 @@ class NfrSettings(AutoSteps, KernelRegression, SupportOptimisation):
   def check(self) -> None:
     check(self.clip in NFR_CLIP_MODES,
           f'distill.clip must be one of {NFR_CLIP_MODES} for nfr, got {self.clip!r}')
-    check_positive(self, 'pool_models', 'reset_every', 'model_batch', 'eval_every',
+    check_positive(self, 'pool_width_scale', 'pool_models', 'reset_every', 'model_batch',
+                   'eval_every',
                    'eval_models', 'model_lr', 'eval_batch', 'eval_lr', 'teacher_steps',
                    'unroll_steps')
     check_non_negative(self, 'model_steps', 'model_shift', 'eval_fit_steps',

@@ -189,3 +189,14 @@ def test_pool_architectures_are_checked():
   with pytest.raises(ConfigError, match='krr_pool'):
     NfrSettings(pool_architectures='seed_cnn,mlp', keep_best='krr_pool').validate()
   NfrSettings(pool_architectures='seed_cnn,mlp,lenet5').validate()
+
+
+def test_pool_width_scale_widens_the_pool_networks_and_a_run_uses_them():
+  settings = dataclasses.replace(TINY, pool_width_scale=0.5, keep_best='none')
+  images, labels = _digits()
+  pool = model_pool.Pool(settings, 'seed_cnn')
+  state = nfr.initial_state(images.reshape(-1, 28, 28, 1), labels,
+                            np.arange(len(labels)), settings, 1, pool)
+  assert [p.shape for p in state.params[0][:4:2]] == [(5, 5, 1, 32), (3, 3, 32, 64)]
+  result = run(settings)  # kip_convnet: width 64 of 128
+  assert np.all(np.isfinite(result.images)) and result.info['steps'] == settings.steps
