@@ -12,6 +12,10 @@ script only loads the data and reads the results:
   the architecture's dropout), `--full-epochs` epochs, no early stopping;
 - `full_same_steps`: the pool with the small-set recipe (SmallSetTraining, the
   product's defaults unless a `--small-*` flag changes one field);
+- `full_Kx_steps` (e.g. `full_3x_steps`, `full_10x_steps`): the pool with the same
+  recipe for K times the steps, its own schedule (the product's `--longer-full-runs`);
+  with `full` and `full_same_steps`, the full-data curves every other row is read
+  against (the strongest: the fewest images any of them needs);
 - `random:N`: N random pool images per class (`--set-seeds` draws), small-set recipe;
 - `--sets A.npz,B.npz`: KIP-format files (e.g. from `tfx-distill distill`), small-set
   recipe; files that differ only in a `_dN` distillation-seed suffix are one row.
@@ -84,7 +88,7 @@ def train(images01, vectors, test_x, test_y, settings: TrainSettings):
 
 def row_sets(spec, pool_x, pool_y, args):
   """[(images01, label vectors)] of one row: one per set seed (one for the full pool)."""
-  if spec in ('full', 'full_same_steps'):
+  if is_full(spec):
     return [(pool_x, plain_label_vectors(pool_y))]
   if spec.startswith('random:'):
     ipc = int(spec.split(':')[1])
@@ -92,6 +96,25 @@ def row_sets(spec, pool_x, pool_y, args):
             for i in (random_subset(pool_y, ipc, seed) for seed in range(args.set_seeds))]
   loaded = [kip_format.load(path) for path in spec.split('+')]
   return [(unstandardise(s.images)[..., 0], s.labels) for s in loaded]
+
+
+LONGER_FULL = re.compile(r'full_(\d+)x_steps$')
+
+
+def is_full(name):
+  """Whether a row trains the whole pool (a full-data curve)."""
+  return name in ('full', 'full_same_steps') or bool(LONGER_FULL.match(name))
+
+
+def row_settings(name, small, base):
+  """TrainSettings of a row's runs: `full` the full-data settings; `full_Kx_steps` the
+  small-set recipe for K times its steps; every other row the small-set recipe."""
+  if name == 'full':
+    return base
+  longer = LONGER_FULL.match(name)
+  if longer:
+    small = dataclasses.replace(small, steps=small.steps * int(longer.group(1)))
+  return small.settings_for(base)
 
 
 def set_rows(paths):
@@ -182,13 +205,13 @@ def main(argv=None):
     for images01, vectors in row_sets(spec, pool_x, pool_y, args):
       for seed in range(args.seeds):
         base = TrainSettings(seed=seed, epochs=args.full_epochs, patience=0)
-        settings = base if name == 'full' else small.settings_for(base)
+        settings = row_settings(name, small, base)
         runs.append(train(images01, vectors, test_x, test_y, settings))
         print(f'  {name} seed {seed}: {100 * runs[-1]["accuracy"]:.1f}% after '
               f'{runs[-1]["images_processed"]:,} images, {runs[-1]["fit_seconds"]:.1f} s',
               file=sys.stderr, flush=True)
     row = summarise(name, runs, full_curves)
-    if name in ('full', 'full_same_steps'):
+    if is_full(name):
       full_curves[name] = row['mean_curve']
     rows.append({**row, 'runs_detail': runs})
   given = list(argv if argv is not None else sys.argv[1:])
