@@ -75,10 +75,13 @@ def parse_steps(text: str) -> int:
   if text.strip().lower() == 'auto':
     return AUTO_STEPS
   try:
-    return int(text)
+    steps = int(text)
   except ValueError:
+    steps = -1
+  if steps < 0:
     raise argparse.ArgumentTypeError(
-        f'expected auto or a number of steps, got {text!r}') from None
+        f'expected auto or a number of steps >= 0, got {text!r}') from None
+  return steps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +105,10 @@ class SupportOptimisation(Seeded):
                                 'seconds (0 = no limit); stops early and keeps the best set')
 
   def check(self) -> None:
-    check(self.steps >= 0 or (self.steps == AUTO_STEPS and isinstance(self, AutoSteps)),
-          f'distill.steps must be >= 0{" or auto" if isinstance(self, AutoSteps) else ""}'
-          f', got {"auto" if self.steps == AUTO_STEPS else self.steps}')
+    auto_ok = isinstance(self, AutoSteps)
+    check(self.steps >= 0 or (self.steps == AUTO_STEPS and auto_ok),
+          f'distill.steps must be >= 0{" or auto" if auto_ok else ""}, got {self.steps}'
+          f'{" (auto, which only nfr takes)" if self.steps == AUTO_STEPS else ""}')
     check_positive(self, 'learning_rate')
     check_choice(self, 'clip', CLIP_MODES)
     check(self.target_batch >= MIN_TARGET_BATCH,

@@ -375,7 +375,7 @@ def test_bad_input_one_line_error_and_no_examples(tmp_path, digits):
 
 @pytest.mark.parametrize('args,message', [
     (['--epochs', '0'], 'train.epochs must be >= 1, got 0'),
-    (['--steps', '-1'], 'distill.steps must be >= 0, got -1'),
+    (['--target-batch', '5'], 'distill.target_batch must be >= '),
     (['--data', 'ftp:x'], "unknown source scheme in 'ftp:x'"),
     (['--candidates', 'magic:3'], 'method must be one of'),
     (['--candidates', 'kip'], "candidate 'kip': expected METHOD:IMAGES_PER_CLASS"),
