@@ -1,28 +1,15 @@
 """The recipe-selection bench (bench/recipe_selection.py) never reads the test images:
 sets are drawn from the pool's first part and every recipe is scored on its last part."""
 
-import importlib.util
-import os
-import sys
-
 import numpy as np
 import pytest
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'bench')
+from tests.bench.loader import load
 
 
 @pytest.fixture(scope='module')
 def bench():
-  sys.path.insert(0, BENCH)  # recipe_selection.py imports short_training beside it
-  try:
-    spec = importlib.util.spec_from_file_location(
-        'recipe_selection', os.path.join(BENCH, 'recipe_selection.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-  finally:
-    sys.path.remove(BENCH)
-  return module
+  return load('recipe_selection')
 
 
 def test_recipes_are_scored_on_the_pools_validation_part_only(bench, monkeypatch,

@@ -2,25 +2,16 @@
 trains the pool with the small-set recipe for K times its steps, and counts as a
 full-data curve."""
 
-import importlib.util
-import os
-import sys
-
 import pytest
 
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'bench')
+from tests.bench.loader import load
 
 
 @pytest.fixture(scope='module')
 def bench():
-  spec = importlib.util.spec_from_file_location('short_training',
-                                                os.path.join(BENCH, 'short_training.py'))
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
+  return load('short_training')
 
 
 def test_longer_full_rows_train_the_recipe_for_k_times_its_steps(bench):

@@ -1,27 +1,14 @@
 """The transfer bench's row sizes and margins (bench/transfer.py): each set row is
 compared with the random row of its own size, whatever words follow its size."""
 
-import importlib.util
-import os
-import sys
-
 import pytest
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'bench')
+from tests.bench.loader import load
 
 
 @pytest.fixture(scope='module')
 def bench():
-  sys.path.insert(0, BENCH)  # transfer.py imports short_training beside it
-  try:
-    spec = importlib.util.spec_from_file_location('transfer',
-                                                  os.path.join(BENCH, 'transfer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-  finally:
-    sys.path.remove(BENCH)
-  return module
+  return load('transfer')
 
 
 @pytest.mark.parametrize('row,size', [

@@ -1,23 +1,16 @@
 """The tuning-proxy bench's measures (bench/tuning_proxy.py) against closed forms and
 SciPy's Spearman; its grid and settings as the bench README states them."""
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 from scipy import stats
 
-PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'bench', 'tuning_proxy.py')
+from tests.bench.loader import load
 
 
 @pytest.fixture(scope='module')
 def bench():
-  spec = importlib.util.spec_from_file_location('tuning_proxy', PATH)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
+  return load('tuning_proxy')
 
 
 def test_ranks_average_ties(bench):

@@ -65,20 +65,26 @@ def test_pool_ages_are_staggered_and_models_reset_after_reset_every_updates():
       'kip_convnet', 128, (settings.seed, INIT, 2, 0))[0])
 
 
-def test_holdout_is_class_balanced_and_never_a_target_or_initial_image(monkeypatch):
-  _, labels = _digits()
-  candidates, held = keep_best.split_holdout(labels, TINY)
-  assert len(held) == 20 and np.all(np.bincount(labels[held]) == 2)
-  assert not set(held) & set(candidates) and len(held) + len(candidates) == len(labels)
+def record_batches(monkeypatch, module) -> list:
+  """The index arrays `module`'s class_balanced_batch draws from now on."""
   drawn = []
-  real = nfr.class_balanced_batch
+  real = module.class_balanced_batch
 
   def recording(pool_classes, size, rng, candidates=None):
     batch = real(pool_classes, size, rng, candidates)
     drawn.append(batch)
     return batch
 
-  monkeypatch.setattr(nfr, 'class_balanced_batch', recording)
+  monkeypatch.setattr(module, 'class_balanced_batch', recording)
+  return drawn
+
+
+def test_holdout_is_class_balanced_and_never_a_target_or_initial_image(monkeypatch):
+  _, labels = _digits()
+  candidates, held = keep_best.split_holdout(labels, TINY)
+  assert len(held) == 20 and np.all(np.bincount(labels[held]) == 2)
+  assert not set(held) & set(candidates) and len(held) + len(candidates) == len(labels)
+  drawn = record_batches(monkeypatch, nfr)
   init = nfr.initial_indices(_digits()[0], labels, candidates, TINY, 1)
   run()
   assert len(drawn) == TINY.steps

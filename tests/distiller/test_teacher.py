@@ -8,7 +8,7 @@ import numpy as np
 from tfx_distill.components.distiller import keep_best, model_pool, nfr, teacher
 from tfx_distill.contracts.example_format import plain_label_vectors
 from tests.distiller.test_distill import _digits
-from tests.distiller.test_nfr import TINY
+from tests.distiller.test_nfr import TINY, record_batches
 
 TEACHER = dataclasses.replace(TINY, label_init='teacher', teacher_steps=40)
 
@@ -18,15 +18,7 @@ def test_teacher_labels_are_a_trained_networks_logits_from_target_images_only(
   images, labels = _digits()
   images = images.reshape(-1, 28, 28, 1)
   candidates, held = keep_best.split_holdout(labels, TEACHER)
-  drawn = []
-  real = teacher.class_balanced_batch
-
-  def recording(pool_classes, size, rng, candidates=None):
-    batch = real(pool_classes, size, rng, candidates)
-    drawn.append(batch)
-    return batch
-
-  monkeypatch.setattr(teacher, 'class_balanced_batch', recording)
+  drawn = record_batches(monkeypatch, teacher)
   pool = model_pool.Pool(TEACHER, 'seed_cnn')
   state = nfr.initial_state(images, labels, candidates, TEACHER, 1, pool, 'seed_cnn')
   assert len(drawn) == TEACHER.teacher_steps
