@@ -261,7 +261,10 @@ class NfrSettings(AutoSteps, KernelRegression, SupportOptimisation):
   none: the last iterate is returned; fit:
   accuracy of `eval_models` fresh networks trained on it as the Trainer trains a small
   set: `eval_fit_steps` steps at batch `eval_batch`, peak rate `eval_lr`) and the best
-  one is kept."""
+  one is kept. Levers measured in bench/README.md and off by default: the initial
+  labels from a teacher (`label_init`), wider pool networks (`pool_width_scale`), the
+  support fitted through unrolled small-set training instead of the regression
+  (`objective` unroll, `unroll_steps`); `steps` auto: by the set's size (AutoSteps)."""
   steps: int = own_default(SupportOptimisation, 'steps', AUTO_STEPS)
   target_batch: int = own_default(SupportOptimisation, 'target_batch', 200)
   clip: str = own_default(SupportOptimisation, 'clip', 'step')
