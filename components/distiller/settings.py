@@ -93,7 +93,8 @@ class SupportOptimisation(Seeded):
   steps: int = option(200, '--steps',
                       'optimisation steps, or auto (nfr\'s default: 1,000 below 10 images '
                       'per class, 200 from 10, the best of 200 to 2,000 steps measured at '
-                      '1 and 10 per class, bench/README.md); nfr on 2 CPU cores takes '
+                      '1 and 10 per class and of 200 and 500 at 50, bench/README.md); nfr '
+                      'on 2 CPU cores takes '
                       'about 0.07 s a step at 1 per class, 0.15 s at 10, 0.6 s at 50',
                       parse=parse_steps)
   learning_rate: float = option(0.01, '--lr', 'Adam learning rate on the support set')
@@ -121,7 +122,8 @@ class AutoSteps:
   from the set's size."""
   # The best of 200, 500, 1,000 and 2,000 nfr steps (bench/README.md, "Distillation
   # steps against accuracy"): at 1 per class 1,000 (89.6% against 85.6 at 200); at 10
-  # per class 200 (96.5, flat to 1,000, then falling).
+  # per class 200 (96.5, flat to 1,000, then falling); at 50 per class 200 (97.0 against
+  # 96.5 at 500).
   AUTO_STEPS_BELOW_10 = 1000
   AUTO_STEPS_FROM_10 = 200
 
