@@ -39,16 +39,24 @@ def make_model_update(architecture: str, rate: float, max_shift: int) -> Callabl
     grads = tape.gradient(loss, params)
     t = tf.cast(t, tf.float32)
     lr_t = lr * tf.sqrt(1.0 - ADAM_B2**t) / (1.0 - ADAM_B1**t)
-    new_p, new_m, new_v = [], [], []
-    for p, g, mi, vi in zip(params, grads, m, v):
-      mi = ADAM_B1 * mi + (1.0 - ADAM_B1) * g
-      vi = ADAM_B2 * vi + (1.0 - ADAM_B2) * tf.square(g)
-      new_p.append(p - lr_t * mi / (tf.sqrt(vi) + MODEL_EPS))
-      new_m.append(mi)
-      new_v.append(vi)
-    return new_p, new_m, new_v, loss
+    return (*adam_moments(params, m, v, grads, lr_t), loss)
 
   return model_update
+
+
+def adam_moments(params, m, v, grads, lr_t, sqrt_floor: float = 0.0):
+  """Keras's Adam update of every tensor at the bias-corrected rate `lr_t`:
+  (params, m, v); sqrt(v) is taken at v + sqrt_floor (unroll.py differentiates
+  through it, where sqrt at 0 has an infinite derivative)."""
+  new_p, new_m, new_v = [], [], []
+  for p, g, mi, vi in zip(params, grads, m, v):
+    mi = ADAM_B1 * mi + (1.0 - ADAM_B1) * g
+    vi = ADAM_B2 * vi + (1.0 - ADAM_B2) * tf.square(g)
+    root = tf.sqrt(vi + sqrt_floor) if sqrt_floor else tf.sqrt(vi)
+    new_p.append(p - lr_t * mi / (root + MODEL_EPS))
+    new_m.append(mi)
+    new_v.append(vi)
+  return new_p, new_m, new_v
 
 
 def pool_update_fn(settings: NfrSettings, architecture: str) -> Callable:

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from tfx_distill.components.distiller import networks
 from tfx_distill.components.distiller.keep_best import small_set_rate
-from tfx_distill.components.distiller.model_pool import ADAM_B1, ADAM_B2, MODEL_EPS
+from tfx_distill.components.distiller.model_pool import ADAM_B1, ADAM_B2, adam_moments
 
 # Inside the unrolled graph sqrt(v) is taken at v + SQRT_FLOOR: where a weight's gradient
 # is exactly 0 (a dead ReLU) d sqrt(v)/dv would be infinite and the support's gradient NaN.
@@ -32,14 +32,7 @@ def adam_step(params, m, v, grads, t: int, lr: float):
   """One differentiable Adam step (Keras's update, bias-corrected rate):
   returns (params, m, v)."""
   lr_t = lr * math.sqrt(1.0 - ADAM_B2**t) / (1.0 - ADAM_B1**t)
-  new_p, new_m, new_v = [], [], []
-  for p, g, mi, vi in zip(params, grads, m, v):
-    mi = ADAM_B1 * mi + (1.0 - ADAM_B1) * g
-    vi = ADAM_B2 * vi + (1.0 - ADAM_B2) * tf.square(g)
-    new_p.append(p - lr_t * mi / (tf.sqrt(vi + SQRT_FLOOR) + MODEL_EPS))
-    new_m.append(mi)
-    new_v.append(vi)
-  return new_p, new_m, new_v
+  return adam_moments(params, m, v, grads, lr_t, SQRT_FLOOR)
 
 
 def unrolled_loss(architecture: str, params, x_s, y_s, x_t, y_t, seed, unroll_steps: int,
