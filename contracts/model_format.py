@@ -23,6 +23,9 @@ RECORD_FIELDS: what every training.json holds, among others:
 - `eval_curve`: accuracy on the eval split at fixed points of images processed, for
   the report only (contracts/learning_curve.py), or None when the Trainer was not
   given the eval split;
+- `other_seeds`: a small set's trainings with its other seeds in the same Trainer
+  (trainer/task.py: [{seed, fit_seconds, images_processed, accuracy, eval_curve}],
+  none of them exported), [] otherwise (absent from records written before it);
 - `early_stopping`: {monitor, patience, best_epoch, stopped_early, best_value} for the
   full set, None for a small set;
 - `calibration`: {temperature, valid_images, valid_accuracy, valid_ece_before,

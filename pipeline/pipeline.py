@@ -143,8 +143,11 @@ def create_pipeline(config: PipelineConfig, paths: PipelinePaths,
     # The full train split with the small sets' step recipe, for as much work as a small
     # set (full_same_steps: the baseline at equal work) and for several times that
     # (full_3x_steps, ...: the rest of the strongest full-data curve).
+    # The longer ones train one seed (--small-seeds is for the runs at a small set's
+    # work; 3x and 10x that work with three seeds would cost more than all of them).
     training_sets.append((identity.full(identity.SMALL_SET, architecture, work),
-                          examples, small_set_settings))
+                          examples, small_set_settings if work == 1 else
+                          config.small_sets.once().settings_for(config.train)))
   kip_sets = {}  # distilled candidate -> its set in the published KIP format
   for candidate in config.candidates:
     # A small set of images per class made from the train split.

@@ -90,7 +90,7 @@ def smoke_command(root: str, kip_set: str):
   """The smoke run's command line."""
   return CLI + ['run', '--preset', 'smoke', '--pipeline-root', root,
                 '--max-drop', str(SMOKE_MAX_DROP), '--kip-set', kip_set,
-                '--architectures', SMOKE_TRANSFER]
+                '--architectures', SMOKE_TRANSFER, '--small-seeds', '2']
 
 
 def smoke_run(tmp_path_factory) -> SmokeRun:

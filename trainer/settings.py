@@ -34,6 +34,10 @@ TUNED = ('learning_rate', 'dropout', 'width')
 # TrainSettings fields that only the full set's regime uses (a small set's recipe has
 # its own steps, batch, learning rate and shifts).
 FULL_SET_ONLY = ('epochs', 'patience', 'batch_size', 'learning_rate', 'max_shift')
+# A small set's j-th training in one Trainer has seed `seed + j * SEED_STRIDE`, apart
+# from the seeds of the pipeline's other Trainers of the same set (seed + k, k <
+# --seeds).
+SEED_STRIDE = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +69,15 @@ class SmallSetTraining:
   dropout: float = option(0.0, '--small-dropout',
                           'dropout rate of the network on small sets (the full set keeps '
                           "the architecture's own)")
+  # A small set trains in seconds, so its Trainer trains it `seeds` times (seeds
+  # seed, seed + SEED_STRIDE, ...): the first model is exported, evaluated by TFMA and
+  # pushed; the others are measured on the eval split, and the report gives the
+  # accuracy's mean and spread over all of them (trainer/task.py `other_seeds`).
+  seeds: int = option(1, '--small-seeds',
+                      'train every small set (and the full data at equal work) this many '
+                      'times in its Trainer, each with its own seed: the first model is '
+                      'the one evaluated and pushed, the report gives the mean and '
+                      'spread over all (3 in the demo)')
 
   def validate(self) -> 'SmallSetTraining':
     check(self.steps >= 1, f'small_sets.steps must be >= 1, got {self.steps}')
@@ -81,7 +94,12 @@ class SmallSetTraining:
     check(self.clip_norm >= 0, f'small_sets.clip_norm must be >= 0, got {self.clip_norm}')
     check(0.0 <= self.dropout < 1.0,
           f'small_sets.dropout must be in [0, 1), got {self.dropout}')
+    check(self.seeds >= 1, f'small_sets.seeds must be >= 1, got {self.seeds}')
     return self
+
+  def once(self) -> 'SmallSetTraining':
+    """This recipe, trained with one seed."""
+    return dataclasses.replace(self, seeds=1)
 
   def settings_for(self, full: 'TrainSettings') -> 'TrainSettings':
     """The settings of a run on a small set, from the full model's: the same network,

@@ -17,6 +17,9 @@ settings name (trainer/settings.py), and:
   the fit time; progress lines on stderr (trainer/progress.py);
 - fits the temperature of the model's outputs on the valid split and measures ECE
   before and after (trainer/calibration.py);
+- for a small set, trains it again with `small_set.seeds - 1` other seeds, the same
+  plan, and measures each on the eval split (`other_seeds`; not exported: the spread
+  of its accuracy, for the report);
 - exports the calibrated model to `fn_args.serving_model_dir` (trainer/export.py);
 - writes the training record `training.json` (contracts/model_format.py) and
   TensorBoard logs (trainer/tensorboard.py) to `fn_args.model_run_dir`.
@@ -31,6 +34,7 @@ expect a model from the replicas that are not the chief.
 import dataclasses
 import shutil
 import tempfile
+from typing import List, Sequence
 
 import keras
 import tensorflow as tf
@@ -56,13 +60,14 @@ def run_fn(fn_args) -> None:
                               getattr(fn_args, 'train_steps', None))
   trained = train(run, settings, strategy)
   calibrated = calibrate(trained.model, run)
+  others = other_seeds(run, settings, strategy)
   if not strategy_lib.is_chief(strategy):
     export_on_worker(trained.model, run.label_loss, calibrated.temperature, strategy)
     return
   export.export_serving_model(trained.model, run.label_loss, calibrated.temperature,
                               fn_args.serving_model_dir)
   record = training_record(run, settings, strategy, trained, calibrated,
-                           getattr(fn_args, 'train_steps', None))
+                           getattr(fn_args, 'train_steps', None), others)
   model_format.write_record(fn_args.model_run_dir, record)
   write_tensorboard(fn_args.model_run_dir, trained.times.history,
                     trained.times.epoch_seconds)
@@ -75,6 +80,32 @@ def train(run: inputs.TrainingInput, settings: TrainSettings,
   progress = TrainingProgress(run.plan, run_label(settings.label))
   return fit_lib.fit(run.examples, run.label_loss, settings, run.plan, strategy=strategy,
                      valid=run.valid, curve=run.curve, callbacks=[progress])
+
+
+def other_seeds(run: inputs.TrainingInput, settings: TrainSettings,
+                strategy: tf.distribute.Strategy) -> List[dict]:
+  """A small set trained again, `small_set.seeds - 1` times, each with its own seed
+  (seed + j * SEED_STRIDE) and the same plan, for the spread of its accuracy: per
+  training its seed, fit seconds, images processed, accuracy on the eval split (its
+  learning curve's end) and the curve. Nothing of them is exported. [] for the full
+  set, one seed, or no eval split to measure them on (logged)."""
+  repeats = settings.small_set.seeds if settings.small_set else 1
+  if repeats < 2:
+    return []
+  if run.curve is None:
+    logging.warning('small_set.seeds=%d: no eval split among the eval files to measure '
+                    'the other seeds on; training one seed', repeats)
+    return []
+  results = []
+  for j in range(1, repeats):
+    changed = dataclasses.replace(settings, seed=settings.seed + j * settings_lib.SEED_STRIDE,
+                                  label=f'{run_label(settings.label)}[{j + 1}/{repeats}]')
+    again = train(run, changed, strategy)
+    results.append({'seed': changed.seed, 'fit_seconds': again.times.seconds,
+                    'images_processed': again.images_processed,
+                    'accuracy': again.curve['points'][-1]['accuracy'],
+                    'eval_curve': again.curve})
+  return results
 
 
 def calibrate(model: keras.Model, run: inputs.TrainingInput
@@ -112,8 +143,10 @@ def export_on_worker(model: keras.Model, label_loss: str, temperature: float,
 
 def training_record(run: inputs.TrainingInput, settings: TrainSettings,
                     strategy: tf.distribute.Strategy, trained: fit_lib.FitResult,
-                    calibrated: calibration.Calibration, train_steps) -> dict:
-  """training.json (contracts/model_format.py). train_steps: TrainArgs.num_steps."""
+                    calibrated: calibration.Calibration, train_steps,
+                    others: Sequence[dict] = ()) -> dict:
+  """training.json (contracts/model_format.py). train_steps: TrainArgs.num_steps;
+  others: the set's trainings with its other seeds (`other_seeds`)."""
   plan, times = run.plan, trained.times
   processed = trained.images_processed
   return {
@@ -152,4 +185,5 @@ def training_record(run: inputs.TrainingInput, settings: TrainSettings,
                     else None),
       'params': trained.model.count_params(),
       'eval_curve': trained.curve,
+      'other_seeds': list(others),
   }

@@ -203,5 +203,9 @@ def collect(refs: Sequence[ArtifactRef]) -> Collected:
         failures=evaluation.failures if evaluation else (),
         thresholds=evaluation.thresholds if evaluation else Thresholds(),
         per_class_accuracy=evaluation.per_class_accuracy if evaluation else None,
-        eval_curve=(record.get('eval_curve') or {}).get('points')))
+        eval_curve=(record.get('eval_curve') or {}).get('points'),
+        other_seeds=[{'seed': other.get('seed'), 'accuracy': other.get('accuracy'),
+                      'fit_seconds': other.get('fit_seconds'),
+                      'eval_curve': (other.get('eval_curve') or {}).get('points')}
+                     for other in record.get('other_seeds') or ()]))
   return collected

@@ -26,7 +26,10 @@ TEMPLATES = package_data.path('tfx_distill.components.report', 'templates')
 
 
 LEGEND = (
-    'Accuracy: TFMA on the eval split, mean ± sample standard deviation over seeds. '
+    'Accuracy: on the eval split, mean ± sample standard deviation over the '
+    "set's trainings: each Trainer's model (TFMA's accuracy) and, for a small set, "
+    'the same set trained again by its Trainer with other seeds (--small-seeds; '
+    'measured by the Trainer on the same eval split, not exported). '
     'Images processed: optimiser steps x batch, the training work; fit time: `fit` '
     "alone, validation and learning-curve passes excluded, from each run's "
     'training.json. The full data at equal work: every Trainer records its accuracy on '

@@ -12,7 +12,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 @dataclasses.dataclass
 class Row:
   """One training set of a run: what it is, what it cost, what it reached, against the
-  full data at equal work, and what became of it. Numbers are means over its seeds."""
+  full data at equal work, and what became of it. Numbers are means over its
+  trainings: its Trainers' models (`seeds`) and, for a small set, the other seeds each
+  of its Trainers trained (--small-seeds); `accuracies` lists them all."""
   training_set: str
   method: str  # the method column: 'nfr', 'full', 'full, small-set recipe', ...
   kind: str  # contracts/identity.py: full, distilled, imported

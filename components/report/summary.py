@@ -13,12 +13,6 @@ from tfx_distill.components.report.schema import Row, mean_std
 from tfx_distill.contracts import identity
 from tfx_distill.contracts.identity import TrainingSet
 
-
-
-
-
-
-
 @dataclasses.dataclass
 class ModelResult:
   """Everything the table needs about one model (one training set, one seed)."""
@@ -41,6 +35,18 @@ class ModelResult:
   thresholds: Thresholds = Thresholds()
   per_class_accuracy: Optional[List[float]] = None
   eval_curve: Optional[List[dict]] = None  # the training record's learning-curve points
+  # The same set trained again in the same Trainer with other seeds (training.json's
+  # other_seeds: seed, accuracy on the eval split, fit_seconds, eval_curve points); not
+  # exported, so neither evaluated by TFMA nor pushed.
+  other_seeds: List[dict] = dataclasses.field(default_factory=list)
+
+  def trainings(self) -> List[dict]:
+    """This model's and its other seeds' {accuracy, fit_seconds, eval_curve}: every
+    training of the set this Trainer did, this model first."""
+    keys = ('accuracy', 'fit_seconds', 'eval_curve')
+    return [{'accuracy': self.accuracy, 'fit_seconds': self.fit_seconds,
+             'eval_curve': self.eval_curve},
+            *({key: other.get(key) for key in keys} for other in self.other_seeds)]
 
   def decision(self) -> Tuple[str, str]:
     """(sentence, which threshold decided: one of PASSED, FLOOR, MAX_DROP, ...)."""
@@ -107,15 +113,19 @@ def summarise(results: Sequence[ModelResult], pushed: Optional[Dict[str, str]] =
   sets = {name: runs[0].identity for name, runs in by_set.items()}
   full = [name for name, s in sets.items() if s.is_full and s.recipe == identity.EPOCHS]
   full_mean, _ = mean_std([r.accuracy for name in full for r in by_set[name]])
-  full_curves = {name: equal_work.mean_curve([r.eval_curve for r in by_set[name]])
+  trainings = {name: [t for r in sorted(runs, key=lambda r: r.seed) for t in r.trainings()]
+               for name, runs in by_set.items()}
+  full_curves = {name: equal_work.mean_curve([t['eval_curve'] for t in trainings[name]])
                  for name, s in sets.items() if s.is_full}
   rows = []
   for name in sorted(by_set, key=lambda n: _sort_key(sets[n])):
     runs = sorted(by_set[name], key=lambda r: r.seed)
     training_set = sets[name]
     method, images_per_class = describe_set(training_set)
-    accuracy, accuracy_std = mean_std([r.accuracy for r in runs])
-    seconds, seconds_std = mean_std([r.fit_seconds for r in runs])
+    # Over every training of the set: its Trainers' models and their other seeds.
+    accuracies = [t['accuracy'] for t in trainings[name]]
+    accuracy, accuracy_std = mean_std(accuracies)
+    seconds, seconds_std = mean_std([t['fit_seconds'] for t in trainings[name]])
     images = [r.images for r in runs if r.images is not None]
     images_processed = mean_std([r.images_processed for r in runs])[0]
     decision, decided_by = runs[0].decision()
@@ -134,7 +144,7 @@ def summarise(results: Sequence[ModelResult], pushed: Optional[Dict[str, str]] =
         optimizer_steps=mean_std([r.optimizer_steps for r in runs])[0],
         images_processed=images_processed, fit_seconds=seconds,
         fit_seconds_std=seconds_std, accuracy=accuracy, accuracy_std=accuracy_std,
-        accuracies=[r.accuracy for r in runs],
+        accuracies=accuracies,
         calibration_error=mean_std([r.calibration_error for r in runs])[0],
         temperature=mean_std([r.temperature for r in runs])[0],
         valid_ece_before=mean_std([r.valid_ece_before for r in runs])[0],
@@ -146,7 +156,7 @@ def summarise(results: Sequence[ModelResult], pushed: Optional[Dict[str, str]] =
         decision=decision, decided_by=decided_by, pushed_to=pushed.get(name),
         published_set=published.get(name), distill_steps=steps,
         stopped_by_budget=by_budget,
-        eval_curve=equal_work.mean_curve([r.eval_curve for r in runs]),
+        eval_curve=equal_work.mean_curve([t['eval_curve'] for t in trainings[name]]),
         distill_seconds=made_in,
         cost_seconds=None if made_in is None or seconds is None else made_in + seconds,
         break_even_trainings=(break_even(made_in, seconds, full_seconds)

@@ -147,6 +147,7 @@ def test_models_are_calibrated_on_valid(smoke_run):
   """The imported set's learned labels train the MSE head, whose softmax(scores) is far
   too flat; the temperature fitted on valid brings the eval ECE down."""
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.report.equal_work import mean_curve  # pylint: disable=g-import-not-at-top
   root = smoke_run.root
   store = metadata_store(root)
   images, labels = eval_split(root)
@@ -205,6 +206,7 @@ def test_training_follows_the_recipe_and_shows_progress(smoke_run):
 def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_run):
   from tfx_distill.contracts.learning_curve import grid, images_to_accuracy  # pylint: disable=g-import-not-at-top
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
+  from tfx_distill.components.report.equal_work import mean_curve  # pylint: disable=g-import-not-at-top
   root = smoke_run.root
   store = metadata_store(root)
   report, = artifacts_of(store, 'tfx_distill.Report', 'Report')
@@ -240,7 +242,22 @@ def test_report_sets_every_small_set_against_the_full_data_at_equal_work(smoke_r
   assert not artifacts_of(store, 'ModelEvaluation', 'Evaluator_full_3x_steps_s0')
   assert rows['full_3x_steps']['accuracy'] == (
       records['full_3x_steps']['eval_curve']['points'][-1]['accuracy'])
-  full_curves = {name: records[name]['eval_curve']['points']
+  # --small-seeds 2 (tests/shared.py): every set at a small set's work trained twice in
+  # its Trainer, the second with seed + 1000; the row is over both (its curve the mean
+  # of the two); the full model and the longer full-data run train once.
+  def trainings(name):
+    return [records[name]] + records[name]['other_seeds']
+  for name, row in rows.items():
+    once = name in ('full', 'full_3x_steps')
+    assert [o['seed'] for o in records[name]['other_seeds']] == ([] if once else [1000])
+    assert row['accuracies'][1:] == [o['accuracy'] for o in records[name]['other_seeds']]
+  nfr = rows['nfr_1']
+  assert nfr['accuracy'] == pytest.approx(sum(nfr['accuracies']) / 2)
+  # The first is TFMA's accuracy of the exported model: its training's curve end (to
+  # one image of 400).
+  assert nfr['accuracies'][0] == pytest.approx(
+      records['nfr_1']['eval_curve']['points'][-1]['accuracy'], abs=1.01 / 400)
+  full_curves = {name: mean_curve([t['eval_curve']['points'] for t in trainings(name)])
                  for name in ('full', 'full_same_steps', 'full_3x_steps')}
   for name in ('random_1', 'nfr_1', 'kip_1', 'kipset_0'):
     row = rows[name]

@@ -189,3 +189,34 @@ def test_rows_carry_the_cost_and_break_even_of_their_sets():
   slow = rows['random_10']
   assert slow.faster_than_full is False and slow.break_even_trainings is None
   assert rows['full'].break_even_trainings is None and rows['full'].distill_seconds is None
+
+
+def test_a_sets_other_seeds_count_in_its_accuracy_time_and_curves():
+  """--small-seeds: a small set's Trainer trains it again with other seeds; the row's
+  accuracy, spread, fit time and curve are over every training, the exported model's
+  first; the blessing stays the exported model's."""
+  full_curve = curve((100, 0.5), (1000, 0.90), (10000, 0.99))
+  results = [
+      result('full_same_steps', 0, accuracy=0.93, fit_seconds=3.0, images_processed=3000,
+             eval_curve=curve((100, 0.5), (1000, 0.90), (3000, 0.93)),
+             other_seeds=[{'seed': 1000, 'accuracy': 0.95, 'fit_seconds': 5.0,
+                           'eval_curve': curve((100, 0.7), (1000, 0.92), (3000, 0.95))}]),
+      ModelResult('full_3x_steps', 0, identity.full(identity.SMALL_SET, work=3),
+                  accuracy=0.99, eval_curve=full_curve),
+      result('nfr_10', 0, accuracy=0.90, fit_seconds=2.0, images_processed=3000,
+             blessed=True, validation_ok=True, thresholds=THRESHOLDS,
+             other_seeds=[{'seed': 1000, 'accuracy': 0.94, 'fit_seconds': 4.0},
+                          {'seed': 2000, 'accuracy': 0.92, 'fit_seconds': 3.0}]),
+  ]
+  rows = {r.training_set: r for r in summarise(results)}
+  nfr = rows['nfr_10']
+  assert nfr.accuracies == [0.90, 0.94, 0.92] and nfr.seeds == [0]
+  assert nfr.accuracy == pytest.approx(0.92) and nfr.accuracy_std == pytest.approx(0.02)
+  assert nfr.fit_seconds == pytest.approx(3.0) and nfr.blessed is True
+  same = rows['full_same_steps']
+  assert same.accuracy == pytest.approx(0.94)
+  # Its curve is the mean of both trainings' curves, point by point.
+  assert [p['accuracy'] for p in same.eval_curve] == pytest.approx([0.6, 0.91, 0.94])
+  # The set's mean (92%) against the full curves (full_same_steps' mean reaches 91%
+  # after 1,000 images, 94% after 3,000): between, in log images.
+  assert nfr.full_images_to_accuracy == pytest.approx(1000 * 3 ** (1 / 3), rel=1e-3)

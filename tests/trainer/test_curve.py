@@ -10,6 +10,8 @@ from tfx_distill.contracts import model_format
 from tfx_distill.contracts.learning_curve import accuracy_at, grid, images_to_accuracy
 from tfx_distill.trainer import task
 
+from tests.trainer.test_task import served
+
 from tests.trainer.conftest import (TRAIN_IMAGES, VALID_IMAGES, examples_artifact,
                                     make_fn_args, sample_digits, valid_split)
 from tfx_distill.contracts.example_format import make_split
@@ -81,3 +83,43 @@ def test_without_the_eval_split_there_is_no_curve(tmp_path, plain_examples):
   args = make_fn_args(tmp_path, plain_examples, {**BASE, 'epochs': 1})
   task.run_fn(args)
   assert model_format.read_record(args.model_run_dir)['eval_curve'] is None
+
+
+def test_a_small_set_trains_again_with_its_other_seeds(tmp_path, plain_examples):
+  """small_set.seeds 3: two more trainings of the same plan with seeds + 1000 j, each
+  measured on the eval split; the exported model and the record's own numbers are the
+  first seed's, as a run with one seed makes them."""
+  small = {'steps': 30, 'batch_size': 10, 'learning_rate': 0.01, 'schedule': 'cosine'}
+  uri = with_eval(tmp_path, plain_examples)
+  runs, outputs = {}, {}
+  for seeds in (1, 3):
+    args = make_fn_args(tmp_path / str(seeds), uri,
+                        {**BASE, 'small_set': {**small, 'seeds': seeds}},
+                        eval_split=['valid', 'eval'])
+    task.run_fn(args)
+    runs[seeds] = model_format.read_record(args.model_run_dir)
+    outputs[seeds] = served(args.serving_model_dir, valid_split().images)
+  one, three = runs[1], runs[3]
+  np.testing.assert_allclose(outputs[3], outputs[1], rtol=1e-5, atol=1e-6)
+  assert one['other_seeds'] == []
+  others = three['other_seeds']
+  assert [o['seed'] for o in others] == [1003, 2003]
+  first = [p['accuracy'] for p in three['eval_curve']['points']]
+  assert first == [p['accuracy'] for p in one['eval_curve']['points']]
+  for other in others:
+    points = other['eval_curve']['points']
+    assert [p['images_processed'] for p in points] == [
+        p['images_processed'] for p in three['eval_curve']['points']]
+    assert other['accuracy'] == points[-1]['accuracy']
+    assert other['images_processed'] == 300 and other['fit_seconds'] > 0
+  # Other seeds, other networks: not all three curves are the same (with one seed for
+  # all of them they would be).
+  curves = [first] + [[p['accuracy'] for p in o['eval_curve']['points']] for o in others]
+  assert any(curve != first for curve in curves[1:]), curves
+
+
+def test_other_seeds_need_the_eval_split(tmp_path, plain_examples):
+  args = make_fn_args(tmp_path, plain_examples,
+                      {**BASE, 'small_set': {'steps': 5, 'seeds': 2}})
+  task.run_fn(args)
+  assert model_format.read_record(args.model_run_dir)['other_seeds'] == []
