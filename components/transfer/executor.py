@@ -34,8 +34,10 @@ def transfer(train, evaluation, settings: TrainSettings, names, seeds: int,
     for k in range(seeds):
       changed = dataclasses.replace(variants_lib.settings_of(settings, name),
                                     seed=settings.seed + k)
+      # The end's accuracy only: no learning curve (its ten passes over the eval split
+      # would double a variant's time; the same model, tests/trainer/test_fit.py).
       runs.append(train_arrays(train.images, train.label_vectors, evaluation.images,
-                               evaluation.labels, changed))
+                               evaluation.labels, changed, record_curve=False))
     results[name] = {
         'what': variants_lib.VARIANTS[name][0],
         'accuracies': [run['accuracy'] for run in runs],

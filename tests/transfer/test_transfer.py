@@ -62,9 +62,9 @@ def test_the_executor_trains_every_variant_and_seed_through_the_core(tmp_path,
   trained = []
   real = executor_lib.train_arrays
 
-  def recording(images, vectors, eval_images, eval_labels, settings):
-    trained.append((len(images), len(eval_images), settings))
-    return real(images, vectors, eval_images, eval_labels, settings)
+  def recording(images, vectors, eval_images, eval_labels, settings, **options):
+    trained.append((len(images), len(eval_images), settings, options))
+    return real(images, vectors, eval_images, eval_labels, settings, **options)
 
   monkeypatch.setattr(executor_lib, 'train_arrays', recording)
   result = TransferResult()
@@ -75,9 +75,11 @@ def test_the_executor_trains_every_variant_and_seed_through_the_core(tmp_path,
       {'variants': 'mlp,lr3e-3', 'settings': json.dumps(dataclasses.asdict(SMALL)),
        'seeds': 2, 'training_set': training_set.to_json(), 'pipeline_name': 'p'})
   # Two variants, two seeds each, on the set's 10 images, measured on the 20 eval ones.
-  assert [(n, e, s.architecture, s.seed) for n, e, s in trained] == [
+  assert [(n, e, s.architecture, s.seed) for n, e, s, _ in trained] == [
       (10, 20, 'mlp', 3), (10, 20, 'mlp', 4), (10, 20, 'seed_cnn', 3),
       (10, 20, 'seed_cnn', 4)]
+  # The end's accuracy only, no learning curve (the same model: tests/trainer/test_fit.py).
+  assert all(options == {'record_curve': False} for *_, options in trained)
   assert trained[2][2].small_set.learning_rate == 3e-3
   with open(os.path.join(result.uri, RESULT_FILE), encoding='utf-8') as handle:
     found = json.load(handle)
