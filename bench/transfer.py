@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import short_training  # noqa: E402  (the pool, the rows' sets, the same training call)
 
 from tfx_distill.components.transfer import variants as variants_lib  # noqa: E402
+from tfx_distill.contracts.example_format import plain_label_vectors  # noqa: E402
 from tfx_distill.trainer.settings import SmallSetTraining, TrainSettings  # noqa: E402
 
 SEED_CNN = 'seed_cnn'
@@ -83,6 +84,9 @@ def main(argv=None):
   parser.add_argument('--seeds', type=int, default=3, help='network seeds per set')
   parser.add_argument('--set-seeds', type=int, default=3, help='draws of random:N rows')
   parser.add_argument('--pool', default='')
+  parser.add_argument('--labels', default='learned', choices=('learned', 'hard'),
+                      help="the --sets' labels: their learned label vectors (MSE, as the "
+                      'product trains them) or one-hot of their argmax (cross-entropy)')
   parser.add_argument('--tag', default='run')
   args = parser.parse_args(argv)
   pool_x, pool_y, test_x, test_y = short_training.load_pool_and_test(args.pool)
@@ -98,6 +102,8 @@ def main(argv=None):
     for name, spec in specs.items():
       runs = []
       for images01, vectors in short_training.row_sets(spec, pool_x, pool_y, args):
+        if args.labels == 'hard':  # plain labels train with cross-entropy
+          vectors = plain_label_vectors(np.argmax(vectors, axis=1))
         for seed in range(args.seeds):
           settings = small.settings_for(TrainSettings(seed=seed))
           if variant != SEED_CNN:

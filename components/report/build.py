@@ -67,8 +67,8 @@ def make_sections(collected: Collected, rows: Sequence[dict],
           ('Learning curves: accuracy on the eval split against images processed '
            '(mean over seeds; recorded by every Trainer at the same points, for the '
            'report only). Where a small set\'s curve lies left of the full data\'s at '
-           'the same height, it got there with less work; a dot marks its final TFMA '
-           'accuracy', plots.accuracy_vs_images(rows)),
+           'the same height, it got there with less work; a dot marks its final '
+           "accuracy (the table's)", plots.accuracy_vs_images(rows)),
           ('Accuracy against support size, per method (error bars: std over seeds)',
            plots.accuracy_vs_support(rows))]),
       ('Other networks and recipes', [

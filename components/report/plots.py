@@ -67,7 +67,7 @@ def accuracy_vs_support(rows: Sequence[Row]) -> str:
 def accuracy_vs_images(rows: Sequence[Row]) -> str:
   """The learning curves: accuracy on the eval split against images processed (log x),
   mean over seeds; the full-data runs in black and grey, each small set in its
-  method's colour (dashed for random real images), its final TFMA accuracy marked."""
+  method's colour (dashed for random real images), its final accuracy (the row's mean) marked."""
   figure, axes = plt.subplots(figsize=(9, 5.5))
   colours = method_colours(rows)
   for row in rows:
