@@ -24,6 +24,7 @@ small set is TFMA's on the same eval split (the mean over its seeds).
 
 from typing import Dict, List, Optional, Sequence
 
+from tfx_distill.components.report.schema import median
 from tfx_distill.contracts.learning_curve import Point, accuracy_at, images_to_accuracy
 
 FIELDS = ('full_accuracy_at_same_images', 'full_images_to_accuracy',
@@ -33,8 +34,9 @@ FIELDS = ('full_accuracy_at_same_images', 'full_images_to_accuracy',
 
 def mean_curve(curves: Sequence[Sequence[Point]]) -> List[Point]:
   """The mean over seeds of curves on the same grid: at every grid point all of them
-  measured (the mean of their images processed, fit seconds and accuracy), then their
-  last points when they all ended at the same images processed."""
+  measured (the mean of their images processed and accuracy, the median of their fit
+  seconds: a stall of the machine in one training does not move it), then their last
+  points when they all ended at the same images processed."""
   curves = [list(c) for c in curves if c]
   if not curves:
     return []
@@ -47,7 +49,8 @@ def mean_curve(curves: Sequence[Sequence[Point]]) -> List[Point]:
     rows.append(ends)
   return [{'point': row[0].get('point'),
            **{key: sum(p[key] for p in row) / len(row)
-              for key in ('images_processed', 'fit_seconds', 'accuracy')}}
+              for key in ('images_processed', 'accuracy')},
+           'fit_seconds': median([p['fit_seconds'] for p in row])}
           for row in rows]
 
 

@@ -32,7 +32,8 @@ LEGEND = (
     'measured by the Trainer on the same eval split, not exported). '
     'Images processed: optimiser steps x batch, the training work; fit time: `fit` '
     "alone, validation and learning-curve passes excluded, from each run's "
-    'training.json. The full data at equal work: every Trainer records its accuracy on '
+    "training.json, the median over the set's trainings. "
+    'The full data at equal work: every Trainer records its accuracy on '
     'the eval split at fixed points of images processed (the learning curves below); '
     'from the curves of the full-data runs (full: epochs with early stopping; '
     'full_same_steps: the small sets\' step recipe for as much work; full_3x_steps, ...: '

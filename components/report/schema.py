@@ -27,7 +27,7 @@ class Row:
   epochs: Any  # passes over the set (a list when the seeds differ)
   optimizer_steps: Optional[float]
   images_processed: Optional[float]
-  fit_seconds: Optional[float]
+  fit_seconds: Optional[float]  # the median over its trainings (schema.median)
   fit_seconds_std: Optional[float]
   accuracy: Optional[float]
   accuracy_std: Optional[float]
@@ -177,7 +177,7 @@ SUMMARY = (
     Column('Method', method),
     Column('Images', lambda r: count(r.images), 'num'),
     Column('Images processed (steps)', processed, 'num'),
-    Column('Fit time (s)', lambda r: with_std(r.fit_seconds, r.fit_seconds_std), 'num'),
+    Column('Fit time (s)', lambda r: with_std(r.fit_seconds, None), 'num'),
     Column('Accuracy (%)', lambda r: with_std(r.accuracy, r.accuracy_std, scale=100),
            'num'),
     Column('Full data at as many images (%)',
@@ -245,6 +245,16 @@ def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Option
     return mean, None
   variance = sum((v - mean) ** 2 for v in present) / (len(present) - 1)
   return mean, math.sqrt(variance)
+
+
+def median(values: Sequence[Optional[float]]) -> Optional[float]:
+  """The median of the values that are not None (None with none): what a time over
+  seeds is summarised by, so that one training the machine stalled does not move it."""
+  present = sorted(float(v) for v in values if v is not None and not math.isnan(v))
+  if not present:
+    return None
+  middle = len(present) // 2
+  return present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
 
 
 def transfer_table(rows: Sequence[Row], transfer: dict):

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tfx_distill.blessing.result import Failure, Thresholds, blessing_decision
 from tfx_distill.components.report import equal_work
-from tfx_distill.components.report.schema import Row, mean_std
+from tfx_distill.components.report.schema import Row, mean_std, median
 from tfx_distill.contracts import identity
 from tfx_distill.contracts.identity import TrainingSet
 
@@ -125,7 +125,8 @@ def summarise(results: Sequence[ModelResult], pushed: Optional[Dict[str, str]] =
     # Over every training of the set: its Trainers' models and their other seeds.
     accuracies = [t['accuracy'] for t in trainings[name]]
     accuracy, accuracy_std = mean_std(accuracies)
-    seconds, seconds_std = mean_std([t['fit_seconds'] for t in trainings[name]])
+    times = [t['fit_seconds'] for t in trainings[name]]
+    seconds, seconds_std = median(times), mean_std(times)[1]
     images = [r.images for r in runs if r.images is not None]
     images_processed = mean_std([r.images_processed for r in runs])[0]
     decision, decided_by = runs[0].decision()

@@ -37,7 +37,7 @@ def test_with_std():
 def test_summary_cells():
   assert texts(schema.SUMMARY, ROW) == {
       'Training set': 'kip_50', 'Method': 'kip', 'Images': '500',
-      'Images processed (steps)': '76,800 (300)', 'Fit time (s)': '41.2 ± 2.0',
+      'Images processed (steps)': '76,800 (300)', 'Fit time (s)': '41.2',
       'Accuracy (%)': '95.1 ± 0.3', 'Full data at as many images (%)': '97.8',
       'Images the full data needs for this accuracy': '19,200',
       'Speed-up to this accuracy: images, fit time': 'not faster: 0.25x, 0.21x',
@@ -102,7 +102,7 @@ def test_markdown_and_html_escape():
   summary = {'rows': [ROW.to_json()], 'provenance': {'pipeline_run_id': 'r<1>'},
              'notes': ['n & m']}
   text = markdown(summary)
-  assert '| kip_50 | kip | 500 | 76,800 (300) | 41.2 ± 2.0 | 95.1 ± 0.3 | 97.8 |' in text
+  assert '| kip_50 | kip | 500 | 76,800 (300) | 41.2 | 95.1 ± 0.3 | 97.8 |' in text
   assert 'dropped 3.2 pts / x' in text  # '|' cannot break the Markdown table
   assert ('- kip_50: NOT faster than the full data: it reaches 95.1% after 76,800 images '
           'processed, the full data (full_same_steps) after 19,200 (0.25x)') in text

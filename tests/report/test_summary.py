@@ -206,13 +206,14 @@ def test_a_sets_other_seeds_count_in_its_accuracy_time_and_curves():
       result('nfr_10', 0, accuracy=0.90, fit_seconds=2.0, images_processed=3000,
              blessed=True, validation_ok=True, thresholds=THRESHOLDS,
              other_seeds=[{'seed': 1000, 'accuracy': 0.94, 'fit_seconds': 4.0},
-                          {'seed': 2000, 'accuracy': 0.92, 'fit_seconds': 3.0}]),
+                          {'seed': 2000, 'accuracy': 0.92, 'fit_seconds': 30.0}]),
   ]
   rows = {r.training_set: r for r in summarise(results)}
   nfr = rows['nfr_10']
   assert nfr.accuracies == [0.90, 0.94, 0.92] and nfr.seeds == [0]
   assert nfr.accuracy == pytest.approx(0.92) and nfr.accuracy_std == pytest.approx(0.02)
-  assert nfr.fit_seconds == pytest.approx(3.0) and nfr.blessed is True
+  # Its fit time is the median: the training the machine stalled (30 s) does not move it.
+  assert nfr.fit_seconds == pytest.approx(4.0) and nfr.blessed is True
   same = rows['full_same_steps']
   assert same.accuracy == pytest.approx(0.94)
   # Its curve is the mean of both trainings' curves, point by point.
