@@ -42,10 +42,11 @@ SEED_CNN = 'seed_cnn'
 
 def size_of(row: str):
   """Images per class of a row named random:N, NAME_N or NAME_N_WORDS (nfr_50_last,
-  nfr_50_mixed_last, nfr_10_500steps_last; None for the full pool's rows)."""
+  nfr_50_mixed_last, nfr_10_500steps_last, nfr_50_lr3e-3_last; None for the full
+  pool's rows)."""
   if row.startswith('full'):
     return None
-  found = re.match(r'^[a-z]+[:_](\d+)(?:_\w+)?$', row)
+  found = re.match(r'^[a-z]+[:_](\d+)(?:_[\w-]+)?$', row)
   return int(found.group(1)) if found else None
 
 

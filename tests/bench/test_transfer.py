@@ -13,7 +13,7 @@ def bench():
 
 @pytest.mark.parametrize('row,size', [
     ('random:50', 50), ('nfr_50', 50), ('nfr_50_last', 50), ('nfr_50_mixed_last', 50),
-    ('nfr_10_500steps_last', 10), ('kip_1', 1), ('full_same_steps', None),
+    ('nfr_10_500steps_last', 10), ('nfr_50_lr3e-3_last', 50), ('kip_1', 1), ('full_same_steps', None),
     ('full_3x_steps', None), ('full', None)])
 def test_size_of(bench, row, size):
   assert bench.size_of(row) == size
