@@ -28,6 +28,7 @@ KIP_SET_NAME = 'ConvNet_ssize10_nozca_l_noaug_ckpt1000.npz'
 # blessed, the one-image-per-class candidate (far below it) must not be.
 SMOKE_MAX_DROP = 0.05
 SMOKE_TRANSFER = 'mlp'  # the smoke run's sets are also trained on the MLP (Transfer_*)
+SMOKE_SMALL_SEEDS = '2'  # every small set trained twice in its Trainer (--small-seeds)
 
 
 def once(tmp_path_factory, name: str, make: Callable[[pathlib.Path], None]) -> pathlib.Path:
@@ -90,7 +91,7 @@ def smoke_command(root: str, kip_set: str):
   """The smoke run's command line."""
   return CLI + ['run', '--preset', 'smoke', '--pipeline-root', root,
                 '--max-drop', str(SMOKE_MAX_DROP), '--kip-set', kip_set,
-                '--architectures', SMOKE_TRANSFER, '--small-seeds', '2']
+                '--architectures', SMOKE_TRANSFER, '--small-seeds', SMOKE_SMALL_SEEDS]
 
 
 def smoke_run(tmp_path_factory) -> SmokeRun:

@@ -42,7 +42,8 @@ from tfx_distill.pipeline.kubeflow_runner import compile_job
 from tfx_distill.pipeline.local_runner import local_paths
 from tests.kubeflow.image import REPO
 from tests.kubeflow.vertex_launcher import VertexMetadata, VertexRun
-from tests.shared import KIP_SET_NAME, SMOKE_MAX_DROP, write_published_kip_set
+from tests.shared import (KIP_SET_NAME, SMOKE_MAX_DROP, SMOKE_SMALL_SEEDS,
+                          write_published_kip_set)
 
 IMAGE = 'europe-west4-docker.pkg.dev/p/tfx-distill/tfx-distill:test'
 BUCKET = 'gs://bucket/tfx-distill'
@@ -56,7 +57,7 @@ CANDIDATES = 'nfr:1'
 COMPILED_WITH = ('--max-examples', '1000', '--split-seed', '3', '--epochs', '1',
                  '--small-steps', '12', '--steps', '2', '--full-min-accuracy', '0.2',
                  '--candidate-min-accuracy', '0.3', '--max-drop', '0.5',
-                 '--full-max-drop', '0.5')
+                 '--full-max-drop', '0.5', '--small-seeds', SMOKE_SMALL_SEEDS)
 PARAMETERS = {'max_examples': SMOKE.ingest.max_examples, 'split_seed': SMOKE.ingest.seed,
               'epochs': SMOKE.train.epochs, 'small_steps': SMOKE.small_sets.steps,
               'steps': SMOKE.distill.nfr.steps,
