@@ -41,12 +41,10 @@ class ModelResult:
   other_seeds: List[dict] = dataclasses.field(default_factory=list)
 
   def trainings(self) -> List[dict]:
-    """This model's and its other seeds' {accuracy, fit_seconds, eval_curve}: every
-    training of the set this Trainer did, this model first."""
-    keys = ('accuracy', 'fit_seconds', 'eval_curve')
+    """Every training of the set this Trainer did, this model first: {accuracy,
+    fit_seconds, eval_curve} (and the other seeds' seed, as collect.py reads them)."""
     return [{'accuracy': self.accuracy, 'fit_seconds': self.fit_seconds,
-             'eval_curve': self.eval_curve},
-            *({key: other.get(key) for key in keys} for other in self.other_seeds)]
+             'eval_curve': self.eval_curve}, *self.other_seeds]
 
   def decision(self) -> Tuple[str, str]:
     """(sentence, which threshold decided: one of PASSED, FLOOR, MAX_DROP, ...)."""

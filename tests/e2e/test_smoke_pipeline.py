@@ -147,7 +147,6 @@ def test_models_are_calibrated_on_valid(smoke_run):
   """The imported set's learned labels train the MSE head, whose softmax(scores) is far
   too flat; the temperature fitted on valid brings the eval ECE down."""
   from tfx_distill.contracts.model_format import read_record  # pylint: disable=g-import-not-at-top
-  from tfx_distill.components.report.equal_work import mean_curve  # pylint: disable=g-import-not-at-top
   root = smoke_run.root
   store = metadata_store(root)
   images, labels = eval_split(root)

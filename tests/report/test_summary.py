@@ -205,8 +205,10 @@ def test_a_sets_other_seeds_count_in_its_accuracy_time_and_curves():
                   accuracy=0.99, eval_curve=full_curve),
       result('nfr_10', 0, accuracy=0.90, fit_seconds=2.0, images_processed=3000,
              blessed=True, validation_ok=True, thresholds=THRESHOLDS,
-             other_seeds=[{'seed': 1000, 'accuracy': 0.94, 'fit_seconds': 4.0},
-                          {'seed': 2000, 'accuracy': 0.92, 'fit_seconds': 30.0}]),
+             other_seeds=[{'seed': 1000, 'accuracy': 0.94, 'fit_seconds': 4.0,
+                           'eval_curve': None},
+                          {'seed': 2000, 'accuracy': 0.92, 'fit_seconds': 30.0,
+                           'eval_curve': None}]),
   ]
   rows = {r.training_set: r for r in summarise(results)}
   nfr = rows['nfr_10']
